@@ -1,0 +1,44 @@
+// Builds everything `npm start` serves and the package exports: the SDK bundles (ESM + classic script), their
+// type declarations, and the Node server. `node scripts/build.mjs --if-missing` only builds what is absent.
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { build } from 'vite';
+
+const ifMissing = process.argv.includes('--if-missing');
+const root = new URL('..', import.meta.url).pathname;
+const out = (p) => `${root}dist/${p}`;
+
+/** One library build: a single entry, a single format. */
+async function lib(entry, fileName, format, extra = {}) {
+  await build({
+    root,
+    configFile: false,
+    logLevel: 'warn',
+    publicDir: false,
+    build: {
+      outDir: out('sdk'),
+      emptyOutDir: false,
+      minify: true,
+      sourcemap: true,
+      target: 'es2022',
+      lib: { entry: `${root}${entry}`, formats: [format], fileName: () => fileName, ...extra },
+      rollupOptions: { output: { exports: format === 'iife' ? 'default' : 'named' } },
+    },
+  });
+}
+
+const steps = [
+  ['sdk/agora-rtc.js', () => lib('src/index.ts', 'agora-rtc.js', 'es')],
+  ['sdk/agora-rtc.iife.js', () => lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC' })],
+  ['sdk/types/index.d.ts', () => tsc('tsconfig.sdk-types.json')],
+  ['node/server/main.js', () => tsc('tsconfig.server.json')],
+];
+
+function tsc(project) {
+  execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `${root}${project}`], { stdio: 'inherit' });
+}
+
+for (const [file, run] of steps) {
+  if (ifMissing && existsSync(out(file))) continue;
+  await run();
+}
