@@ -1,0 +1,174 @@
+/**
+ * Wire messages between the SDK and the signaling server: JSON text frames over the WebSocket at
+ * `/agora-signal`. Requests carry a numeric `id`; the server answers each with `ok` or `err` carrying the same
+ * `id`. Everything else the server sends is a push. Media never passes through the server.
+ *
+ * Sequence: hello (App ID check) → join (channel, uid, key) → state / relay … → leave. After a reconnect the
+ * SDK sends hello and join again with the `session` it was given, so the server can put the same user back
+ * without the others seeing a leave and a join.
+ */
+
+/** What a member of a channel tells the others about its published stream. */
+export interface PeerState {
+  /** The member has a published stream. */
+  published: boolean;
+  /** The published stream's audio is disabled (disableAudio). */
+  audioMuted: boolean;
+  /** The published stream's video is disabled (disableVideo). */
+  videoMuted: boolean;
+}
+
+export interface PeerInfo extends PeerState {
+  uid: number;
+}
+
+// ---- SDK → server ----
+
+export interface HelloRequest {
+  t: 'hello';
+  id: number;
+  appId: string;
+  /** SDK version, for the logs. */
+  sdk: string;
+}
+
+export interface JoinRequest {
+  t: 'join';
+  id: number;
+  channel: string;
+  /** 0 = let the server assign one. */
+  uid: number;
+  /** Channel Key, or null for a static App ID. */
+  key: string | null;
+  /** Given by the server at the first join; sent again to rejoin after a reconnect. */
+  session?: string;
+  state: PeerState;
+}
+
+export interface LeaveRequest {
+  t: 'leave';
+  id: number;
+}
+
+/** Replace the Channel Key of the current stay (renewChannelKey). */
+export interface RenewRequest {
+  t: 'renew';
+  id: number;
+  key: string;
+}
+
+/** Publish/mute state changed; the server broadcasts it as `peer-state`. No reply. */
+export interface StateMessage {
+  t: 'state';
+  state: PeerState;
+}
+
+/** Opaque payload for one other member of the same channel (WebRTC offers/answers/candidates, subscriptions). */
+export interface RelayMessage {
+  t: 'relay';
+  to: number;
+  data: unknown;
+}
+
+/** Keep-alive; the server answers `pong`. */
+export interface PingMessage {
+  t: 'ping';
+}
+
+export type ClientMessage =
+  HelloRequest | JoinRequest | LeaveRequest | RenewRequest | StateMessage | RelayMessage | PingMessage;
+
+// ---- server → SDK ----
+
+export interface JoinResult {
+  uid: number;
+  session: string;
+  /** The other members, in join order. */
+  peers: PeerInfo[];
+  /** Unix seconds when the stay ends (Channel Key service expiry), 0 = none. */
+  expiresAt: number;
+}
+
+export interface OkReply {
+  t: 'ok';
+  id: number;
+  /** Present for join (and renew, with only expiresAt meaningful). */
+  result?: JoinResult | { expiresAt: number };
+}
+
+export interface ErrReply {
+  t: 'err';
+  /** The request this answers; absent for an error not tied to a request (bad frame, unknown type). */
+  id?: number;
+  /** The manual's error code. */
+  code: number;
+  /** The manual's constant name, e.g. ERR_INVALID_CHANNEL_NAME. */
+  name: string;
+  message: string;
+}
+
+export interface PeerJoinPush {
+  t: 'peer-join';
+  peer: PeerInfo;
+}
+
+export interface PeerStatePush {
+  t: 'peer-state';
+  peer: PeerInfo;
+}
+
+export interface PeerLeavePush {
+  t: 'peer-leave';
+  uid: number;
+}
+
+export interface RelayPush {
+  t: 'relay';
+  from: number;
+  data: unknown;
+}
+
+/** The server ended this member's stay (e.g. service expiry); the member is no longer in the channel. */
+export interface KickPush {
+  t: 'kick';
+  code: number;
+  name: string;
+  message: string;
+}
+
+/** The stay ends soon (Channel Key service expiry); renew the key to extend it. */
+export interface ExpiringPush {
+  t: 'expiring';
+  expiresAt: number;
+}
+
+export interface PongMessage {
+  t: 'pong';
+}
+
+export type ServerMessage =
+  | OkReply
+  | ErrReply
+  | PeerJoinPush
+  | PeerStatePush
+  | PeerLeavePush
+  | RelayPush
+  | KickPush
+  | ExpiringPush
+  | PongMessage;
+
+/** Largest frame either side accepts; SDP with many candidates stays well below. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+/** Path of the signaling WebSocket on the server. */
+export const SIGNAL_PATH = '/agora-signal';
+
+function isBool(v: unknown): v is boolean {
+  return typeof v === 'boolean';
+}
+
+export function isPeerState(v: unknown): v is PeerState {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return isBool(s.published) && isBool(s.audioMuted) && isBool(s.videoMuted);
+}
