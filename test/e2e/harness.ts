@@ -1,0 +1,180 @@
+// What every browser test needs: our real server (in-process, or as a child process that a test may kill) and
+// Debian's Chromium with fake camera, microphone and screen. Pages are served by the test server itself, never
+// by a Playwright route (Chromium blocks routed pages from reaching localhost).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer, type RunningServer, type ServerOptions } from '../../server/app.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** A well-formed App ID for tests (static-key mode). */
+export const APP_ID = '0123456789abcdef0123456789abcdef';
+export const OTHER_APP_ID = 'fedcba9876543210fedcba9876543210';
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--auto-select-desktop-capture-source=Entire screen',
+      '--autoplay-policy=no-user-gesture-required',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // Pages in the background still get timers and frames: several users share one browser here.
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
+      ...extraArgs,
+    ],
+  });
+}
+
+export async function serve(options: ServerOptions = {}): Promise<RunningServer> {
+  return startServer({ port: 0, host: '127.0.0.1', quiet: true, ...options });
+}
+
+/** The server as its own process (`node dist/node/server/main.js`), for tests that kill and restart it. */
+export class ServerProcess {
+  child: ChildProcess | undefined;
+  constructor(
+    readonly port: number,
+    readonly env: Record<string, string> = {},
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['dist/node/server/main.js'], {
+      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', ...this.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.child = child;
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('http://')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+    });
+  }
+
+  /** SIGKILL: the server vanishes as in a crash; the OS closes its sockets. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    this.child = undefined;
+  }
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+/** Open a page of the test server and wait until the SDK global is there. */
+export async function openPage(browser: Browser, url: string): Promise<Page> {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  await page.goto(url);
+  return page;
+}
+
+/**
+ * Counts decoded frames of the first <video> inside `#<elementId>` for `ms` milliseconds, with its size: what a
+ * user would see. Uses requestVideoFrameCallback, falling back to currentTime progress.
+ */
+export async function videoFrames(
+  page: Page,
+  selector: string,
+  ms = 1500,
+): Promise<{ width: number; height: number; frames: number; advanced: boolean }> {
+  return page.evaluate(
+    async ({ selector, ms }) => {
+      const deadline = Date.now() + 15_000;
+      let v: HTMLVideoElement | null = null;
+      while (Date.now() < deadline) {
+        v = document.querySelector(selector);
+        if (v && v.videoWidth > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (!v) return { width: 0, height: 0, frames: 0, advanced: false };
+      const video = v;
+      let frames = 0;
+      const t0 = video.currentTime;
+      const tick = () => {
+        frames++;
+        video.requestVideoFrameCallback(tick);
+      };
+      video.requestVideoFrameCallback(tick);
+      await new Promise((r) => setTimeout(r, ms));
+      return { width: video.videoWidth, height: video.videoHeight, frames, advanced: video.currentTime > t0 };
+    },
+    { selector, ms },
+  );
+}
+
+/** Peak level (0..1) of the audio of the media in the first <video>/<audio> matching `selector` over `ms`. */
+export async function audioPeak(page: Page, selector: string, ms = 2000): Promise<number> {
+  return page.evaluate(
+    async ({ selector, ms }) => {
+      const el = document.querySelector(selector) as HTMLMediaElement | null;
+      const stream = el?.srcObject as MediaStream | null;
+      const track = stream?.getAudioTracks()[0];
+      if (!track) return -1;
+      const ctx = new AudioContext();
+      await ctx.resume();
+      const src = ctx.createMediaStreamSource(new MediaStream([track]));
+      const an = ctx.createAnalyser();
+      an.fftSize = 2048;
+      src.connect(an);
+      const buf = new Float32Array(an.fftSize);
+      let peak = 0;
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        an.getFloatTimeDomainData(buf);
+        for (const x of buf) peak = Math.max(peak, Math.abs(x));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await ctx.close();
+      return peak;
+    },
+    { selector, ms },
+  );
+}
+
+/** Poll `fn` until it returns a truthy value (or throw after `ms`). */
+export async function until<T>(fn: () => Promise<T> | T, ms = 15_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
