@@ -15,6 +15,8 @@ async function lib(entry, fileName, format, extra = {}) {
     configFile: false,
     logLevel: 'warn',
     publicDir: false,
+    // A classic script has no import.meta; the SDK reads document.currentScript there instead.
+    define: format === 'iife' ? { 'import.meta.url': 'undefined' } : {},
     build: {
       outDir: out('sdk'),
       emptyOutDir: false,
@@ -22,7 +24,7 @@ async function lib(entry, fileName, format, extra = {}) {
       sourcemap: true,
       target: 'es2022',
       lib: { entry: `${root}${entry}`, formats: [format], fileName: () => fileName, ...extra },
-      rollupOptions: { output: { exports: format === 'iife' ? 'default' : 'named' } },
+      rollupOptions: { output: { exports: format === 'iife' ? 'auto' : 'named', minify: true } },
     },
   });
 }
@@ -30,6 +32,10 @@ async function lib(entry, fileName, format, extra = {}) {
 const steps = [
   ['sdk/agora-rtc.js', () => lib('src/index.ts', 'agora-rtc.js', 'es')],
   ['sdk/agora-rtc.iife.js', () => lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC' })],
+  [
+    'sdk/agora-rtc-worker.js',
+    () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
+  ],
   ['sdk/types/index.d.ts', () => tsc('tsconfig.sdk-types.json')],
   ['node/server/main.js', () => tsc('tsconfig.server.json')],
 ];

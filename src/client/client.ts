@@ -1,0 +1,630 @@
+import { AgoraError, assertType, isOptionalFn, safeCall, settle } from './errors.js';
+import { Emitter } from './emitter.js';
+import type { ClientEvents } from './events.js';
+import { Mesh } from '../mesh/mesh.js';
+import { ErrorCode, type ErrorName } from '../protocol/codes.js';
+import { checkAppId, checkChannelName, checkUid } from '../protocol/validate.js';
+import type { JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
+import { SignalingLink } from '../signaling/link.js';
+import { Stream, type StreamChange } from '../stream/stream.js';
+import { VERSION } from '../version.js';
+
+/** createRtcClient's options. */
+export interface ClientOptions {
+  /**
+   * WebSocket URL of the signaling server. Default: the origin the SDK bundle was loaded from, path
+   * `/agora-signal`.
+   */
+  signalingUrl?: string;
+}
+
+type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+
+interface Remote {
+  uid: number;
+  state: PeerState;
+  /** Present while the user has a published stream. */
+  stream: Stream | null;
+  subscribed: boolean;
+  /** stream-subscribed was emitted for the current stream. */
+  announced: boolean;
+  /** Latest received track of each kind, to seed a new Stream object after a republish. */
+  tracks: Partial<Record<'audio' | 'video', MediaStreamTrack>>;
+}
+
+type Fail = ((err: AgoraError) => void) | null | undefined;
+
+const SUBSCRIBE_TIMEOUT_MS = 20_000;
+
+/**
+ * The manual's Client: joins a channel, publishes the local stream, subscribes to remote ones.
+ *
+ * @example
+ * const client = AgoraRTC.createRtcClient();
+ * client.init(appId, () => {
+ *   client.join(null, '1024', 0, (uid) => log('client ' + uid + ' joined channel'));
+ * }, (err) => log('client init failed', err));
+ */
+export class Client extends Emitter<ClientEvents> {
+  private link: SignalingLink | null = null;
+  private state: 'new' | 'initializing' | 'ready' | 'joining' | 'joined' | 'leaving' | 'closed' = 'new';
+  private appId = '';
+  private lifetimeFailure: Fail;
+  private channel = '';
+  private key: string | null = null;
+  private uid = 0;
+  private session: string | undefined;
+  private mesh: Mesh | null = null;
+  private remotes = new Map<number, Remote>();
+  private published: Stream | null = null;
+  private unwatchPublished: (() => void) | null = null;
+  private subscribeWaiters = new Map<
+    number,
+    Array<{ resolve: () => void; reject: (e: AgoraError) => void }>
+  >();
+  private connection: ConnectionState = 'disconnected';
+  /** A page that goes away leaves at once, so the others see peer-leave now rather than after a timeout. */
+  private readonly onPageHide = () => {
+    if (this.state === 'joined') void this.doLeave().catch(() => undefined);
+  };
+
+  /** @internal Use AgoraRTC.createRtcClient. */
+  constructor(private readonly signalingUrl: string) {
+    super();
+  }
+
+  /** The uid this client joined with (0 before join). */
+  get currentUid(): number {
+    return this.uid;
+  }
+
+  /** The link to the signaling server: connected, or reconnecting after an interruption. */
+  get connectionState(): ConnectionState {
+    return this.connection;
+  }
+
+  /**
+   * Initialize the client with the App ID. onFailure also hears errors later in the client's life (e.g. the
+   * Channel Key's service expiry, ERR_CHANNEL_KEY_EXPIRED).
+   *
+   * @example
+   * client.init(appId, () => log('client initialized'), (err) => log('client init failed ', err));
+   */
+  init(appId: string, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+    assertType(typeof appId === 'string', 'init(appId) takes the App ID as a string of 32 hex characters.');
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'init(appId, onSuccess?, onFailure?) takes functions.',
+    );
+    this.lifetimeFailure = onFailure;
+    return settle(this.doInit(appId), onSuccess, onFailure);
+  }
+
+  private async doInit(appId: string): Promise<void> {
+    this.assertNotClosed();
+    if (this.state !== 'new')
+      throw new AgoraError('ERR_ALREADY_IN_USE', 'This client is already initialized.');
+    const bad = checkAppId(appId);
+    if (bad) throw new AgoraError('ERR_INVALID_APP_ID', bad);
+    this.state = 'initializing';
+    this.appId = appId;
+    try {
+      await this.connect();
+      this.state = 'ready';
+    } catch (e) {
+      this.state = 'new';
+      this.link?.close();
+      this.link = null;
+      throw e;
+    }
+  }
+
+  private async connect(): Promise<void> {
+    this.link?.close();
+    const link = new SignalingLink(this.signalingUrl, {
+      onPush: (msg) => this.onPush(msg),
+      onInterrupted: () => {
+        this.connection = 'reconnecting';
+        this.emitError(
+          'CONNECTION_INTERRUPTED',
+          'ERR_CONNECTION_INTERRUPTED',
+          'Connection to the server interrupted; reconnecting.',
+        );
+      },
+      onLost: () =>
+        this.emitError(
+          'CONNECTION_LOST',
+          'ERR_CONNECTION_LOST',
+          'Connection to the server lost; still trying to reconnect.',
+        ),
+      onReconnected: () => this.restore(),
+    });
+    this.link = link;
+    this.connection = 'connecting';
+    try {
+      await link.open();
+      await link.request({ t: 'hello', appId: this.appId, sdk: VERSION });
+      this.connection = 'connected';
+    } catch (e) {
+      this.connection = 'disconnected';
+      throw e;
+    }
+  }
+
+  /**
+   * Join a channel. `channelKey` is a Channel Key, or null (or the App ID) for an app in static-key mode.
+   * uid 0 lets the server assign one; onSuccess receives the uid.
+   *
+   * @example
+   * client.join(key, '1024', 0, (uid) => log('client ' + uid + ' joined channel'), (err) => log('join failed', err));
+   */
+  join(
+    channelKey: string | null | undefined,
+    channelName: string,
+    uid: number,
+    onSuccess?: ((uid: number) => void) | null,
+    onFailure?: Fail,
+  ): Promise<number> | undefined {
+    assertType(
+      channelKey === null || channelKey === undefined || typeof channelKey === 'string',
+      'join(channelKey, …): channelKey must be a string or null.',
+    );
+    assertType(typeof channelName === 'string', 'join(…, channelName, …): channelName must be a string.');
+    assertType(
+      typeof uid === 'number',
+      'join(…, uid, …): uid must be a number (0 to let the server assign one).',
+    );
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'join(…, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(this.doJoin(channelKey ?? null, channelName, uid), onSuccess, onFailure);
+  }
+
+  private async doJoin(key: string | null, channel: string, uid: number): Promise<number> {
+    this.assertInitialized();
+    if (this.state !== 'ready') {
+      throw new AgoraError(
+        'ERR_JOIN_CHANNEL_REJECTED',
+        `Already ${this.state === 'joining' ? 'joining' : 'in'} a channel: leave it first.`,
+      );
+    }
+    const badChannel = checkChannelName(channel);
+    if (badChannel) throw new AgoraError('ERR_INVALID_CHANNEL_NAME', badChannel);
+    const badUid = checkUid(uid);
+    if (badUid) throw new AgoraError('ERR_INVALID_ARGUMENT', badUid);
+    this.state = 'joining';
+    try {
+      if (!this.link?.connected) await this.connect();
+      const result = await this.link!.request<JoinResult>({
+        t: 'join',
+        channel,
+        uid,
+        key,
+        state: this.localState(),
+      });
+      if (this.state !== 'joining') throw new AgoraError('ERR_ABORTED', 'leave() was called while joining.');
+      this.channel = channel;
+      this.key = key;
+      this.enterChannel(result);
+      addEventListener('pagehide', this.onPageHide);
+      return result.uid;
+    } catch (e) {
+      if (this.state === 'joining') this.state = 'ready';
+      throw e;
+    }
+  }
+
+  private enterChannel(result: JoinResult): void {
+    this.uid = result.uid;
+    this.session = result.session;
+    this.state = 'joined';
+    this.mesh = new Mesh(result.uid, {
+      send: (to, data) => this.link?.send({ t: 'relay', to, data }),
+      onTrack: (uid, track) => this.onRemoteTrack(uid, track),
+      onLinkClosed: (uid) => this.onLinkClosed(uid),
+    });
+    for (const peer of result.peers) this.applyPeer(peer);
+    if (this.published) this.startPublishing(this.published);
+  }
+
+  /** After a reconnect: say hello again and rejoin with the same uid, without anyone seeing a leave. */
+  private async restore(): Promise<void> {
+    const link = this.link!;
+    await link.request({ t: 'hello', appId: this.appId, sdk: VERSION });
+    if (this.state === 'joined') {
+      let result: JoinResult;
+      try {
+        result = await link.request<JoinResult>({
+          t: 'join',
+          channel: this.channel,
+          uid: this.uid,
+          key: this.key,
+          session: this.session,
+          state: this.localState(),
+        });
+      } catch (e) {
+        const transient: ErrorName[] = ['ERR_CONNECTION_INTERRUPTED', 'ERR_TIMEDOUT', 'ERR_ABORTED'];
+        if (e instanceof AgoraError && !transient.includes(e.name)) {
+          // The server will not have us back (uid taken, key expired…): the stay is over.
+          this.connection = 'connected';
+          this.emitError(e.name, e.name, e.message);
+          safeCall(this.lifetimeFailure, e);
+          this.teardown();
+          return;
+        }
+        throw e;
+      }
+      this.session = result.session;
+      const present = new Set(result.peers.map((p) => p.uid));
+      for (const peer of result.peers) this.applyPeer(peer);
+      // Users missing from the restarted server's list may simply not be back yet: keep those whose media
+      // link is still up; the others are gone.
+      for (const uid of [...this.remotes.keys()]) {
+        if (!present.has(uid) && !this.mesh?.isConnected(uid)) this.removeRemote(uid);
+      }
+    }
+    this.connection = 'connected';
+  }
+
+  /**
+   * Leave the channel. Remote streams stop; the local stream stays open (publish it again after a new join).
+   *
+   * @example
+   * client.leave(() => log('client leaves channel'), (err) => log('client leave failed ', err));
+   */
+  leave(onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'leave(onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(this.doLeave(), onSuccess, onFailure);
+  }
+
+  private async doLeave(): Promise<void> {
+    this.assertInitialized();
+    if (this.state !== 'joined' && this.state !== 'joining') {
+      throw new AgoraError('ERR_LEAVE_CHANNEL_REJECTED', 'Not in a channel: join one before leaving.');
+    }
+    const link = this.link;
+    const wasReconnecting = this.connection === 'reconnecting';
+    this.teardown();
+    if (link?.connected && !wasReconnecting) {
+      await link.request({ t: 'leave' }).catch(() => undefined);
+    } else {
+      // Leaving ends the reconnect attempts; the next join opens a new connection.
+      link?.close();
+      this.link = null;
+      this.connection = 'disconnected';
+    }
+  }
+
+  /** Forget the channel locally: links, remote streams, timers. */
+  private teardown(): void {
+    removeEventListener('pagehide', this.onPageHide);
+    this.state = this.state === 'closed' ? 'closed' : 'ready';
+    this.mesh?.close();
+    this.mesh = null;
+    for (const remote of this.remotes.values()) remote.stream?.stop();
+    this.remotes.clear();
+    for (const [, waiters] of this.subscribeWaiters) {
+      for (const w of waiters)
+        w.reject(new AgoraError('ERR_ABORTED', 'Left the channel before the stream arrived.'));
+    }
+    this.subscribeWaiters.clear();
+    this.unwatchPublished?.();
+    this.unwatchPublished = null;
+    this.published = null;
+    this.uid = 0;
+    this.session = undefined;
+  }
+
+  /**
+   * Publish the local stream: every user in the channel gets stream-added.
+   *
+   * @example
+   * client.publish(stream, () => console.log('stream published'), (err) => console.log('failed to publish stream'));
+   */
+  publish(stream: Stream, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+    assertType(stream instanceof Stream, 'publish(stream) takes a Stream from AgoraRTC.createStream().');
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'publish(stream, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(this.doPublish(stream), onSuccess, onFailure);
+  }
+
+  private async doPublish(stream: Stream): Promise<void> {
+    this.assertJoined('publishing');
+    if (!stream._local) throw new AgoraError('ERR_INVALID_ARGUMENT', 'Only a local stream can be published.');
+    if (!stream._isReady())
+      throw new AgoraError('ERR_NOT_READY', 'Initialize the stream (stream.init) before publishing it.');
+    if (this.published === stream) return;
+    if (this.published) {
+      throw new AgoraError('ERR_ALREADY_IN_USE', 'Another stream is already published: unpublish it first.');
+    }
+    this.startPublishing(stream);
+    this.sendState();
+  }
+
+  private startPublishing(stream: Stream): void {
+    this.published = stream;
+    this.unwatchPublished?.();
+    this.unwatchPublished = stream._onChange((c) => this.onLocalChange(c));
+    this.mesh?.publish(
+      { audio: stream._media.getAudioTracks()[0] ?? null, video: stream._media.getVideoTracks()[0] ?? null },
+      stream._profile,
+    );
+  }
+
+  private onLocalChange(c: StreamChange): void {
+    if (c.type === 'track') this.mesh?.setTrack(c.kind, c.track);
+    else if (c.type === 'profile') this.mesh?.setProfile(c.profile);
+    else if (c.type === 'mute') this.sendState();
+    else if (c.type === 'closed' && this.published)
+      void this.doUnpublish(this.published).catch(() => undefined);
+  }
+
+  /**
+   * Stop publishing the local stream: the others get stream-removed.
+   *
+   * @example
+   * client.unpublish(stream, () => console.log('stream unpublished'));
+   */
+  unpublish(stream: Stream, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+    assertType(stream instanceof Stream, 'unpublish(stream) takes the Stream that was published.');
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'unpublish(stream, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(this.doUnpublish(stream), onSuccess, onFailure);
+  }
+
+  private async doUnpublish(stream: Stream): Promise<void> {
+    this.assertJoined('unpublishing');
+    if (this.published !== stream)
+      throw new AgoraError('ERR_INVALID_ARGUMENT', 'This stream is not published.');
+    this.unwatchPublished?.();
+    this.unwatchPublished = null;
+    this.published = null;
+    this.mesh?.unpublish();
+    this.sendState();
+  }
+
+  /**
+   * Receive a remote stream; stream-subscribed follows, then play it. A stream not subscribed to is not sent to
+   * this client at all.
+   *
+   * @example
+   * client.on('stream-added', (evt) => client.subscribe(evt.stream, (err) => log('subscribe failed', err)));
+   */
+  subscribe(stream: Stream, onFailure?: Fail): Promise<void> | undefined {
+    assertType(stream instanceof Stream, 'subscribe(stream) takes the Stream from a stream-added event.');
+    assertType(isOptionalFn(onFailure), 'subscribe(stream, onFailure?) takes a function.');
+    return settle(this.doSubscribe(stream), null, onFailure);
+  }
+
+  private doSubscribe(stream: Stream): Promise<void> {
+    const remote = this.remoteOf(stream);
+    if (!remote.subscribed) {
+      remote.subscribed = true;
+      this.mesh?.subscribe(remote.uid, true);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiters = this.subscribeWaiters.get(remote.uid) ?? [];
+      const timer = setTimeout(() => {
+        reject(
+          new AgoraError(
+            'ERR_TIMEDOUT',
+            `No media arrived from user ${remote.uid}; the network may block WebRTC.`,
+          ),
+        );
+      }, SUBSCRIBE_TIMEOUT_MS);
+      waiters.push({
+        resolve: () => (clearTimeout(timer), resolve()),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      this.subscribeWaiters.set(remote.uid, waiters);
+      this.maybeAnnounce(remote);
+    });
+  }
+
+  /**
+   * Stop receiving a remote stream (the publisher stops sending it to us).
+   *
+   * @example
+   * client.unsubscribe(stream, (err) => log('unsubscribe failed', err));
+   */
+  unsubscribe(stream: Stream, onFailure?: Fail): Promise<void> | undefined {
+    assertType(stream instanceof Stream, 'unsubscribe(stream) takes a subscribed remote Stream.');
+    assertType(isOptionalFn(onFailure), 'unsubscribe(stream, onFailure?) takes a function.');
+    return settle(
+      (async () => {
+        const remote = this.remoteOf(stream);
+        remote.subscribed = false;
+        remote.announced = false;
+        this.mesh?.subscribe(remote.uid, false);
+      })(),
+      null,
+      onFailure,
+    );
+  }
+
+  /**
+   * Release everything the client holds. No method works afterwards, init included: create a new client.
+   *
+   * @example
+   * client.close();
+   * client = AgoraRTC.createRtcClient();
+   */
+  close(): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'joined' || this.state === 'joining') {
+      this.link?.send({ t: 'state', state: { published: false, audioMuted: false, videoMuted: false } });
+      void this.link?.request({ t: 'leave' }).catch(() => undefined);
+    }
+    this.teardown();
+    this.state = 'closed';
+    const link = this.link;
+    this.link = null;
+    // Let the leave go out before the socket closes.
+    setTimeout(() => link?.close(), 100);
+    this.connection = 'disconnected';
+    this.removeAllListeners();
+  }
+
+  // ---- server pushes ----
+
+  private onPush(msg: ServerMessage): void {
+    if (this.state !== 'joined') return;
+    switch (msg.t) {
+      case 'peer-join':
+      case 'peer-state':
+        this.applyPeer(msg.peer);
+        break;
+      case 'peer-leave':
+        this.removeRemote(msg.uid);
+        break;
+      case 'relay':
+        this.mesh?.signal(msg.from, msg.data);
+        break;
+      case 'expiring':
+        this.emit('channel-key-will-expire', { type: 'channel-key-will-expire', expiresAt: msg.expiresAt });
+        break;
+      case 'kick': {
+        const err = new AgoraError(msg.name as ErrorName, msg.message);
+        this.teardown();
+        this.emitError(msg.name, msg.name as ErrorName, msg.message);
+        safeCall(this.lifetimeFailure, err);
+        break;
+      }
+    }
+  }
+
+  private applyPeer(info: PeerInfo): void {
+    let remote = this.remotes.get(info.uid);
+    const prev: PeerState = remote?.state ?? { published: false, audioMuted: false, videoMuted: false };
+    if (!remote) {
+      remote = { uid: info.uid, state: prev, stream: null, subscribed: false, announced: false, tracks: {} };
+      this.remotes.set(info.uid, remote);
+      this.mesh?.addPeer(info.uid);
+    }
+    remote.state = { published: info.published, audioMuted: info.audioMuted, videoMuted: info.videoMuted };
+    const uid = info.uid;
+    if (info.published && !prev.published) {
+      const stream = new Stream({}, uid);
+      for (const [kind, track] of Object.entries(remote.tracks)) {
+        if (track.readyState === 'live') stream._replaceTrack(kind as 'audio' | 'video', track);
+      }
+      remote.stream = stream;
+      this.emit('stream-added', { type: 'stream-added', stream });
+      if (info.audioMuted) this.emitMute('audio', uid, true);
+      if (info.videoMuted) this.emitMute('video', uid, true);
+    } else if (!info.published && prev.published) {
+      const stream = remote.stream!;
+      if (remote.subscribed) this.mesh?.subscribe(uid, false);
+      remote.stream = null;
+      remote.subscribed = remote.announced = false;
+      this.emit('stream-removed', { type: 'stream-removed', stream });
+    } else if (info.published) {
+      if (info.audioMuted !== prev.audioMuted) this.emitMute('audio', uid, info.audioMuted);
+      if (info.videoMuted !== prev.videoMuted) this.emitMute('video', uid, info.videoMuted);
+    }
+  }
+
+  private removeRemote(uid: number): void {
+    const remote = this.remotes.get(uid);
+    if (!remote) return;
+    this.remotes.delete(uid);
+    this.mesh?.removePeer(uid);
+    for (const w of this.subscribeWaiters.get(uid) ?? []) {
+      w.reject(new AgoraError('ERR_ABORTED', `User ${uid} left before the stream arrived.`));
+    }
+    this.subscribeWaiters.delete(uid);
+    this.emit('peer-leave', { type: 'peer-leave', uid, ...(remote.stream ? { stream: remote.stream } : {}) });
+  }
+
+  private onRemoteTrack(uid: number, track: MediaStreamTrack): void {
+    const remote = this.remotes.get(uid);
+    if (!remote) return;
+    const kind = track.kind as 'audio' | 'video';
+    remote.tracks[kind] = track;
+    remote.stream?._replaceTrack(kind, track);
+    this.maybeAnnounce(remote);
+  }
+
+  private onLinkClosed(uid: number): void {
+    // With the server unreachable, a closed media link is the only news we get that the user left.
+    if (this.connection !== 'connected') this.removeRemote(uid);
+  }
+
+  /** stream-subscribed once the user asked and the remote tracks are here. */
+  private maybeAnnounce(remote: Remote): void {
+    const stream = remote.stream;
+    if (!stream || !remote.subscribed || stream._media.getTracks().length === 0) return;
+    const waiters = this.subscribeWaiters.get(remote.uid) ?? [];
+    this.subscribeWaiters.delete(remote.uid);
+    if (!remote.announced) {
+      remote.announced = true;
+      this.emit('stream-subscribed', { type: 'stream-subscribed', stream });
+    }
+    for (const w of waiters) w.resolve();
+  }
+
+  private remoteOf(stream: Stream): Remote {
+    this.assertJoined('subscribing');
+    const uid = stream.getId();
+    const remote = typeof uid === 'number' ? this.remotes.get(uid) : undefined;
+    if (stream._local || !remote || remote.stream !== stream) {
+      throw new AgoraError(
+        'ERR_INVALID_ARGUMENT',
+        'This is not a current remote stream of the channel (see stream-added).',
+      );
+    }
+    return remote;
+  }
+
+  // ---- helpers ----
+
+  private localState(): PeerState {
+    const s = this.published;
+    return { published: s !== null, ...(s ? s._muteState() : { audioMuted: false, videoMuted: false }) };
+  }
+
+  private sendState(): void {
+    this.link?.send({ t: 'state', state: this.localState() });
+  }
+
+  private emitMute(kind: 'audio' | 'video', uid: number, muted: boolean): void {
+    if (kind === 'audio') this.emit('peer-mute-audio', { type: 'peer-mute-audio', msg: { uid, muted } });
+    else this.emit('peer-mute-video', { type: 'peer-mute-video', msg: { uid, muted } });
+  }
+
+  private emitError(reason: string, name: ErrorName, message: string): void {
+    this.emit('error', { type: 'error', msg: { reason, code: ErrorCode[name], message } });
+  }
+
+  private assertNotClosed(): void {
+    if (this.state === 'closed') {
+      throw new AgoraError(
+        'ERR_NOT_INITIALIZED',
+        'This client was closed: create a new one with AgoraRTC.createRtcClient().',
+      );
+    }
+  }
+
+  private assertInitialized(): void {
+    this.assertNotClosed();
+    if (this.state === 'new' || this.state === 'initializing') {
+      throw new AgoraError(
+        'ERR_NOT_INITIALIZED',
+        'Call client.init(appId) and wait for it to succeed first.',
+      );
+    }
+  }
+
+  private assertJoined(what: string): void {
+    this.assertInitialized();
+    if (this.state !== 'joined') throw new AgoraError('ERR_NOT_READY', `Join a channel before ${what}.`);
+  }
+}

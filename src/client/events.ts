@@ -1,0 +1,37 @@
+import type { Stream } from '../stream/stream.js';
+
+/** Names of the Client's events (the manual's, plus stream-removed and the key-expiry warning). */
+export const ClientEvent = {
+  STREAM_ADDED: 'stream-added',
+  STREAM_REMOVED: 'stream-removed',
+  STREAM_SUBSCRIBED: 'stream-subscribed',
+  PEER_LEAVE: 'peer-leave',
+  PEER_MUTE_AUDIO: 'peer-mute-audio',
+  PEER_MUTE_VIDEO: 'peer-mute-video',
+  ERROR: 'error',
+  CHANNEL_KEY_WILL_EXPIRE: 'channel-key-will-expire',
+} as const;
+
+/** What each Client event carries; field names are the ones the manual's examples read. */
+export interface ClientEvents {
+  /** A remote user published a stream: subscribe to it to receive it. */
+  'stream-added': { type: 'stream-added'; stream: Stream };
+  /** A remote user unpublished its stream. */
+  'stream-removed': { type: 'stream-removed'; stream: Stream };
+  /** A subscribed remote stream is ready: play it. */
+  'stream-subscribed': { type: 'stream-subscribed'; stream: Stream };
+  /** A remote user left the channel (called leave, closed the page, or vanished). */
+  'peer-leave': { type: 'peer-leave'; uid: number; stream?: Stream };
+  /** A remote user stopped (muted: true) or resumed (false) sending audio. */
+  'peer-mute-audio': { type: 'peer-mute-audio'; msg: { uid: number; muted: boolean } };
+  /** A remote user stopped (muted: true) or resumed (false) sending video. */
+  'peer-mute-video': { type: 'peer-mute-video'; msg: { uid: number; muted: boolean } };
+  /**
+   * The connection to the server was interrupted (`msg.reason === 'CONNECTION_INTERRUPTED'`, the SDK is
+   * reconnecting), lost (`'CONNECTION_LOST'`: no success for 10 s; retries go on until leave), or the stay
+   * ended (`'ERR_CHANNEL_KEY_EXPIRED'`).
+   */
+  error: { type: 'error'; msg: { reason: string; code: number; message: string } };
+  /** The Channel Key's service expiry is about 30 s away: call renewChannelKey with a fresh key. */
+  'channel-key-will-expire': { type: 'channel-key-will-expire'; expiresAt: number };
+}

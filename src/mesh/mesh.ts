@@ -1,0 +1,290 @@
+// One WebRTC link per remote user (simple-peer). The only place that touches RTCPeerConnection.
+//
+// - Initiator: the smaller uid offers, the other answers, so two users never offer at once (no glare).
+// - Publishing adds our tracks to every link (simple-peer renegotiates); unpublishing removes them.
+// - A remote user receives our media only while it is subscribed: otherwise the sender carries no track and
+//   costs no bandwidth. Subscribing swaps the track back in (replaceTrack, no renegotiation).
+// - simple-peer has no ICE restart: a failed link is replaced by a new one with a new link id.
+import SimplePeer from 'simple-peer/simplepeer.min.js';
+import type { SignalData, Instance as PeerInstance } from 'simple-peer';
+import { encoderParameters, type VideoProfile } from '../media/profiles.js';
+
+type Kind = 'audio' | 'video';
+
+/** What the mesh relays through the server to one other member. */
+export type MeshSignal =
+  | { k: 'sig'; link: string; sig: SignalData }
+  /** The sender of this message wants (or no longer wants) our media. */
+  | { k: 'sub'; on: boolean };
+
+export interface MeshHooks {
+  /** Relay to another member of the channel through the signaling server. */
+  send(to: number, data: MeshSignal): void;
+  /** A remote user's track arrived (first negotiation or a renegotiation). */
+  onTrack(uid: number, track: MediaStreamTrack): void;
+  /** A link closed; `willRetry` when the mesh is replacing it. */
+  onLinkClosed(uid: number): void;
+  /** A link connected (ICE + DTLS up). */
+  onLinkConnected?(uid: number): void;
+  /** Called for every sender/receiver we create, e.g. to attach an encoded transform. */
+  onSender?(uid: number, kind: Kind, sender: RTCRtpSender): void;
+  onReceiver?(uid: number, kind: Kind, receiver: RTCRtpReceiver): void;
+  /** RTCPeerConnection configuration (ICE servers, encodedInsertableStreams…). */
+  pcConfig?: () => RTCConfiguration;
+}
+
+interface LocalMedia {
+  /** A fresh MediaStream per publish: simple-peer refuses to re-add a track to a stream it was removed from. */
+  stream: MediaStream;
+  tracks: Partial<Record<Kind, MediaStreamTrack | null>>;
+  profile: VideoProfile;
+  contentHint?: string;
+}
+
+interface Outgoing {
+  sender: RTCRtpSender;
+  /**
+   * The track the sender should carry. replaceTrack is asynchronous and sender.track changes only when it
+   * settles, so decisions compare against this, and calls are chained so the last one wins.
+   */
+  intended: MediaStreamTrack | null;
+  chain: Promise<unknown>;
+  /** The track simple-peer knows this sender by (it keys its bookkeeping on it). */
+  added: MediaStreamTrack;
+  stream: MediaStream;
+}
+
+class Link {
+  readonly outgoing = new Map<Kind, Outgoing>();
+  connected = false;
+  constructor(
+    readonly uid: number,
+    readonly id: string,
+    readonly initiator: boolean,
+    readonly peer: PeerInstance,
+  ) {}
+
+  get pc(): RTCPeerConnection {
+    return (this.peer as unknown as { _pc: RTCPeerConnection })._pc;
+  }
+}
+
+const RETRY_MS = 1_000;
+
+export class Mesh {
+  private links = new Map<number, Link>();
+  /** Members we should be linked to (the channel's other users). */
+  private members = new Set<number>();
+  /** Remote users that subscribed to our stream. */
+  private wants = new Map<number, boolean>();
+  private local: LocalMedia | null = null;
+  private retryTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  private closed = false;
+
+  constructor(
+    readonly selfUid: number,
+    private readonly hooks: MeshHooks,
+  ) {}
+
+  /** A member of the channel: link to it (the smaller uid makes the offer). */
+  addPeer(uid: number): void {
+    this.members.add(uid);
+    if (!this.links.has(uid) && this.selfUid < uid) this.createLink(uid, randomId(), true);
+  }
+
+  /** The member left: close its link and forget its subscription. */
+  removePeer(uid: number): void {
+    this.members.delete(uid);
+    this.wants.delete(uid);
+    clearTimeout(this.retryTimers.get(uid));
+    this.retryTimers.delete(uid);
+    const link = this.links.get(uid);
+    this.links.delete(uid);
+    link?.peer.destroy();
+  }
+
+  isConnected(uid: number): boolean {
+    return this.links.get(uid)?.connected ?? false;
+  }
+
+  /** A relayed message from another member. */
+  signal(from: number, data: unknown): void {
+    if (this.closed || typeof data !== 'object' || data === null) return;
+    const msg = data as MeshSignal;
+    if (msg.k === 'sub' && typeof msg.on === 'boolean') {
+      this.wants.set(from, msg.on);
+      const link = this.links.get(from);
+      if (link) this.updateSenders(link);
+      return;
+    }
+    if (msg.k !== 'sig' || typeof msg.link !== 'string' || typeof msg.sig !== 'object' || msg.sig === null)
+      return;
+    let link = this.links.get(from);
+    if (this.selfUid < from) {
+      if (!link || link.id !== msg.link) return; // an answer for a link we already replaced
+    } else if (!link || link.id !== msg.link) {
+      // The offerer started a new link (first contact, or replacing a failed one).
+      if (link) this.dropLink(link);
+      this.members.add(from);
+      link = this.createLink(from, msg.link, false);
+    }
+    try {
+      link.peer.signal(msg.sig);
+    } catch {
+      // A destroyed peer throws; its close handler already dealt with it.
+    }
+  }
+
+  /** Ask a remote publisher to send us its media (or stop). */
+  subscribe(uid: number, on: boolean): void {
+    this.hooks.send(uid, { k: 'sub', on });
+  }
+
+  /** Start sending our tracks on every link (to subscribers only). */
+  publish(tracks: Partial<Record<Kind, MediaStreamTrack | null>>, profile: VideoProfile): void {
+    this.unpublish();
+    this.local = { stream: new MediaStream(), tracks: { ...tracks }, profile };
+    for (const link of this.links.values()) this.attachLocal(link);
+  }
+
+  unpublish(): void {
+    if (!this.local) return;
+    for (const link of this.links.values()) {
+      for (const [kind, out] of link.outgoing) {
+        try {
+          link.peer.removeTrack(out.added, out.stream);
+        } catch {
+          // Link already gone.
+        }
+        link.outgoing.delete(kind);
+      }
+    }
+    this.local = null;
+  }
+
+  /** Our track of one kind changed (camera off/on, device or screen switch). */
+  setTrack(kind: Kind, track: MediaStreamTrack | null, contentHint?: string): void {
+    if (!this.local) return;
+    this.local.tracks[kind] = track;
+    if (kind === 'video') this.local.contentHint = contentHint;
+    for (const link of this.links.values()) {
+      if (link.outgoing.has(kind)) this.updateSenders(link);
+      else if (track) this.attachLocal(link);
+    }
+  }
+
+  setProfile(profile: VideoProfile): void {
+    if (!this.local) return;
+    this.local.profile = profile;
+    for (const link of this.links.values()) this.applyEncoding(link);
+  }
+
+  /** The RTCPeerConnections, for stats. */
+  connections(): Map<number, RTCPeerConnection> {
+    return new Map([...this.links].map(([uid, l]) => [uid, l.pc]));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const uid of [...this.members]) this.removePeer(uid);
+    for (const link of this.links.values()) link.peer.destroy();
+    this.links.clear();
+    this.local = null;
+  }
+
+  private createLink(uid: number, id: string, initiator: boolean): Link {
+    const peer = new SimplePeer({ initiator, trickle: true, config: this.hooks.pcConfig?.() });
+    const link = new Link(uid, id, initiator, peer);
+    this.links.set(uid, link);
+    peer.on('signal', (sig: SignalData) => this.hooks.send(uid, { k: 'sig', link: id, sig }));
+    peer.on('track', (track: MediaStreamTrack) => {
+      const receiver = link.pc.getReceivers().find((r) => r.track === track);
+      if (receiver) this.hooks.onReceiver?.(uid, track.kind as Kind, receiver);
+      this.hooks.onTrack(uid, track);
+    });
+    peer.on('connect', () => {
+      link.connected = true;
+      this.applyEncoding(link);
+      this.hooks.onLinkConnected?.(uid);
+    });
+    peer.on('error', () => undefined); // 'close' follows
+    peer.on('close', () => {
+      if (this.links.get(uid) !== link) return;
+      this.links.delete(uid);
+      this.hooks.onLinkClosed(uid);
+      if (initiator) this.scheduleRetry(uid);
+    });
+    if (this.local) this.attachLocal(link);
+    return link;
+  }
+
+  private dropLink(link: Link): void {
+    this.links.delete(link.uid);
+    link.peer.destroy();
+  }
+
+  private scheduleRetry(uid: number): void {
+    if (this.closed || !this.members.has(uid) || this.retryTimers.has(uid)) return;
+    this.retryTimers.set(
+      uid,
+      setTimeout(() => {
+        this.retryTimers.delete(uid);
+        if (!this.closed && this.members.has(uid) && !this.links.has(uid))
+          this.createLink(uid, randomId(), true);
+      }, RETRY_MS),
+    );
+  }
+
+  private attachLocal(link: Link): void {
+    const local = this.local;
+    if (!local) return;
+    for (const kind of ['audio', 'video'] as const) {
+      const track = local.tracks[kind];
+      if (!track || link.outgoing.has(kind)) continue;
+      try {
+        link.peer.addTrack(track, local.stream);
+      } catch {
+        continue;
+      }
+      const sender = link.pc.getSenders().find((s) => s.track === track);
+      if (!sender) continue;
+      link.outgoing.set(kind, {
+        sender,
+        added: track,
+        stream: local.stream,
+        intended: track,
+        chain: Promise.resolve(),
+      });
+      this.hooks.onSender?.(link.uid, kind, sender);
+    }
+    this.updateSenders(link);
+    this.applyEncoding(link);
+  }
+
+  /** Each sender carries our current track only while that user is subscribed. */
+  private updateSenders(link: Link): void {
+    const on = this.wants.get(link.uid) === true;
+    for (const [kind, out] of link.outgoing) {
+      const want = on ? (this.local?.tracks[kind] ?? null) : null;
+      if (out.intended === want) continue;
+      out.intended = want;
+      out.chain = out.chain.then(() => out.sender.replaceTrack(want)).catch(() => undefined);
+    }
+  }
+
+  private applyEncoding(link: Link): void {
+    const local = this.local;
+    const out = link.outgoing.get('video');
+    if (!local || !out) return;
+    const params = out.sender.getParameters();
+    const enc = params.encodings?.[0];
+    if (!enc) return; // not negotiated yet: applied again on connect
+    Object.assign(enc, encoderParameters(local.profile));
+    params.degradationPreference = local.contentHint === 'detail' ? 'maintain-resolution' : 'balanced';
+    void out.sender.setParameters(params).catch(() => undefined);
+  }
+}
+
+function randomId(): string {
+  return Math.random().toString(36).slice(2, 10);
+}

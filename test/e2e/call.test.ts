@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  APP_ID,
+  OTHER_APP_ID,
+  audioPeak,
+  launchBrowser,
+  openPage,
+  serve,
+  until,
+  videoFrames,
+} from './harness.js';
+import type { RunningServer } from '../../server/app.js';
+
+let server: RunningServer;
+let browser: Browser;
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function user(): Promise<Page> {
+  const page = await openPage(browser, `${server.url}/test-pages/call.html`);
+  pages.push(page);
+  return page;
+}
+
+const has = (page: Page, ev: string, uid?: number, extra: Record<string, unknown> = {}) =>
+  page.evaluate(([ev, uid, extra]) => window.T.has(ev, uid, extra), [ev, uid, extra] as const);
+
+declare global {
+  interface Window {
+    T: {
+      join(appId: string, channel: string, uid?: number, opts?: Record<string, unknown>): Promise<number>;
+      has(ev: string, uid?: number, extra?: Record<string, unknown>): boolean;
+      client: {
+        leave(): Promise<void>;
+      };
+      local: {
+        disableVideo(): Promise<void>;
+        enableVideo(): Promise<void>;
+        disableAudio(): Promise<void>;
+        enableAudio(): Promise<void>;
+        _media: MediaStream;
+      };
+    };
+    events: Array<Record<string, unknown>>;
+  }
+}
+
+describe('a call between two browsers', () => {
+  test('B receives A: stream-added, stream-subscribed, decoded frames, sound; then mute events and peer-leave', async () => {
+    const a = await user();
+    const b = await user();
+    const uidA = await a.evaluate((appId) => window.T.join(appId, 'room one', 0), APP_ID);
+    const uidB = await b.evaluate((appId) => window.T.join(appId, 'room one', 0, { publish: false }), APP_ID);
+    expect(uidA).toBeGreaterThan(0);
+    expect(uidB).not.toBe(uidA);
+
+    await until(() => has(b, 'stream-added', uidA), 15_000, 'stream-added on B');
+    await until(() => has(b, 'stream-subscribed', uidA), 15_000, 'stream-subscribed on B');
+    const v = await videoFrames(b, `#remote-${uidA} video`);
+    expect(v.width).toBeGreaterThan(0);
+    expect(v.frames).toBeGreaterThan(5);
+    expect(await audioPeak(b, `#remote-${uidA} video`)).toBeGreaterThan(0.01);
+
+    await a.evaluate(() => window.T.local.disableVideo());
+    await until(() => has(b, 'peer-mute-video', uidA, { muted: true }), 10_000, 'peer-mute-video true');
+    // The camera is released: its light goes off.
+    expect(await a.evaluate(() => window.T.local._media.getVideoTracks().length)).toBe(0);
+    await a.evaluate(() => window.T.local.enableVideo());
+    await until(() => has(b, 'peer-mute-video', uidA, { muted: false }), 10_000, 'peer-mute-video false');
+    await a.evaluate(() => window.T.local.disableAudio());
+    await until(() => has(b, 'peer-mute-audio', uidA, { muted: true }), 10_000, 'peer-mute-audio true');
+    await a.evaluate(() => window.T.local.enableAudio());
+    await until(() => has(b, 'peer-mute-audio', uidA, { muted: false }), 10_000, 'peer-mute-audio false');
+    // Video flows again after the camera came back.
+    const again = await videoFrames(b, `#remote-${uidA} video`);
+    expect(again.frames).toBeGreaterThan(3);
+
+    await a.evaluate(() => window.T.client.leave());
+    await until(() => has(b, 'peer-leave', uidA), 10_000, 'peer-leave on B');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('four users in one channel: every page decodes the other three', async () => {
+    const four = await Promise.all([user(), user(), user(), user()]);
+    const uids: number[] = [];
+    for (const p of four) uids.push(await p.evaluate((appId) => window.T.join(appId, 'four', 0), APP_ID));
+    for (const [i, p] of four.entries()) {
+      for (const uid of uids.filter((_, j) => j !== i)) {
+        const v = await videoFrames(p, `#remote-${uid} video`, 1000);
+        expect(v.width, `page ${i} decodes ${uid}`).toBeGreaterThan(0);
+        expect(v.frames + (v.advanced ? 1 : 0), `page ${i} gets frames of ${uid}`).toBeGreaterThan(2);
+      }
+    }
+    await Promise.all(four.map((p) => p.close()));
+  });
+
+  test('the same channel name under two App IDs: nobody sees the other app', async () => {
+    const a = await user();
+    const b = await user();
+    const c = await user();
+    const uidA = await a.evaluate((appId) => window.T.join(appId, 'shared name', 0), APP_ID);
+    const uidB = await b.evaluate((appId) => window.T.join(appId, 'shared name', 0), OTHER_APP_ID);
+    const uidC = await c.evaluate((appId) => window.T.join(appId, 'shared name', 0), APP_ID);
+    await until(() => has(c, 'stream-subscribed', uidA), 15_000, 'C sees A (same app)');
+    await until(() => has(a, 'stream-subscribed', uidC), 15_000, 'A sees C (same app)');
+    // Give B every chance to (wrongly) hear of them.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await b.evaluate(() => window.events.filter((e) => e.ev === 'stream-added').length)).toBe(0);
+    expect(await has(a, 'stream-added', uidB)).toBe(false);
+    expect(await has(c, 'stream-added', uidB)).toBe(false);
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+});
