@@ -1,0 +1,134 @@
+// One server for everything `npm start` offers: static SDK/demo files, the HTTP API and the signaling WebSocket,
+// all on one port so the SDK's default signaling URL (the origin it was loaded from) just works.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SIGNAL_PATH } from '../src/protocol/messages.js';
+import { createHttpHandler, type Route } from './http.js';
+import { staticPolicy, type AppPolicy } from './policy.js';
+import { SignalingServer, type SignalingStats } from './signaling.js';
+
+export type { Route } from './http.js';
+export type { SignalingStats } from './signaling.js';
+
+export interface ServerOptions {
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** No join/leave log lines. */
+  quiet?: boolean;
+  /** Which apps may join and with what keys; default: any well-formed App ID, static key. */
+  policy?: AppPolicy;
+  /** Extra URL prefix → directory, e.g. {'/test-pages/': 'test/e2e/pages'}. */
+  staticDirs?: Record<string, string>;
+  /** Extra HTTP endpoints, matched before static files. */
+  routes?: Route[];
+  /** WebSocket ping interval; default 1000. A client silent for 2.5 intervals is dropped. */
+  heartbeatMs?: number;
+  /** How long a member whose socket closed without leave is kept for a session rejoin; default 3000. */
+  graceMs?: number;
+  /** Project root; default: found by walking up from this file (works from server/ and dist/node/server/). */
+  root?: string;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  /** Stops listening and closes every WebSocket and HTTP connection. */
+  close(): Promise<void>;
+  stats(): SignalingStats;
+}
+
+/**
+ * A ready App ID for the demo, fixed so bookmarks and docs keep working. Any well-formed 32-hex App ID works
+ * in static-key mode; this one is simply printed at start-up.
+ */
+export const DEMO_APP_ID = createHash('md5').update('agora-rtc-web demo app').digest('hex');
+
+/** The nearest ancestor directory whose package.json names this project. */
+export function findProjectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = resolve(from);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'agora-rtc-web')
+          return dir;
+      } catch {
+        // An unreadable package.json is not ours; keep walking.
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const root = opts.root ?? findProjectRoot();
+  const log = opts.quiet ? () => {} : (line: string) => console.log(line);
+
+  // The HTTP API. The demo key endpoint (POST /api/channel-key) belongs here once the key module lands.
+  const routes: Route[] = [...(opts.routes ?? [])];
+
+  const signaling = new SignalingServer({
+    policy: opts.policy ?? staticPolicy,
+    heartbeatMs: opts.heartbeatMs ?? 1000,
+    graceMs: opts.graceMs ?? 3000,
+    log,
+  });
+  const server = createServer(createHttpHandler({ root, staticDirs: opts.staticDirs, routes }));
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    let pathname = '';
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      // Falls through to the refusal below.
+    }
+    if (pathname !== SIGNAL_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    signaling.handleUpgrade(req, socket, head);
+  });
+
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8080, host, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
+    });
+  } catch (e) {
+    await signaling.close();
+    throw e;
+  }
+  server.on('error', (e) => console.error(`server error: ${e.message}`));
+
+  const port = (server.address() as AddressInfo).port;
+  const shownHost =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    stats: () => signaling.stats(),
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        await signaling.close();
+        server.closeAllConnections();
+        await stopped;
+      })();
+      return closing;
+    },
+  };
+}
