@@ -1,0 +1,150 @@
+// The manual's `error` event: the server goes away during a call, the SDK says so, reconnects on its own and
+// puts the user back with the same uid; media between the peers never stops.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  APP_ID,
+  ServerProcess,
+  freePort,
+  launchBrowser,
+  openPage,
+  serve,
+  until,
+  videoFrames,
+} from './harness.js';
+import type { RunningServer } from '../../server/app.js';
+
+let pages: RunningServer;
+let signaling: ServerProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+  signaling = new ServerProcess(await freePort());
+  await signaling.start();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await signaling?.kill();
+  await pages?.close();
+});
+
+interface Ev {
+  ev: string;
+  uid?: number;
+  reason?: string;
+  t: number;
+}
+const events = (p: Page) => p.evaluate(() => (window as unknown as { events: Ev[] }).events);
+const state = (p: Page) =>
+  p.evaluate(
+    () => (window as unknown as { T: { client: { connectionState: string } } }).T.client.connectionState,
+  );
+
+async function join(p: Page, publish: boolean): Promise<number> {
+  const signalingUrl = `ws://127.0.0.1:${signaling.port}/agora-signal`;
+  return p.evaluate(
+    ([appId, signalingUrl, publish]) =>
+      (
+        window as unknown as {
+          T: { join(a: string, c: string, u: number, o: object): Promise<number> };
+        }
+      ).T.join(appId, 'outage', 0, { signalingUrl, publish }),
+    [APP_ID, signalingUrl, publish] as const,
+  );
+}
+
+test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel with the same uid, media flowing; a long outage gives CONNECTION_LOST at ~10 s and recovers', async () => {
+  const a = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const b = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const uidA = await join(a, true);
+  const uidB = await join(b, true);
+  await until(
+    async () => (await events(b)).some((e) => e.ev === 'stream-subscribed' && e.uid === uidA),
+    15_000,
+    'B subscribed A',
+  );
+  await until(
+    async () => (await events(a)).some((e) => e.ev === 'stream-subscribed' && e.uid === uidB),
+    15_000,
+    'A subscribed B',
+  );
+
+  // Short outage.
+  await signaling.kill();
+  await until(
+    async () => (await events(a)).some((e) => e.reason === 'CONNECTION_INTERRUPTED'),
+    5_000,
+    'A interrupted',
+  );
+  await until(
+    async () => (await events(b)).some((e) => e.reason === 'CONNECTION_INTERRUPTED'),
+    5_000,
+    'B interrupted',
+  );
+  const during = await videoFrames(b, `#remote-${uidA} video`, 1000);
+  expect(during.frames, 'media keeps flowing while the server is down').toBeGreaterThan(3);
+  await signaling.start();
+  await until(
+    async () => (await state(a)) === 'connected' && (await state(b)) === 'connected',
+    10_000,
+    'both reconnected',
+  );
+
+  // Back in the channel with the same uids: a newcomer sees both streams.
+  const c = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  await join(c, false);
+  await until(
+    async () => {
+      const ev = await events(c);
+      return [uidA, uidB].every((u) => ev.some((e) => e.ev === 'stream-subscribed' && e.uid === u));
+    },
+    15_000,
+    'newcomer sees A and B',
+  );
+  expect((await videoFrames(c, `#remote-${uidA} video`)).frames).toBeGreaterThan(3);
+  // Nobody saw a duplicate user or a leave.
+  for (const p of [a, b]) {
+    const ev = await events(p);
+    expect(ev.filter((e) => e.ev === 'peer-leave')).toEqual([]);
+    expect(ev.filter((e) => e.ev === 'stream-added')).toHaveLength(1);
+  }
+  await c.close();
+
+  // Long outage: CONNECTION_LOST about 10 s after the interruption; retries go on and succeed.
+  await signaling.kill();
+  await until(
+    async () => (await events(a)).filter((e) => e.reason === 'CONNECTION_INTERRUPTED').length === 2,
+    5_000,
+    'A interrupted again',
+  );
+  const lost = await until(
+    async () => (await events(a)).find((e) => e.reason === 'CONNECTION_LOST'),
+    15_000,
+    'A lost',
+  );
+  const interrupted = (await events(a)).filter((e) => e.reason === 'CONNECTION_INTERRUPTED')[1]!;
+  const gap = lost.t - interrupted.t;
+  expect(gap).toBeGreaterThan(9_000);
+  expect(gap).toBeLessThan(12_000);
+  expect((await videoFrames(b, `#remote-${uidA} video`, 1000)).frames, 'media still flows').toBeGreaterThan(
+    3,
+  );
+  await signaling.start();
+  await until(
+    async () => (await state(a)) === 'connected' && (await state(b)) === 'connected',
+    10_000,
+    'recovered',
+  );
+  const d = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  await join(d, false);
+  await until(
+    async () => (await events(d)).filter((e) => e.ev === 'stream-subscribed').length === 2,
+    15_000,
+    'newcomer sees both after recovery',
+  );
+  for (const p of [a, b]) expect((await events(p)).filter((e) => e.ev === 'peer-leave').length).toBe(1); // C left
+  await Promise.all([a.close(), b.close(), d.close()]);
+});
