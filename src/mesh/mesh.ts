@@ -38,7 +38,6 @@ interface LocalMedia {
   stream: MediaStream;
   tracks: Partial<Record<Kind, MediaStreamTrack | null>>;
   profile: VideoProfile;
-  contentHint?: string;
 }
 
 interface Outgoing {
@@ -163,10 +162,9 @@ export class Mesh {
   }
 
   /** Our track of one kind changed (camera off/on, device or screen switch). */
-  setTrack(kind: Kind, track: MediaStreamTrack | null, contentHint?: string): void {
+  setTrack(kind: Kind, track: MediaStreamTrack | null): void {
     if (!this.local) return;
     this.local.tracks[kind] = track;
-    if (kind === 'video') this.local.contentHint = contentHint;
     for (const link of this.links.values()) {
       if (link.outgoing.has(kind)) this.updateSenders(link);
       else if (track) this.attachLocal(link);
@@ -280,7 +278,9 @@ export class Mesh {
     const enc = params.encodings?.[0];
     if (!enc) return; // not negotiated yet: applied again on connect
     Object.assign(enc, encoderParameters(local.profile));
-    params.degradationPreference = local.contentHint === 'detail' ? 'maintain-resolution' : 'balanced';
+    // Text on a shared screen must stay sharp: drop frames rather than resolution (track.contentHint 'detail').
+    const hint = local.tracks.video?.contentHint;
+    params.degradationPreference = hint === 'detail' || hint === 'text' ? 'maintain-resolution' : 'balanced';
     void out.sender.setParameters(params).catch(() => undefined);
   }
 }
