@@ -1,2 +1,70 @@
-// Package export `agora-rtc-web/server`: what customers' Node servers may use.
-export {};
+/**
+ * Package export `agora-rtc-web/server`: what customers' Node servers may use.
+ *
+ * - Dynamic keys (version 004, byte-identical to Agora's DynamicKey4 generators): make Channel Keys and Recording
+ *   Keys on your own key server, check them on yours.
+ * - The app registry: which App IDs a server accepts and which need keys, from `AGORA_APPS` / `AGORA_APPS_FILE`.
+ *
+ * @example Your key server (the manual's DemoServer.js)
+ * ```ts
+ * import { randomInt } from 'node:crypto';
+ * import { generateMediaChannelKey } from 'agora-rtc-web/server';
+ *
+ * const appId = process.env.APP_ID!;
+ * const appCertificate = process.env.APP_CERTIFICATE!; // keep it on the server
+ *
+ * export function channelKeyFor(channel: string, uid: number): string {
+ *   const now = Math.floor(Date.now() / 1000);
+ *   // valid for joining for 5 minutes; the stay ends after an hour unless renewed (0 = no limit)
+ *   return generateMediaChannelKey(appId, appCertificate, channel, now, randomInt(2 ** 32), uid, now + 3600);
+ * }
+ * ```
+ *
+ * @example Checking a key
+ * ```ts
+ * import { verifyChannelKey } from 'agora-rtc-web/server';
+ *
+ * const r = verifyChannelKey({ key, appId, appCertificate, channelName: 'room 1', uid: 42 });
+ * if (!r.ok) console.log(r.code, r.name, r.message); // 109 ERR_CHANNEL_KEY_EXPIRED / 110 ERR_INVALID_CHANNEL_KEY
+ * ```
+ *
+ * @example The app registry
+ * ```ts
+ * import { loadRegistry } from 'agora-rtc-web/server';
+ *
+ * // AGORA_APPS='{"apps":[{"appId":"…","certificate":"…","name":"demo"}]}'  or  AGORA_APPS_FILE=apps.json
+ * const registry = loadRegistry(); // null when neither is set
+ * for (const app of registry?.list() ?? []) console.log(app.appId, app.hasCertificate ? 'keys' : 'static');
+ * ```
+ *
+ * @module
+ */
+export {
+  generateMediaChannelKey,
+  generateRecordingKey,
+  parseChannelKey,
+  verifyChannelKey,
+  ServiceType,
+  KEY_VERSION,
+  CHANNEL_KEY_LENGTH,
+  JOIN_WINDOW_SECONDS,
+  type ChannelKeyFields,
+  type ParseResult,
+  type KeyVerification,
+  type KeyAccepted,
+  type KeyRejected,
+  type KeyRejectReason,
+  type VerifyChannelKeyOptions,
+} from './channel-key.js';
+export {
+  loadRegistry,
+  createRegistry,
+  registryPolicy,
+  verifyRecordingKey,
+  RegistryError,
+  type AppRegistry,
+  type RegisteredApp,
+  type RegistryPolicyOptions,
+  type RecordingKeyCheck,
+} from './app-registry.js';
+export type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
