@@ -224,7 +224,7 @@ export class Client extends Emitter<ClientEvents> {
       onTrack: (uid, track) => this.onRemoteTrack(uid, track),
       onLinkClosed: (uid) => this.onLinkClosed(uid),
     });
-    for (const peer of result.peers) this.applyPeer(peer);
+    for (const peer of result.peers) this.applyPeer(peer, false);
     if (this.published) this.startPublishing(this.published);
   }
 
@@ -257,7 +257,7 @@ export class Client extends Emitter<ClientEvents> {
       }
       this.session = result.session;
       const present = new Set(result.peers.map((p) => p.uid));
-      for (const peer of result.peers) this.applyPeer(peer);
+      for (const peer of result.peers) this.applyPeer(peer, false);
       // Users missing from the restarted server's list may simply not be back yet: keep those whose media
       // link is still up; the others are gone.
       for (const uid of [...this.remotes.keys()]) {
@@ -479,8 +479,10 @@ export class Client extends Emitter<ClientEvents> {
     if (this.state !== 'joined') return;
     switch (msg.t) {
       case 'peer-join':
+        this.applyPeer(msg.peer, true);
+        break;
       case 'peer-state':
-        this.applyPeer(msg.peer);
+        this.applyPeer(msg.peer, false);
         break;
       case 'peer-leave':
         this.removeRemote(msg.uid);
@@ -501,13 +503,14 @@ export class Client extends Emitter<ClientEvents> {
     }
   }
 
-  private applyPeer(info: PeerInfo): void {
+  /** `joinedAfterUs`: the user joined after we did, so we offer the media link (see Mesh). */
+  private applyPeer(info: PeerInfo, joinedAfterUs: boolean): void {
     let remote = this.remotes.get(info.uid);
     const prev: PeerState = remote?.state ?? { published: false, audioMuted: false, videoMuted: false };
     if (!remote) {
       remote = { uid: info.uid, state: prev, stream: null, subscribed: false, announced: false, tracks: {} };
       this.remotes.set(info.uid, remote);
-      this.mesh?.addPeer(info.uid);
+      this.mesh?.addPeer(info.uid, joinedAfterUs);
     }
     remote.state = { published: info.published, audioMuted: info.audioMuted, videoMuted: info.videoMuted };
     const uid = info.uid;

@@ -1,6 +1,9 @@
 // One WebRTC link per remote user (simple-peer). The only place that touches RTCPeerConnection.
 //
-// - Initiator: the smaller uid offers, the other answers, so two users never offer at once (no glare).
+// - Initiator: the member already in the channel offers to the one who joins after it (the server orders joins,
+//   so each side knows its role: peers listed in our join result answer us, peer-join pushes we offer to).
+//   Exactly one side ever offers on a link (no glare), and a publisher's offer to a newcomer already carries
+//   its media, so the newcomer's first frame needs one round trip.
 // - Publishing adds our tracks to every link (simple-peer renegotiates); unpublishing removes them.
 // - A remote user receives our media only while it is subscribed: otherwise the sender carries no track and
 //   costs no bandwidth. Subscribing swaps the track back in (replaceTrack, no renegotiation).
@@ -48,6 +51,8 @@ interface Outgoing {
    */
   intended: MediaStreamTrack | null;
   chain: Promise<unknown>;
+  /** The encoder settings last given to setParameters (browsers do not all report them back). */
+  encoding?: string;
   /** The track simple-peer knows this sender by (it keys its bookkeeping on it). */
   added: MediaStreamTrack;
   stream: MediaStream;
@@ -72,8 +77,8 @@ const RETRY_MS = 1_000;
 
 export class Mesh {
   private links = new Map<number, Link>();
-  /** Members we should be linked to (the channel's other users). */
-  private members = new Set<number>();
+  /** Members we should be linked to (the channel's other users), and whether we make the offers. */
+  private members = new Map<number, boolean>();
   /** Remote users that subscribed to our stream. */
   private wants = new Map<number, boolean>();
   private local: LocalMedia | null = null;
@@ -85,10 +90,13 @@ export class Mesh {
     private readonly hooks: MeshHooks,
   ) {}
 
-  /** A member of the channel: link to it (the smaller uid makes the offer). */
-  addPeer(uid: number): void {
-    this.members.add(uid);
-    if (!this.links.has(uid) && this.selfUid < uid) this.createLink(uid, randomId(), true);
+  /**
+   * A member of the channel: link to it. `offerer`: we were in the channel first, so we make the offer; a role
+   * once given stays for the member's stay (rejoins after a reconnect keep it).
+   */
+  addPeer(uid: number, offerer: boolean): void {
+    if (!this.members.has(uid)) this.members.set(uid, offerer);
+    if (!this.links.has(uid) && this.members.get(uid)) this.createLink(uid, randomId(), true);
   }
 
   /** The member left: close its link and forget its subscription. */
@@ -119,12 +127,12 @@ export class Mesh {
     if (msg.k !== 'sig' || typeof msg.link !== 'string' || typeof msg.sig !== 'object' || msg.sig === null)
       return;
     let link = this.links.get(from);
-    if (this.selfUid < from) {
+    if (this.members.get(from)) {
       if (!link || link.id !== msg.link) return; // an answer for a link we already replaced
     } else if (!link || link.id !== msg.link) {
       // The offerer started a new link (first contact, or replacing a failed one).
       if (link) this.dropLink(link);
-      this.members.add(from);
+      if (!this.members.has(from)) this.members.set(from, false);
       link = this.createLink(from, msg.link, false);
     }
     try {
@@ -184,7 +192,7 @@ export class Mesh {
 
   close(): void {
     this.closed = true;
-    for (const uid of [...this.members]) this.removePeer(uid);
+    for (const uid of [...this.members.keys()]) this.removePeer(uid);
     for (const link of this.links.values()) link.peer.destroy();
     this.links.clear();
     this.local = null;
@@ -277,10 +285,21 @@ export class Mesh {
     const params = out.sender.getParameters();
     const enc = params.encodings?.[0];
     if (!enc) return; // not negotiated yet: applied again on connect
-    Object.assign(enc, encoderParameters(local.profile));
+    const want = encoderParameters(local.profile);
     // Text on a shared screen must stay sharp: drop frames rather than resolution (track.contentHint 'detail').
     const hint = local.tracks.video?.contentHint;
-    params.degradationPreference = hint === 'detail' || hint === 'text' ? 'maintain-resolution' : 'balanced';
+    const pref = hint === 'detail' || hint === 'text' ? 'maintain-resolution' : 'balanced';
+    // Every setParameters reconfigures the encoder (a measured 50-200 ms stall before the first frame), so only
+    // call it when something changes.
+    if (
+      enc.maxBitrate === want.maxBitrate &&
+      enc.maxFramerate === want.maxFramerate &&
+      params.degradationPreference === pref
+    ) {
+      return;
+    }
+    Object.assign(enc, want);
+    params.degradationPreference = pref;
     void out.sender.setParameters(params).catch(() => undefined);
   }
 }

@@ -126,7 +126,7 @@ test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel w
     'A lost',
   );
   const interrupted = (await events(a)).filter((e) => e.reason === 'CONNECTION_INTERRUPTED')[1]!;
-  const gap = lost.t - interrupted.t;
+  const gap = lost!.t - interrupted.t;
   expect(gap).toBeGreaterThan(9_000);
   expect(gap).toBeLessThan(12_000);
   expect((await videoFrames(b, `#remote-${uidA} video`, 1000)).frames, 'media still flows').toBeGreaterThan(
