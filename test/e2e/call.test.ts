@@ -90,6 +90,66 @@ describe('a call between two browsers', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test('an unsubscribed stream costs no bandwidth; subscribing again resumes it', async () => {
+    const a = await user();
+    const b = await user();
+    const c = await user();
+    const uidA = await a.evaluate((appId) => window.T.join(appId, 'bandwidth', 0), APP_ID);
+    const uidB = await b.evaluate(
+      (appId) => window.T.join(appId, 'bandwidth', 0, { publish: false }),
+      APP_ID,
+    );
+    const uidC = await c.evaluate(
+      (appId) => window.T.join(appId, 'bandwidth', 0, { publish: false, subscribe: false }),
+      APP_ID,
+    );
+    await until(() => has(b, 'stream-subscribed', uidA), 15_000, 'B subscribed');
+    await until(() => has(c, 'stream-added', uidA), 15_000, 'C saw the stream');
+    /** Media bytes A sent to `uid` over `ms` (outbound RTP, audio + video). */
+    const sentTo = (uid: number, ms = 1500) =>
+      a.evaluate(
+        async ([uid, ms]) => {
+          const pc = (
+            window.T.client as unknown as { mesh: { connections(): Map<number, RTCPeerConnection> } }
+          ).mesh
+            .connections()
+            .get(uid)!;
+          const bytes = async () => {
+            let n = 0;
+            (await pc.getStats()).forEach((r) => r.type === 'outbound-rtp' && (n += r.bytesSent as number));
+            return n;
+          };
+          const before = await bytes();
+          await new Promise((r) => setTimeout(r, ms));
+          return (await bytes()) - before;
+        },
+        [uid, ms] as const,
+      );
+    expect(await sentTo(uidB)).toBeGreaterThan(5_000);
+    expect(await sentTo(uidC), 'C never subscribed').toBeLessThan(500);
+    await b.evaluate(
+      (uid) =>
+        (window.T.client as unknown as { unsubscribe(s: unknown): Promise<void> }).unsubscribe(
+          (window.T as unknown as { streams: Record<number, unknown> }).streams[uid],
+        ),
+      uidA,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await sentTo(uidB), 'after unsubscribe').toBeLessThan(500);
+    await b.evaluate(() => (window.events.length = 0));
+    await b.evaluate(
+      (uid) =>
+        (window.T.client as unknown as { subscribe(s: unknown): Promise<void> }).subscribe(
+          (window.T as unknown as { streams: Record<number, unknown> }).streams[uid],
+        ),
+      uidA,
+    );
+    await until(() => has(b, 'stream-subscribed', uidA), 10_000, 'subscribed again');
+    expect(await sentTo(uidB)).toBeGreaterThan(5_000);
+    expect((await videoFrames(b, `#remote-${uidA} video`)).frames).toBeGreaterThan(3);
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+
   test('four users in one channel: every page decodes the other three', async () => {
     const four = await Promise.all([user(), user(), user(), user()]);
     const uids: number[] = [];
