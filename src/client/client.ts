@@ -2,6 +2,8 @@ import { AgoraError, assertType, isOptionalFn, safeCall, settle } from './errors
 import { Emitter } from './emitter.js';
 import type { ClientEvents } from './events.js';
 import { Mesh } from '../mesh/mesh.js';
+import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
+import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, type ErrorName } from '../protocol/codes.js';
 import { checkAppId, checkChannelName, checkUid } from '../protocol/validate.js';
 import type { JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
@@ -63,6 +65,10 @@ export class Client extends Emitter<ClientEvents> {
     Array<{ resolve: () => void; reject: (e: AgoraError) => void }>
   >();
   private connection: ConnectionState = 'disconnected';
+  /** Screen sharing in progress (track null while the picker is open). */
+  private screen: { stream: Stream; track: MediaStreamTrack | null } | null = null;
+  private readonly onDeviceChange = () =>
+    void listDevices().then((devices) => this.emit('device-changed', { type: 'device-changed', devices }));
   /** A page that goes away leaves at once, so the others see peer-leave now rather than after a timeout. */
   private readonly onPageHide = () => {
     if (this.state === 'joined') void this.doLeave().catch(() => undefined);
@@ -71,6 +77,7 @@ export class Client extends Emitter<ClientEvents> {
   /** @internal Use AgoraRTC.createRtcClient. */
   constructor(private readonly signalingUrl: string) {
     super();
+    globalThis.navigator?.mediaDevices?.addEventListener('devicechange', this.onDeviceChange);
   }
 
   /** The uid this client joined with (0 before join). */
@@ -268,6 +275,39 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   /**
+   * Replace the Channel Key of the current stay, e.g. on channel-key-will-expire or after onFailure reported
+   * ERR_CHANNEL_KEY_EXPIRED (109) / ERR_INVALID_CHANNEL_KEY (110). A valid fresh key extends the stay without
+   * leaving the channel or touching media; an invalid one fails with 110 and changes nothing.
+   *
+   * @example
+   * client.on('channel-key-will-expire', () =>
+   *   fetchKey().then((key) => client.renewChannelKey(key, () => log('renewed'), (err) => log('renew failed', err))));
+   */
+  renewChannelKey(
+    channelKey: string,
+    onSuccess?: (() => void) | null,
+    onFailure?: Fail,
+  ): Promise<void> | undefined {
+    assertType(
+      typeof channelKey === 'string',
+      'renewChannelKey(channelKey) takes the new Channel Key as a string.',
+    );
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'renewChannelKey(key, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(
+      (async () => {
+        this.assertJoined('renewing the Channel Key');
+        await this.link!.request({ t: 'renew', key: channelKey });
+        this.key = channelKey;
+      })(),
+      onSuccess,
+      onFailure,
+    );
+  }
+
+  /**
    * Leave the channel. Remote streams stop; the local stream stays open (publish it again after a new join).
    *
    * @example
@@ -358,6 +398,14 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   private onLocalChange(c: StreamChange): void {
+    const s = this.screen;
+    if (
+      s?.track &&
+      (c.type === 'closed' || (c.type === 'track' && c.kind === 'video' && c.track !== s.track))
+    ) {
+      this.screen = null; // disableVideo or close ended the sharing
+      this.emit('screen-sharing-stopped', { type: 'screen-sharing-stopped' });
+    }
     if (c.type === 'track') this.mesh?.setTrack(c.kind, c.track);
     else if (c.type === 'profile') this.mesh?.setProfile(c.profile);
     else if (c.type === 'mute') this.sendState();
@@ -471,6 +519,154 @@ export class Client extends Emitter<ClientEvents> {
     setTimeout(() => link?.close(), 100);
     this.connection = 'disconnected';
     this.removeAllListeners();
+    globalThis.navigator?.mediaDevices?.removeEventListener('devicechange', this.onDeviceChange);
+  }
+
+  // ---- devices and screen sharing (docs/devices-and-screen.md) ----
+
+  /**
+   * List cameras, microphones and speakers: `{ deviceId, label, kind }`, kind 'audioinput', 'videoinput' or
+   * 'audiooutput'. Until the user allows camera/microphone access (e.g. stream.init), `label` and `deviceId`
+   * are '' (and a console warning says so). Returns a Promise when no callback is given.
+   *
+   * @example
+   * client.getDevices(function (devices) {
+   *   var dev_count = devices.length;
+   *   var id = devices[0].deviceId;
+   * });
+   */
+  getDevices(
+    callback?: ((devices: DeviceInfo[]) => void) | null,
+    onFailure?: Fail,
+  ): Promise<DeviceInfo[]> | undefined {
+    assertType(isOptionalFn(callback) && isOptionalFn(onFailure), 'getDevices(callback?) takes a function.');
+    return settle(listDevices(), callback, onFailure);
+  }
+
+  /**
+   * Use a device from getDevices in the current call. A camera or microphone switches at once: the others keep
+   * receiving the same stream (no stream-removed/added), with the same profile and mute state. If the device
+   * cannot start (gone, busy), onFailure gets ERR_START_CAMERA / ERR_VDM_CAMERA_NOT_AUTHORIZED or ERR_ADM_* and
+   * the old device goes on. A speaker ('audiooutput') plays the remote streams where the browser can
+   * (else ERR_NOT_SUPPORTED). The choice also applies to streams opened later.
+   *
+   * @example
+   * client.selectDevice(device);
+   */
+  selectDevice(
+    device: DeviceInfo,
+    onSuccess?: (() => void) | null,
+    onFailure?: Fail,
+  ): Promise<void> | undefined {
+    assertType(
+      typeof device?.deviceId === 'string' && typeof device.kind === 'string',
+      'selectDevice(device) takes a device from getDevices().',
+    );
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'selectDevice(device, onSuccess?, onFailure?) takes functions.',
+    );
+    const players = [...this.remotes.values()].flatMap((r) => r.stream?._player ?? []);
+    return settle(
+      (async () => {
+        this.assertNotClosed();
+        await useDevice(device, this.published, players);
+      })(),
+      onSuccess,
+      onFailure,
+    );
+  }
+
+  /**
+   * The choices of the browser's screen-sharing picker (a page cannot list windows): `{ windowId: '', title:
+   * 'Entire screen' }`, `'window'` (an application window), `'browser'` (a tab); none where screen sharing is
+   * unavailable.
+   *
+   * @example
+   * client.getWindows((windows) => client.startScreenSharing(windows[0].windowId));
+   */
+  getWindows(callback?: ((windows: WindowInfo[]) => void) | null): Promise<WindowInfo[]> | undefined {
+    assertType(isOptionalFn(callback), 'getWindows(callback?) takes a function.');
+    return settle(Promise.resolve(windows()), callback);
+  }
+
+  /**
+   * Share the screen: the browser asks the user what to share, opened on the windowId's kind (getWindows; ""
+   * = entire screen). The others see it instead of the camera, on the same stream. Needs a published stream
+   * (else ERR_NOT_READY). The user refusing → ERR_FAILED, the camera goes on.
+   *
+   * @example
+   * client.startScreenSharing('', () => log('sharing'), (err) => log('not sharing', err));
+   */
+  startScreenSharing(windowId: string, onSuccess?: (() => void) | null, onFailure?: Fail) {
+    return this.share('startScreenSharing', windowId, onSuccess, onFailure);
+  }
+
+  /** Share another screen, window or tab (the picker opens again); the current one goes on if the user refuses. */
+  setScreenSharingWindow(windowId: string, onSuccess?: (() => void) | null, onFailure?: Fail) {
+    return this.share('setScreenSharingWindow', windowId, onSuccess, onFailure);
+  }
+
+  /** Stop sharing and return to the camera (unless it was disabled). Succeeds when not sharing. */
+  stopScreenSharing(onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'stopScreenSharing(onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(this.endScreen(false), onSuccess, onFailure);
+  }
+
+  private share(
+    name: string,
+    windowId: unknown,
+    onSuccess: (() => void) | null | undefined,
+    onFailure: Fail,
+  ) {
+    assertType(typeof windowId === 'string', `${name}(windowId) takes a windowId from getWindows().`);
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      `${name}(windowId, onSuccess?, onFailure?) takes functions.`,
+    );
+    return settle(this.doShare(windowId as string, name[1] === 't'), onSuccess, onFailure);
+  }
+
+  private async doShare(windowId: string, start: boolean): Promise<void> {
+    this.assertJoined('sharing the screen');
+    const stream = start ? this.published : this.screen?.stream;
+    if (!stream) {
+      throw new AgoraError(
+        'ERR_NOT_READY',
+        start ? 'Publish a stream before sharing the screen.' : 'Not sharing: call startScreenSharing first.',
+      );
+    }
+    if (start && this.screen)
+      throw new AgoraError('ERR_ALREADY_IN_USE', 'Already sharing: switch with setScreenSharingWindow.');
+    const session = this.screen ?? (this.screen = { stream, track: null });
+    const track = await captureScreen(windowId).catch((e: unknown) => {
+      if (!session.track && this.screen === session) this.screen = null;
+      throw e;
+    });
+    if (this.screen !== session || !stream._isReady()) {
+      track.stop();
+      throw new AgoraError('ERR_ABORTED', 'Screen sharing was stopped meanwhile.');
+    }
+    session.track = track;
+    // The browser's own "stop sharing" ends the track ('ended' fires; track.stop() by the page does not fire it).
+    track.addEventListener('ended', () => {
+      if (this.screen === session && session.track === track)
+        void this.endScreen(true).catch(() => undefined);
+    });
+    await stream._share(track);
+  }
+
+  private async endScreen(byBrowser: boolean): Promise<void> {
+    const s = this.screen;
+    this.screen = null;
+    try {
+      if (s?.track) await s.stream._share(null);
+    } finally {
+      if (byBrowser) this.emit('screen-sharing-stopped', { type: 'screen-sharing-stopped' });
+    }
   }
 
   // ---- server pushes ----
