@@ -57,6 +57,16 @@ export interface RenewRequest {
   key: string;
 }
 
+/**
+ * Check a Recording Key (service type ARS) for this member's own app, channel and uid: what the recording
+ * feature asks before it records. ok → result `{ expiresAt }`; err → 110 / 109 with the reason.
+ */
+export interface RecordingKeyRequest {
+  t: 'recording-key';
+  id: number;
+  key: string;
+}
+
 /** Publish/mute state changed; the server broadcasts it as `peer-state`. No reply. */
 export interface StateMessage {
   t: 'state';
