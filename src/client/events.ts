@@ -1,3 +1,4 @@
+import type { DeviceInfo } from '../media/devices.js';
 import type { Stream } from '../stream/stream.js';
 
 /** Names of the Client's events (the manual's, plus stream-removed and the key-expiry warning). */
@@ -10,6 +11,8 @@ export const ClientEvent = {
   PEER_MUTE_VIDEO: 'peer-mute-video',
   ERROR: 'error',
   CHANNEL_KEY_WILL_EXPIRE: 'channel-key-will-expire',
+  DEVICE_CHANGED: 'device-changed',
+  SCREEN_SHARING_STOPPED: 'screen-sharing-stopped',
 } as const;
 
 /** What each Client event carries; field names are the ones the manual's examples read. */
@@ -34,4 +37,11 @@ export interface ClientEvents {
   error: { type: 'error'; msg: { reason: string; code: number; message: string } };
   /** The Channel Key's service expiry is about 30 s away: call renewChannelKey with a fresh key. */
   'channel-key-will-expire': { type: 'channel-key-will-expire'; expiresAt: number };
+  /** A camera, microphone or speaker was plugged in or out: `devices` is the new getDevices list. */
+  'device-changed': { type: 'device-changed'; devices: DeviceInfo[] };
+  /**
+   * Screen sharing ended without stopScreenSharing: the user pressed the browser's "stop sharing", the shared
+   * window closed, video was disabled, or the stream closed. The camera is back (unless it was disabled).
+   */
+  'screen-sharing-stopped': { type: 'screen-sharing-stopped' };
 }

@@ -22,10 +22,14 @@ function mediaDevices(): MediaDevices {
   return md;
 }
 
+/** The devices client.selectDevice chose; captures without an explicit device use them. */
+export const chosen: Partial<Record<MediaDeviceKind, string>> = {};
+
 function constraints(req: CaptureRequest): MediaStreamConstraints {
+  const mic = req.audioDeviceId ?? chosen.audioinput;
   return {
-    audio: req.audio ? (req.audioDeviceId ? { deviceId: { exact: req.audioDeviceId } } : true) : false,
-    video: req.video ? captureConstraints(req.profile, req.videoDeviceId) : false,
+    audio: req.audio ? (mic ? { deviceId: { exact: mic } } : true) : false,
+    video: req.video ? captureConstraints(req.profile, req.videoDeviceId ?? chosen.videoinput) : false,
   };
 }
 

@@ -11,6 +11,7 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import type { SignalData, Instance as PeerInstance } from 'simple-peer';
 import { encoderParameters, type VideoProfile } from '../media/profiles.js';
+import { screenEncoding } from '../media/screen.js';
 
 type Kind = 'audio' | 'video';
 
@@ -285,10 +286,12 @@ export class Mesh {
     const params = out.sender.getParameters();
     const enc = params.encodings?.[0];
     if (!enc) return; // not negotiated yet: applied again on connect
-    const want = encoderParameters(local.profile);
-    // Text on a shared screen must stay sharp: drop frames rather than resolution (track.contentHint 'detail').
-    const hint = local.tracks.video?.contentHint;
-    const pref = hint === 'detail' || hint === 'text' ? 'maintain-resolution' : 'balanced';
+    // Text on a shared screen must stay sharp: drop frames rather than resolution (track.contentHint 'detail'),
+    // at a bitrate for the screen's size; the camera profile's settings come back with the camera.
+    const track = local.tracks.video;
+    const screen = track?.contentHint === 'detail' || track?.contentHint === 'text';
+    const want = screen ? screenEncoding(track!) : encoderParameters(local.profile);
+    const pref = screen ? 'maintain-resolution' : 'balanced';
     // Every setParameters reconfigures the encoder (a measured 50-200 ms stall before the first frame), so only
     // call it when something changes.
     if (

@@ -1,5 +1,6 @@
 import { AgoraError, assertType, isOptionalFn, safeCall, settle, toAgoraError } from '../client/errors.js';
 import { applyProfile, capture, captureTrack } from '../media/capture.js';
+import { applySink } from '../media/devices.js';
 import { DEFAULT_PROFILE, resolveProfile, type VideoProfile } from '../media/profiles.js';
 
 /** createStream's spec (the manual's table). */
@@ -42,6 +43,10 @@ export class Stream {
   _profile: VideoProfile = resolveProfile(DEFAULT_PROFILE)!;
   /** @internal */
   _devices: { audio?: string; video?: string } = {};
+  /** The shared screen's track while it is sent instead of the camera. @internal */
+  _screen: MediaStreamTrack | null = null;
+  /** The camera was disabled when screen sharing started. */
+  private camOff = false;
   private readonly id: number | string | undefined;
   private readonly wantAudio: boolean;
   private readonly wantVideo: boolean;
@@ -162,6 +167,7 @@ export class Stream {
     video.srcObject = this._media;
     host.appendChild(video);
     this.element = video;
+    if (!this._local) void applySink(video).catch(() => undefined);
     try {
       await video.play();
     } catch (e) {
@@ -258,7 +264,8 @@ export class Stream {
       this._media.getAudioTracks().forEach((t) => (t.enabled = on));
       this.audioMuted = !on;
     } else if (!on) {
-      // Release the camera so its light goes off; senders carry no track meanwhile.
+      // Release the camera so its light goes off; senders carry no track meanwhile. This also ends screen sharing.
+      this._screen = null;
       for (const t of this._media.getVideoTracks()) {
         t.stop();
         this._media.removeTrack(t);
@@ -310,7 +317,7 @@ export class Stream {
     }
     this._profile = p;
     const track = this._media.getVideoTracks()[0];
-    if (track && this._local) void applyProfile(track, p);
+    if (track && this._local && !this._screen) void applyProfile(track, p);
     this.notify({ type: 'profile', profile: p });
   }
 
@@ -322,6 +329,41 @@ export class Stream {
   /** @internal */
   _isReady(): boolean {
     return this.state === 'ready';
+  }
+
+  /** The <video> this stream plays in. @internal */
+  get _player(): HTMLVideoElement | null {
+    return this.element;
+  }
+
+  /**
+   * Send a shared screen's track instead of the camera (sent even if the camera was disabled). null: back to
+   * the camera, with its profile, or to no video if the camera was disabled before sharing. @internal
+   */
+  async _share(track: MediaStreamTrack | null): Promise<void> {
+    let err: unknown;
+    if (track) {
+      if (!this._screen) this.camOff = this.videoMuted;
+      this._screen = track;
+      this._replaceTrack('video', track);
+      this.muteVideo(false);
+    } else if (this._screen && this.state === 'ready') {
+      this._screen = null;
+      const cam =
+        this.camOff || !this.wantVideo
+          ? null
+          : await captureTrack('video', { profile: this._profile }).catch((e: unknown) => void (err = e));
+      this._replaceTrack('video', cam ?? null);
+      this.muteVideo(this.camOff || !!err);
+    }
+    this.notify({ type: 'profile', profile: this._profile }); // the encoder follows the new source
+    if (err) throw err;
+  }
+
+  private muteVideo(muted: boolean): void {
+    if (this.videoMuted === muted) return;
+    this.videoMuted = muted;
+    this.notify({ type: 'mute', ...this._muteState() });
   }
 
   /** Put a track in place of the current one of its kind (remote track arrived, camera switched…). @internal */
