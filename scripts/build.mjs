@@ -8,6 +8,20 @@ const ifMissing = process.argv.includes('--if-missing');
 const root = new URL('..', import.meta.url).pathname;
 const out = (p) => `${root}dist/${p}`;
 
+const shim = (name) => `${root}src/mesh/shims/${name}.cjs`;
+
+/**
+ * simple-peer is CommonJS written for Node: give it small browser stand-ins for buffer, debug and process (see
+ * src/mesh/shims) instead of its 28 KB prebuilt bundle. `process` is injected per module, never made global.
+ */
+const nodeShims = {
+  name: 'agora-node-shims',
+  transform(code, id) {
+    if (!/node_modules[\\/](simple-peer|readable-stream)[\\/]/.test(id) || !code.includes('process.')) return null;
+    return { code: `var process = require(${JSON.stringify(shim('process'))});\n${code}`, map: null };
+  },
+};
+
 /** One library build: a single entry, a single format. */
 async function lib(entry, fileName, format, extra = {}) {
   await build({
@@ -15,8 +29,10 @@ async function lib(entry, fileName, format, extra = {}) {
     configFile: false,
     logLevel: 'warn',
     publicDir: false,
+    plugins: [nodeShims],
+    resolve: { alias: { buffer: shim('buffer'), 'safe-buffer': shim('buffer'), debug: shim('debug') } },
     // A classic script has no import.meta; the SDK reads document.currentScript there instead.
-    define: format === 'iife' ? { 'import.meta.url': 'undefined' } : {},
+    define: { global: 'globalThis', ...(format === 'iife' ? { 'import.meta.url': 'undefined' } : {}) },
     build: {
       outDir: out('sdk'),
       emptyOutDir: false,
@@ -32,6 +48,8 @@ async function lib(entry, fileName, format, extra = {}) {
 const steps = [
   ['sdk/agora-rtc.js', () => lib('src/index.ts', 'agora-rtc.js', 'es')],
   ['sdk/agora-rtc.iife.js', () => lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC' })],
+  // Loaded by the SDK only when a call is encrypted, so unencrypted calls do not download it.
+  ['sdk/agora-rtc-crypto.js', () => lib('src/crypto/attach.ts', 'agora-rtc-crypto.js', 'es')],
   [
     'sdk/agora-rtc-worker.js',
     () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),

@@ -1,4 +1,5 @@
 // Public entry: the manual's AgoraRTC object, plus named exports for ESM users.
+import { SDK_URL } from './client/assets.js';
 import { Client, type ClientOptions } from './client/client.js';
 import { AgoraError } from './client/errors.js';
 import { ClientEvent } from './client/events.js';
@@ -7,11 +8,6 @@ import { ErrorCode, WarningCode } from './protocol/codes.js';
 import { SIGNAL_PATH } from './protocol/messages.js';
 import { Stream, type StreamSpec } from './stream/stream.js';
 import { VERSION } from './version.js';
-
-// Where this SDK was loaded from, read at load time: the classic script's own <script> element is known only
-// while it runs; an ES module knows its URL.
-const SDK_URL: string | undefined =
-  (globalThis.document?.currentScript as HTMLScriptElement | null)?.src || import.meta.url;
 
 /** Where the signaling server is when the app does not say: the origin this SDK was loaded from. */
 function defaultSignalingUrl(): string {

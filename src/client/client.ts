@@ -1,5 +1,8 @@
 import { AgoraError, assertType, isOptionalFn, safeCall, settle } from './errors.js';
+import { assetUrl } from './assets.js';
 import { Emitter } from './emitter.js';
+import type { FrameCrypto } from '../crypto/attach.js';
+import { parseMode } from '../crypto/modes.js';
 import type { ClientEvents } from './events.js';
 import { Mesh } from '../mesh/mesh.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
@@ -65,6 +68,9 @@ export class Client extends Emitter<ClientEvents> {
     Array<{ resolve: () => void; reject: (e: AgoraError) => void }>
   >();
   private connection: ConnectionState = 'disconnected';
+  /** setEncryptionSecret / setEncryptionMode, kept until leave. */
+  private encryption = { secret: '', mode: '' };
+  private frameCrypto: FrameCrypto | null = null;
   /** Screen sharing in progress (track null while the picker is open). */
   private screen: { stream: Stream; track: MediaStreamTrack | null } | null = null;
   private readonly onDeviceChange = () =>
@@ -203,6 +209,7 @@ export class Client extends Emitter<ClientEvents> {
     this.state = 'joining';
     try {
       if (!this.link?.connected) await this.connect();
+      await this.startEncryption();
       const result = await this.link!.request<JoinResult>({
         t: 'join',
         channel,
@@ -218,6 +225,8 @@ export class Client extends Emitter<ClientEvents> {
       return result.uid;
     } catch (e) {
       if (this.state === 'joining') this.state = 'ready';
+      this.frameCrypto?.close();
+      this.frameCrypto = null;
       throw e;
     }
   }
@@ -230,6 +239,7 @@ export class Client extends Emitter<ClientEvents> {
       send: (to, data) => this.link?.send({ t: 'relay', to, data }),
       onTrack: (uid, track) => this.onRemoteTrack(uid, track),
       onLinkClosed: (uid) => this.onLinkClosed(uid),
+      ...(this.frameCrypto ? { crypto: this.frameCrypto } : {}),
     });
     for (const peer of result.peers) this.applyPeer(peer, false);
     if (this.published) this.startPublishing(this.published);
@@ -308,6 +318,80 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   /**
+   * Turn on built-in encryption for the next join: every user of the channel must set the same secret (and
+   * mode). Media is encrypted frame by frame in the browser; an empty secret leaves encryption off. Call it
+   * before join; leave clears it. Returns 0, or a negative error code: -2 not a string, -17 already in a channel,
+   * -7 client closed. A browser that cannot encrypt frames makes join fail with ERR_NOT_SUPPORTED (4): media is
+   * never sent in clear when a secret is set.
+   *
+   * @example
+   * client.setEncryptionSecret('1234');
+   */
+  setEncryptionSecret(secret: string): number {
+    const bad = this.encryptionSettable();
+    if (bad) return bad;
+    if (typeof secret !== 'string') return -ErrorCode.ERR_INVALID_ARGUMENT;
+    this.encryption.secret = secret;
+    return 0;
+  }
+
+  /**
+   * Choose the encryption mode: "aes-128-xts" (default, also for ""), "aes-256-xts", and beyond the manual the
+   * authenticated "aes-128-gcm" and "aes-256-gcm". All users of a channel must use the same mode. The manual
+   * calls setEncryptionSecret first; either order works before join. Returns 0, or -2 for an unknown mode, -17
+   * already in a channel, -7 client closed.
+   *
+   * @example
+   * client.setEncryptionMode('aes-256-xts');
+   */
+  setEncryptionMode(encryptionMode: string): number {
+    const bad = this.encryptionSettable();
+    if (bad) return bad;
+    if (typeof encryptionMode !== 'string' || (encryptionMode !== '' && !parseMode(encryptionMode))) {
+      return -ErrorCode.ERR_INVALID_ARGUMENT;
+    }
+    this.encryption.mode = encryptionMode;
+    return 0;
+  }
+
+  private encryptionSettable(): number {
+    if (this.state === 'closed') return -ErrorCode.ERR_NOT_INITIALIZED;
+    if (this.state === 'joined' || this.state === 'joining') return -ErrorCode.ERR_JOIN_CHANNEL_REJECTED;
+    return 0;
+  }
+
+  /** With a secret set: load the encryption module and its worker, derive keys; refuse rather than send clear. */
+  private async startEncryption(): Promise<void> {
+    const { secret, mode } = this.encryption;
+    if (!secret) return;
+    let crypto: FrameCrypto;
+    try {
+      const mod = (await import(
+        /* @vite-ignore */ assetUrl('agora-rtc-crypto.js')
+      )) as typeof import('../crypto/attach.js');
+      crypto = mod.createFrameCrypto(assetUrl('agora-rtc-worker.js'));
+    } catch (e) {
+      throw new AgoraError(
+        'ERR_LOAD_MEDIA_ENGINE',
+        `The encryption module could not be loaded from ${assetUrl('')}.`,
+        { cause: e },
+      );
+    }
+    if (!crypto.supported()) {
+      crypto.close();
+      throw new AgoraError(
+        'ERR_NOT_SUPPORTED',
+        'An encryption secret is set, but this browser cannot encrypt media frames (no RTCRtpScriptTransform or createEncodedStreams): joining would send media in clear, so the join is refused. Use a current Chromium, Firefox or Safari.',
+      );
+    }
+    await crypto.setSecret(secret, mode as Parameters<FrameCrypto['setSecret']>[1]);
+    crypto.onCryptError(({ uid, direction, reason }) =>
+      this.emit('crypt-error', { type: 'crypt-error', uid: Number(uid), direction, reason }),
+    );
+    this.frameCrypto = crypto;
+  }
+
+  /**
    * Leave the channel. Remote streams stop; the local stream stays open (publish it again after a new join).
    *
    * @example
@@ -345,6 +429,10 @@ export class Client extends Emitter<ClientEvents> {
     this.state = this.state === 'closed' ? 'closed' : 'ready';
     this.mesh?.close();
     this.mesh = null;
+    // The manual: the secret is cleared when the user leaves the channel.
+    this.frameCrypto?.close();
+    this.frameCrypto = null;
+    this.encryption = { secret: '', mode: '' };
     for (const remote of this.remotes.values()) remote.stream?.stop();
     this.remotes.clear();
     for (const [, waiters] of this.subscribeWaiters) {

@@ -11,6 +11,7 @@ export const ClientEvent = {
   PEER_MUTE_VIDEO: 'peer-mute-video',
   ERROR: 'error',
   CHANNEL_KEY_WILL_EXPIRE: 'channel-key-will-expire',
+  CRYPT_ERROR: 'crypt-error',
   DEVICE_CHANGED: 'device-changed',
   SCREEN_SHARING_STOPPED: 'screen-sharing-stopped',
 } as const;
@@ -35,6 +36,12 @@ export interface ClientEvents {
    * ended (`'ERR_CHANNEL_KEY_EXPIRED'`).
    */
   error: { type: 'error'; msg: { reason: string; code: number; message: string } };
+  /**
+   * Encrypted media from (`direction: 'recv'`) or to (`'send'`) a user could not be processed and was dropped:
+   * usually a different secret or mode on the two sides (`reason: 'auth-failed'`, `'mode-mismatch'`,
+   * `'not-encrypted'`). At most once a second per user and direction.
+   */
+  'crypt-error': { type: 'crypt-error'; uid: number; direction: 'send' | 'recv'; reason: string };
   /** The Channel Key's service expiry is about 30 s away: call renewChannelKey with a fresh key. */
   'channel-key-will-expire': { type: 'channel-key-will-expire'; expiresAt: number };
   /** A camera, microphone or speaker was plugged in or out: `devices` is the new getDevices list. */

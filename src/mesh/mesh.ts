@@ -8,8 +8,9 @@
 // - A remote user receives our media only while it is subscribed: otherwise the sender carries no track and
 //   costs no bandwidth. Subscribing swaps the track back in (replaceTrack, no renegotiation).
 // - simple-peer has no ICE restart: a failed link is replaced by a new one with a new link id.
-import SimplePeer from 'simple-peer/simplepeer.min.js';
+import SimplePeer from 'simple-peer';
 import type { SignalData, Instance as PeerInstance } from 'simple-peer';
+import type { FrameCrypto } from '../crypto/attach.js';
 import { encoderParameters, type VideoProfile } from '../media/profiles.js';
 import { screenEncoding } from '../media/screen.js';
 
@@ -30,11 +31,8 @@ export interface MeshHooks {
   onLinkClosed(uid: number): void;
   /** A link connected (ICE + DTLS up). */
   onLinkConnected?(uid: number): void;
-  /** Called for every sender/receiver we create, e.g. to attach an encoded transform. */
-  onSender?(uid: number, kind: Kind, sender: RTCRtpSender): void;
-  onReceiver?(uid: number, kind: Kind, receiver: RTCRtpReceiver): void;
-  /** RTCPeerConnection configuration (ICE servers, encodedInsertableStreams…). */
-  pcConfig?: () => RTCConfiguration;
+  /** Media encryption: every sender and receiver of every link gets its encoded transform. */
+  crypto?: FrameCrypto;
 }
 
 interface LocalMedia {
@@ -138,6 +136,7 @@ export class Mesh {
     }
     try {
       link.peer.signal(msg.sig);
+      this.secure(link);
     } catch {
       // A destroyed peer throws; its close handler already dealt with it.
     }
@@ -200,13 +199,17 @@ export class Mesh {
   }
 
   private createLink(uid: number, id: string, initiator: boolean): Link {
-    const peer = new SimplePeer({ initiator, trickle: true, config: this.hooks.pcConfig?.() });
+    const crypto = this.hooks.crypto;
+    const config = crypto?.needsEncodedInsertableStreams() ? { encodedInsertableStreams: true } : {};
+    const peer = new SimplePeer({ initiator, trickle: true, config: config as RTCConfiguration });
     const link = new Link(uid, id, initiator, peer);
     this.links.set(uid, link);
+    // Transceivers appear on addTrack, on a peer's transceiver request and on a remote offer; the last ones are
+    // secured here, before the answer is made.
+    if (crypto) link.pc.addEventListener('signalingstatechange', () => this.secure(link));
     peer.on('signal', (sig: SignalData) => this.hooks.send(uid, { k: 'sig', link: id, sig }));
     peer.on('track', (track: MediaStreamTrack) => {
-      const receiver = link.pc.getReceivers().find((r) => r.track === track);
-      if (receiver) this.hooks.onReceiver?.(uid, track.kind as Kind, receiver);
+      this.secure(link);
       this.hooks.onTrack(uid, track);
     });
     peer.on('connect', () => {
@@ -262,10 +265,25 @@ export class Mesh {
         intended: track,
         chain: Promise.resolve(),
       });
-      this.hooks.onSender?.(link.uid, kind, sender);
     }
+    this.secure(link);
     this.updateSenders(link);
     this.applyEncoding(link);
+  }
+
+  /**
+   * With encryption on, give every transceiver of the link its transforms before it is negotiated (Chromium
+   * skips a receiver transform set only once media is announced on a pre-existing transceiver), and prefer VP8,
+   * whose header the frame format leaves in clear (other packetizers read the whole frame).
+   */
+  private secure(link: Link): void {
+    const crypto = this.hooks.crypto;
+    if (!crypto) return;
+    for (const t of link.pc.getTransceivers()) {
+      const kind = t.receiver.track.kind as Kind;
+      crypto.attachTransceiver(t, kind, link.uid);
+      if (kind === 'video' && !t.currentDirection) preferVp8(t);
+    }
   }
 
   /** Each sender carries our current track only while that user is subscribed. */
@@ -304,6 +322,17 @@ export class Mesh {
     Object.assign(enc, want);
     params.degradationPreference = pref;
     void out.sender.setParameters(params).catch(() => undefined);
+  }
+}
+
+function preferVp8(t: RTCRtpTransceiver): void {
+  const codecs = RTCRtpReceiver.getCapabilities?.('video')?.codecs;
+  if (!codecs || !t.setCodecPreferences) return;
+  const rank = (c: { mimeType: string }) => (c.mimeType.toLowerCase() === 'video/vp8' ? 0 : 1);
+  try {
+    t.setCodecPreferences([...codecs].sort((a, b) => rank(a) - rank(b)));
+  } catch {
+    // Preferences are a hint; VP8 is Chromium's default first choice anyway.
   }
 }
 
