@@ -392,7 +392,8 @@ export interface RegistryPolicyOptions {
  * - an App ID not in the registry → ERR_INVALID_APP_ID (101);
  * - an app with a certificate needs a valid Channel Key (`"ACS"`, see `verifyChannelKey`); key null/empty or the
  *   App ID itself → ERR_INVALID_CHANNEL_KEY (110) saying that this app requires a Channel Key;
- * - an app without one (static-key mode) takes key null, `''` or the App ID; a Channel Key → 110 saying to pass null.
+ * - an app without one (static-key mode) takes key null, `''` or the App ID; a Channel Key → 110 saying to pass null;
+ * - `checkRecordingKey`: {@link verifyRecordingKey} for the member's app, channel and uid.
  *
  * @example
  * ```ts
@@ -447,6 +448,10 @@ export function registryPolicy(registry: AppRegistry, options: RegistryPolicyOpt
         now: clock?.() ?? now,
       });
       return result.ok ? { expiresAt: result.expiresAt } : rejection(result);
+    },
+    checkRecordingKey({ appId, channel, uid, key, now }) {
+      const r = verifyRecordingKey(registry, { appId, channel, uid, key, now: clock?.() ?? now });
+      return r.ok ? { expiresAt: r.expiresAt } : { code: r.code, name: r.name, message: r.message };
     },
   };
 }

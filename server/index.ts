@@ -4,6 +4,8 @@
  * - Dynamic keys (version 004, byte-identical to Agora's DynamicKey4 generators): make Channel Keys and Recording
  *   Keys on your own key server, check them on yours.
  * - The app registry: which App IDs a server accepts and which need keys, from `AGORA_APPS` / `AGORA_APPS_FILE`.
+ * - The whole server (`startServer`: SDK files, signaling, your HTTP routes) with the policy of your choice, and the
+ *   demo key endpoint (`channelKeyRoute`) for development servers. See docs/channel-keys.md.
  *
  * @example Your key server (the manual's DemoServer.js)
  * ```ts
@@ -37,6 +39,15 @@
  * for (const app of registry?.list() ?? []) console.log(app.appId, app.hasCertificate ? 'keys' : 'static');
  * ```
  *
+ * @example Running the signaling server with your registry
+ * ```ts
+ * import { loadRegistry, registryPolicy, staticPolicy, startServer } from 'agora-rtc-web/server';
+ *
+ * const registry = loadRegistry();
+ * const server = await startServer({ port: 8080, policy: registry ? registryPolicy(registry) : staticPolicy });
+ * console.log(`signaling at ${server.url.replace('http', 'ws')}/agora-signal`);
+ * ```
+ *
  * @module
  */
 export {
@@ -67,4 +78,22 @@ export {
   type RegistryPolicyOptions,
   type RecordingKeyCheck,
 } from './app-registry.js';
-export type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
+export { staticPolicy, policyError, type AppPolicy, type JoinCheck, type PolicyError } from './policy.js';
+export {
+  configureApps,
+  channelKeyRoute,
+  demoKeysEnabled,
+  DemoKeysError,
+  DEMO_KEYED_APP_ID,
+  CHANNEL_KEY_PATH,
+  type ServerApps,
+  type ChannelKeyRouteOptions,
+} from './demo-keys.js';
+export {
+  startServer,
+  DEMO_APP_ID,
+  type ServerOptions,
+  type RunningServer,
+  type Route,
+  type SignalingStats,
+} from './app.js';

@@ -1,5 +1,9 @@
 // `node dist/node/server/main.js` (what `npm start` runs): serve demo, SDK and signaling on PORT (default 8080).
+// Apps and keys come from the environment: AGORA_APPS / AGORA_APPS_FILE (the app registry), AGORA_DEMO_KEYS
+// (the demo key endpoint, on under `npm start`) and AGORA_DEMO_APP_ID; see docs/channel-keys.md.
+import { loadRegistry, RegistryError } from './app-registry.js';
 import { DEMO_APP_ID, startServer } from './app.js';
+import { configureApps, DemoKeysError, type ServerApps } from './demo-keys.js';
 
 function parsePort(v: string | undefined): number {
   if (v === undefined || v === '') return 8080;
@@ -11,8 +15,23 @@ function parsePort(v: string | undefined): number {
   return n;
 }
 
+function configure(): ServerApps {
+  try {
+    return configureApps(process.env, loadRegistry(process.env), { log: (line) => console.log(line) });
+  } catch (e) {
+    // These messages name the variable and the problem, never a certificate.
+    if (e instanceof RegistryError || e instanceof DemoKeysError) {
+      console.error(`agora-rtc-web: cannot start: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
 const host = process.env.HOST || '127.0.0.1';
-const server = await startServer({ port: parsePort(process.env.PORT), host });
+const port = parsePort(process.env.PORT);
+const apps = configure();
+const server = await startServer({ port, host, policy: apps.policy, routes: apps.routes });
 
 // Loopback and wildcard binds are reachable as localhost, which browsers treat as a secure context.
 const local = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host);
@@ -20,7 +39,7 @@ const base = `http://${local ? 'localhost' : host.includes(':') ? `[${host}]` : 
 console.log(`agora-rtc-web listening on ${base}`);
 console.log(`  demo:           ${base}/`);
 console.log(`  sample client:  ${base}/demo/sample.html`);
-console.log(`  static App ID (no key needed): ${DEMO_APP_ID}`);
+for (const line of apps.describe(DEMO_APP_ID)) console.log(line);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

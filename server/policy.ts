@@ -27,6 +27,12 @@ export interface AppPolicy {
    * seconds (0 = none); otherwise the error (ERR_INVALID_CHANNEL_KEY, ERR_CHANNEL_KEY_EXPIRED, …).
    */
   checkJoin(check: JoinCheck): { expiresAt: number } | PolicyError;
+  /**
+   * A member may record: `check.key` is a Recording Key (service type ARS) for the member's own app, channel and
+   * uid. Returns the key's service expiry (0 = none), otherwise the error. A policy without this method lets no
+   * one record (the server answers ERR_INVALID_CHANNEL_KEY).
+   */
+  checkRecordingKey?(check: JoinCheck): { expiresAt: number } | PolicyError;
 }
 
 export function policyError(name: ErrorName, message: string): PolicyError {
@@ -44,6 +50,12 @@ export const staticPolicy: AppPolicy = {
     return policyError(
       'ERR_INVALID_CHANNEL_KEY',
       'This App ID has no App Certificate (static-key mode): join with key null (or the App ID), not a Channel Key.',
+    );
+  },
+  checkRecordingKey({ appId }) {
+    return policyError(
+      'ERR_INVALID_CHANNEL_KEY',
+      `Recording requires a Recording Key made with the app's App Certificate, and App ID ${appId} has none on this server (static-key mode), so it cannot record here. Give the app a certificate in the app registry (AGORA_APPS or AGORA_APPS_FILE), then make keys with generateRecordingKey.`,
     );
   },
 };

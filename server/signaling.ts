@@ -359,6 +359,7 @@ export class SignalingServer {
         case 'join':
         case 'leave':
         case 'renew':
+        case 'recording-key':
           if (id === undefined) {
             this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `"${t}" needs a numeric "id" to answer to.`);
             return;
@@ -366,7 +367,8 @@ export class SignalingServer {
           if (t === 'hello') this.onHello(conn, id, m);
           else if (t === 'join') this.onJoin(conn, id, m);
           else if (t === 'leave') this.onLeave(conn, id);
-          else this.onRenew(conn, id, m);
+          else if (t === 'renew') this.onRenew(conn, id, m);
+          else this.onRecordingKey(conn, id, m);
           return;
         default: {
           const shown = typeof t === 'string' ? JSON.stringify(t.slice(0, 32)) : typeof t;
@@ -593,6 +595,46 @@ export class SignalingServer {
     m.expiresAt = this.expiryOf(verdict);
     this.scheduleExpiry(m);
     this.ok(conn, id, { expiresAt: m.expiresAt });
+  }
+
+  /** Recording Key check (service type ARS) for the member's own app, channel and uid; nothing changes. */
+  private onRecordingKey(conn: Conn, id: number, msg: Msg): void {
+    const m = conn.member;
+    if (!m) {
+      this.err(
+        conn,
+        id,
+        'ERR_NOT_INITIALIZED',
+        'Not in a channel: join before checking a Recording Key (it is checked for your channel and uid).',
+      );
+      return;
+    }
+    const key = field(msg, 'key');
+    if (typeof key !== 'string' || key.length > MAX_KEY_CHARS) {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', 'key must be a Recording Key string.');
+      return;
+    }
+    const ch = m.channel;
+    const check = this.opts.policy.checkRecordingKey;
+    const verdict: unknown =
+      check === undefined
+        ? {
+            code: ErrorCode.ERR_INVALID_CHANNEL_KEY,
+            name: 'ERR_INVALID_CHANNEL_KEY',
+            message: 'This server does not check Recording Keys, so recording is not available here.',
+          }
+        : check.call(this.opts.policy, {
+            appId: ch.appId,
+            channel: ch.name,
+            uid: m.uid,
+            key,
+            now: Math.floor(Date.now() / 1000),
+          });
+    if (isPolicyError(verdict)) {
+      this.policyErr(conn, id, verdict);
+      return;
+    }
+    this.ok(conn, id, { expiresAt: this.expiryOf(verdict) });
   }
 
   /** `id` is optional here; an error echoes it when the sender gave one. */
