@@ -3,7 +3,8 @@
 //   | clear header (h) | body (n bytes, encrypted) | nonce (12) | h (1) | marker (1) | tag (10 XTS / 16 GCM) |
 //
 // - clear header: the codec bytes the RTP packetizer/depacketizer and the decoder's frame parsing need
-//   (VP8 payload header: 10 bytes on key frames, 3 on delta frames; Opus TOC: 1 byte).
+//   (VP8 payload header: 10 bytes on key frames, 3 on delta frames; Opus TOC: 1 byte). On VP8 key frames the
+//   start code (bytes 3–5) travels flipped so that a receiver without the keys decodes nothing.
 // - nonce: 8-byte random salt per sending context ‖ 32-bit big-endian frame counter. Every frame of every sender
 //   gets its own nonce under the shared key: the salt separates senders (each link and kind has its own context),
 //   the counter separates frames; when the counter would wrap a new salt is drawn.
@@ -116,6 +117,21 @@ export function clearHeaderBytes(
   return 0;
 }
 
+/** VP8 key frames' start code (RFC 6386 §9.1), bytes 3–5 of the frame. */
+const START_CODE = [0x9d, 0x01, 0x2a] as const;
+const FLIPPED_START_CODE = START_CODE.map((b) => b ^ 0xff);
+
+/**
+ * A receiver without our keys feeds what it gets to its VP8 decoder, which with the clear header intact may show
+ * a garbled key frame. Flipping the start code on the wire makes plain decoders reject every key frame (and so
+ * every frame after it), while depacketizers, which read only the frame tag and size, are unaffected. The flip is
+ * covered by the tag like the rest of the clear header; the receiver flips it back.
+ */
+function flipStartCode(buf: Uint8Array, h: number, from: readonly number[]): void {
+  if (h !== 10 || from.some((b, i) => buf[3 + i] !== b)) return;
+  for (let i = 3; i < 6; i++) buf[i] = buf[i]! ^ 0xff;
+}
+
 function nextNonce(ctx: FrameContext, out: Uint8Array, at: number): void {
   if (ctx.counter > 0xffffffff) {
     ctx.salt = randomSalt();
@@ -170,6 +186,7 @@ export async function encryptFrame(
   const t = cipher.tagBytes;
   const out = new Uint8Array(payload.length + NONCE_BYTES + 2 + t);
   out.set(payload.subarray(0, h), 0);
+  if (kind === 'video') flipStartCode(out, h, START_CODE);
   const nonceAt = h + n;
   nextNonce(ctx, out, nonceAt);
   const nonce = out.subarray(nonceAt, nonceAt + NONCE_BYTES);
@@ -223,6 +240,7 @@ export async function openFrame(ctx: FrameContext, frame: Uint8Array): Promise<O
   const nonce = frame.subarray(nonceAt, nonceAt + NONCE_BYTES);
   const out = new Uint8Array(h + n);
   out.set(frame.subarray(0, h));
+  flipStartCode(out, h, FLIPPED_START_CODE);
   const body = frame.subarray(h, nonceAt);
   if (cipher.xts && cipher.hmac) {
     const want = await hmacTag(cipher.hmac, frame.subarray(0, len - t));

@@ -188,7 +188,11 @@ describe('encoded-transform worker in Chromium', () => {
       for (const s of samples) {
         const h = s.kind === 'audio' ? 1 : s.keyFrame ? 10 : 3;
         expect(s.wireLength).toBe(s.plainLength + 12 + 2 + 10);
-        expect(s.wire.slice(0, h)).toEqual(s.plain.slice(0, h));
+        // The header stays clear; only a key frame's start code (bytes 3-5) is flipped, checked below.
+        const unflipped = s.wire
+          .slice(0, h)
+          .map((b, i) => (s.kind === 'video' && h === 10 && i >= 3 && i < 6 ? b ^ 0xff : b));
+        expect(unflipped).toEqual(s.plain.slice(0, h));
         const n = Math.min(s.plain.length, s.wire.length) - h;
         let same = 0;
         for (let i = h; i < h + n; i++) if (s.plain[i] === s.wire[i]) same++;
@@ -196,7 +200,8 @@ describe('encoded-transform worker in Chromium', () => {
         if (n >= 16) expect(same, `${s.kind} frame, ${n} compared bytes`).toBeLessThan(Math.max(3, n / 8));
         if (s.kind === 'video' && s.keyFrame) {
           keyFrames++;
-          expect(s.wire.slice(3, 6)).toEqual([0x9d, 0x01, 0x2a]); // VP8 start code, left in clear
+          // VP8 start code, flipped on the wire so that a receiver without the keys decodes nothing.
+          expect(s.wire.slice(3, 6)).toEqual([0x9d ^ 0xff, 0x01 ^ 0xff, 0x2a ^ 0xff]);
         }
       }
       expect(samples.some((s) => s.kind === 'video')).toBe(true);

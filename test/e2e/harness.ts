@@ -108,10 +108,12 @@ export async function videoFrames(
   page: Page,
   selector: string,
   ms = 1500,
+  /** How long to wait for a first decoded frame; shorter where none is expected. */
+  waitMs = 15_000,
 ): Promise<{ width: number; height: number; frames: number; advanced: boolean }> {
   return page.evaluate(
-    async ({ selector, ms }) => {
-      const deadline = Date.now() + 15_000;
+    async ({ selector, ms, waitMs }) => {
+      const deadline = Date.now() + waitMs;
       let v: HTMLVideoElement | null = null;
       while (Date.now() < deadline) {
         v = document.querySelector(selector);
@@ -130,7 +132,7 @@ export async function videoFrames(
       await new Promise((r) => setTimeout(r, ms));
       return { width: video.videoWidth, height: video.videoHeight, frames, advanced: video.currentTime > t0 };
     },
-    { selector, ms },
+    { selector, ms, waitMs },
   );
 }
 

@@ -1,0 +1,200 @@
+// The manual's built-in encryption (加密数据) through the SDK: same secret and mode → the call works both ways;
+// anything else → nothing decodes, and nothing is ever sent in clear.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { APP_ID, audioPeak, launchBrowser, openPage, serve, until, videoFrames } from './harness.js';
+import type { RunningServer } from '../../server/app.js';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+interface Ev {
+  ev: string;
+  uid?: number;
+  reason?: string;
+  direction?: string;
+}
+
+const user = () => openPage(browser, `${server.url}/test-pages/call.html`);
+const events = (p: Page) => p.evaluate(() => (window as unknown as { events: Ev[] }).events);
+const join = (p: Page, channel: string, opts: Record<string, unknown>) =>
+  p.evaluate(
+    ([appId, channel, opts]) =>
+      (
+        window as unknown as { T: { join(a: string, c: string, u: number, o: object): Promise<number> } }
+      ).T.join(appId, channel, 0, opts),
+    [APP_ID, channel, opts] as const,
+  );
+
+describe('encrypted calls', () => {
+  test.each(['', 'aes-128-xts', 'aes-256-xts', 'aes-128-gcm', 'aes-256-gcm'])(
+    'mode "%s": same secret on both sides → video and sound both ways',
+    async (mode) => {
+      const [a, b] = await Promise.all([user(), user()]);
+      const channel = `enc ${mode || 'default'}`;
+      const uidA = await join(a, channel, { secret: 'correct horse', mode });
+      const uidB = await join(b, channel, { secret: 'correct horse', mode });
+      for (const [page, uid] of [
+        [a, uidB],
+        [b, uidA],
+      ] as const) {
+        const v = await videoFrames(page, `#remote-${uid} video`);
+        expect(v.width, 'decoded video').toBeGreaterThan(0);
+        expect(v.frames).toBeGreaterThan(3);
+        expect(await audioPeak(page, `#remote-${uid} video`), 'audible').toBeGreaterThan(0.01);
+      }
+      expect((await events(a)).filter((e) => e.ev === 'crypt-error')).toEqual([]);
+      await Promise.all([a.close(), b.close()]);
+    },
+  );
+
+  test('different secrets: nothing decodes and the receiver gets crypt-error', async () => {
+    const [a, b] = await Promise.all([user(), user()]);
+    const uidA = await join(a, 'enc mismatch', { secret: 'one secret' });
+    const uidB = await join(b, 'enc mismatch', { secret: 'another secret' });
+    await until(
+      async () => (await events(b)).find((e) => e.ev === 'crypt-error' && e.uid === uidA),
+      15_000,
+      'crypt-error on B',
+    );
+    const got = (await events(b)).find((e) => e.ev === 'crypt-error')!;
+    expect(got).toMatchObject({ uid: uidA, direction: 'recv', reason: 'auth-failed' });
+    for (const [page, uid] of [
+      [b, uidA],
+      [a, uidB],
+    ] as const) {
+      const v = await videoFrames(page, `#remote-${uid} video`, 1500, 4000);
+      expect(v.width).toBe(0);
+      expect(v.frames).toBe(0);
+    }
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('one side without encryption: no frame decodes on either side', async () => {
+    const [a, b] = await Promise.all([user(), user()]);
+    const uidA = await join(a, 'enc half', { secret: 's3cret', mode: 'aes-256-xts' });
+    const uidB = await join(b, 'enc half', {});
+    await until(
+      async () => (await events(b)).some((e) => e.ev === 'stream-subscribed'),
+      15_000,
+      'B subscribed',
+    );
+    await until(
+      async () => (await events(a)).some((e) => e.ev === 'crypt-error' && e.reason === 'not-encrypted'),
+      15_000,
+      'A rejects clear frames',
+    );
+    expect((await videoFrames(b, `#remote-${uidA} video`, 1500, 4000)).frames).toBe(0);
+    expect((await videoFrames(a, `#remote-${uidB} video`, 1500, 4000)).frames).toBe(0);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('the bytes on the wire are not the plaintext', async () => {
+    const [a, b] = await Promise.all([user(), user()]);
+    await join(a, 'enc wire', { secret: 'wire secret' });
+    const uidB = await join(b, 'enc wire', { secret: 'wire secret', publish: false });
+    await until(
+      async () => (await events(b)).some((e) => e.ev === 'stream-subscribed'),
+      15_000,
+      'B subscribed',
+    );
+    const samples = await a.evaluate(
+      (uid) =>
+        (
+          window as unknown as {
+            T: {
+              client: {
+                frameCrypto: {
+                  sample(
+                    u: number,
+                    n: number,
+                  ): Promise<
+                    Array<{
+                      kind: string;
+                      keyFrame: boolean;
+                      plain: Uint8Array;
+                      wire: Uint8Array;
+                      plainLength: number;
+                      wireLength: number;
+                    }>
+                  >;
+                };
+              };
+            };
+          }
+        ).T.client.frameCrypto
+          .sample(uid, 20)
+          .then((s) => s.map((f) => ({ ...f, plain: [...f.plain], wire: [...f.wire] }))),
+      uidB,
+    );
+    const video = samples.filter((s) => s.kind === 'video' && s.plainLength > 64);
+    expect(video.length).toBeGreaterThan(0);
+    for (const f of video) {
+      const header = f.keyFrame ? 10 : 3;
+      const clear = f.plain.slice(0, header);
+      if (f.keyFrame) for (let i = 3; i < 6; i++) clear[i] = clear[i]! ^ 0xff; // start code flipped on the wire
+      expect(f.wire.slice(0, header), 'VP8 header in clear, start code flipped').toEqual(clear);
+      const body = (x: number[]) => x.slice(header, Math.min(x.length, 48));
+      expect(body(f.wire as unknown as number[])).not.toEqual(body(f.plain as unknown as number[]));
+      expect(f.wireLength).toBeGreaterThan(f.plainLength);
+    }
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('setEncryptionSecret / setEncryptionMode answer 0 or a negative code, as the manual', async () => {
+    const p = await user();
+    const got = await p.evaluate(async (appId) => {
+      const { AgoraRTC } = window as unknown as { AgoraRTC: typeof import('../../src/index.js').default };
+      const c = AgoraRTC.createRtcClient();
+      const r: number[] = [];
+      r.push(c.setEncryptionSecret('1234'));
+      r.push(c.setEncryptionMode('aes-256-xts'));
+      r.push(c.setEncryptionMode(''));
+      r.push(c.setEncryptionMode('aes-512-xts'));
+      r.push(c.setEncryptionSecret(42 as unknown as string));
+      await c.init(appId);
+      await c.join(null, 'enc api', 0);
+      r.push(c.setEncryptionSecret('later'));
+      await c.leave();
+      r.push(c.setEncryptionSecret(''));
+      c.close();
+      r.push(c.setEncryptionMode('aes-128-xts'));
+      return r;
+    }, APP_ID);
+    expect(got).toEqual([0, 0, 0, -2, -2, -17, 0, -7]);
+    await p.close();
+  });
+
+  test('fail closed: a secret in a browser without encoded transforms → join fails with ERR_NOT_SUPPORTED', async () => {
+    const [a, b] = await Promise.all([user(), user()]);
+    await join(b, 'enc closed', {});
+    const err = await a.evaluate(async (appId) => {
+      const w = window as unknown as Record<string, unknown>;
+      w.RTCRtpScriptTransform = undefined;
+      (RTCRtpSender.prototype as unknown as Record<string, unknown>).createEncodedStreams = undefined;
+      const { AgoraRTC } = window as unknown as { AgoraRTC: typeof import('../../src/index.js').default };
+      const c = AgoraRTC.createRtcClient();
+      c.setEncryptionSecret('s');
+      await c.init(appId);
+      return c.join(null, 'enc closed', 0)!.then(
+        () => null,
+        (e: { code: number; message: string }) => ({ code: e.code, message: e.message }),
+      );
+    }, APP_ID);
+    expect(err?.code).toBe(4);
+    expect(err?.message).toMatch(/clear/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await events(b)).filter((e) => e.ev === 'stream-added')).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
