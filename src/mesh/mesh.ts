@@ -304,12 +304,14 @@ export class Mesh {
     const params = out.sender.getParameters();
     const enc = params.encodings?.[0];
     if (!enc) return; // not negotiated yet: applied again on connect
-    // Text on a shared screen must stay sharp: drop frames rather than resolution (track.contentHint 'detail'),
-    // at a bitrate for the screen's size; the camera profile's settings come back with the camera.
+    // A shared screen (track.contentHint 'detail') gets a bitrate for its size; the camera profile's settings
+    // come back with the camera. Under pressure, drop frames rather than resolution: text on a screen must stay
+    // sharp, and the manual fixes a camera's encoded resolution to the profile's (编码分辨率仍然用 setVideoProfile
+    // 指定的; with 'balanced', Chromium sent 480x270 for a 640x360 profile while its bandwidth estimate ramped up).
     const track = local.tracks.video;
     const screen = track?.contentHint === 'detail' || track?.contentHint === 'text';
     const want = screen ? screenEncoding(track!) : encoderParameters(local.profile);
-    const pref = screen ? 'maintain-resolution' : 'balanced';
+    const pref = 'maintain-resolution';
     // Every setParameters reconfigures the encoder (a measured 50-200 ms stall before the first frame), so only
     // call it when something changes.
     if (
