@@ -201,7 +201,12 @@ export class Mesh {
   private createLink(uid: number, id: string, initiator: boolean): Link {
     const crypto = this.hooks.crypto;
     const config = crypto?.needsEncodedInsertableStreams() ? { encodedInsertableStreams: true } : {};
-    const peer = new SimplePeer({ initiator, trickle: true, config: config as RTCConfiguration });
+    const peer = new SimplePeer({
+      initiator,
+      trickle: true,
+      config: config as RTCConfiguration,
+      ...(crypto ? { sdpTransform: longerAudioPackets } : {}),
+    });
     const link = new Link(uid, id, initiator, peer);
     this.links.set(uid, link);
     // Transceivers appear on addTrack, on a peer's transceiver request and on a remote offer; the last ones are
@@ -325,6 +330,15 @@ export class Mesh {
     params.degradationPreference = pref;
     void out.sender.setParameters(params).catch(() => undefined);
   }
+}
+
+/**
+ * Every encoded frame of an encrypted call crosses to the crypto worker and back, whatever its size; at 20 ms
+ * Opus packets audio makes most of those trips. Asking the other side for 60 ms packets (a=ptime, which sets
+ * Chromium's Opus frame size) divides them by three, for 40 ms more audio latency.
+ */
+function longerAudioPackets(sdp: string): string {
+  return sdp.replace(/(m=audio [^\r\n]*\r\n)/g, '$1a=ptime:60\r\n');
 }
 
 function preferVp8(t: RTCRtpTransceiver): void {
