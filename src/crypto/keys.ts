@@ -27,7 +27,7 @@ export interface FrameKeys {
   mode: EncryptionMode;
   /** XTS modes: key1 ‖ key2 (32 or 64 bytes), for `createXts`. */
   xtsKey?: Uint8Array;
-  /** XTS modes: 32-byte HMAC-SHA256 key for the frame integrity tag. */
+  /** XTS modes: 32-byte AES-256 key that makes each frame's one-time Poly1305 key (the integrity tag). */
   macKey?: Uint8Array;
   /** GCM modes: a non-extractable AES-GCM key (encrypt + decrypt). */
   gcmKey?: CryptoKey;
@@ -76,7 +76,7 @@ export async function deriveFrameKeys(secret: string, mode: EncryptionMode | '' 
   const master = await s.importKey('raw', masterBits, 'HKDF', false, ['deriveBits']);
   if (m === 'aes-128-xts' || m === 'aes-256-xts') {
     const xtsKey = await hkdf(master, `${m}/xts-key`, m === 'aes-128-xts' ? 32 : 64);
-    const macKey = await hkdf(master, `${m}/hmac-sha256-key`, 32);
+    const macKey = await hkdf(master, `${m}/poly1305-key`, 32);
     return { mode: m, xtsKey, macKey };
   }
   const raw = await hkdf(master, `${m}/gcm-key`, m === 'aes-128-gcm' ? 16 : 32);
