@@ -1,4 +1,4 @@
-// Per-frame cost of media encryption in a Chromium worker: our frame format (XTS-AES via @noble/ciphers + HMAC,
+// Per-frame cost of media encryption in a Chromium worker: our frame format (XTS-AES via @noble/ciphers + Poly1305,
 // and AES-GCM) vs WebCrypto AES-CTR over the same bytes, same worker, same run, for 1 KB (audio-ish / small video
 // delta) and 50 KB (video key frame) frames. Medians of interleaved batches.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,7 +61,7 @@ export default async function bench(): Promise<BenchRow[]> {
       // bytes per µs = MB/s; shown in MiB/s.
       const mbps = (t: number) => `${(r.size / t / 1.048576).toFixed(0)} MiB/s`;
       for (const [key, name] of [
-        ['xts128-enc', 'aes-128-xts frame encrypt (XTS + HMAC-80)'],
+        ['xts128-enc', 'aes-128-xts frame encrypt (XTS + Poly1305-80)'],
         ['xts128-dec', 'aes-128-xts frame decrypt (verify + XTS)'],
         ['xts256-enc', 'aes-256-xts frame encrypt'],
         ['gcm128-enc', 'aes-128-gcm frame encrypt (WebCrypto)'],

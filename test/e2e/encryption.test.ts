@@ -10,7 +10,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  browser = await launchBrowser();
+  // Three fake cameras: the second one Chromium offers is a depth camera that WebRTC does not send.
+  browser = await launchBrowser(['--use-fake-device-for-media-stream=device-count=3']);
 });
 
 afterAll(async () => {
@@ -148,6 +149,46 @@ describe('encrypted calls', () => {
       expect(body(f.wire as unknown as number[])).not.toEqual(body(f.plain as unknown as number[]));
       expect(f.wireLength).toBeGreaterThan(f.plainLength);
     }
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('tracks replaced later stay encrypted: camera switch and screen sharing decode on the other side', async () => {
+    const [a, b] = await Promise.all([user(), user()]);
+    const uidA = await join(a, 'enc replace', { secret: 'replace secret', profile: '240P' });
+    await join(b, 'enc replace', { secret: 'replace secret', publish: false });
+    expect((await videoFrames(b, `#remote-${uidA} video`)).width).toBe(320);
+    const switched = await a.evaluate(async () => {
+      const { T } = window as unknown as {
+        T: {
+          client: {
+            getDevices(): Promise<{ deviceId: string; label: string; kind: string }[]>;
+            selectDevice(d: object): Promise<void>;
+          };
+        };
+      };
+      const cams = (await T.client.getDevices()).filter((d) => d.kind === 'videoinput');
+      const next =
+        cams.find((d) => d.label === 'fake_device_2') ??
+        cams.find((d) => d.label !== 'fake_device_1' && d.label !== 'fake_device_0');
+      if (!next) return 'no second camera';
+      await T.client.selectDevice(next);
+      return next.label;
+    });
+    expect(switched).toBe('fake_device_2');
+    const afterSwitch = await videoFrames(b, `#remote-${uidA} video`);
+    expect(afterSwitch.frames, 'frames after the camera switch').toBeGreaterThan(3);
+    await a.evaluate(() =>
+      (
+        window as unknown as { T: { client: { startScreenSharing(id: string): Promise<void> } } }
+      ).T.client.startScreenSharing(''),
+    );
+    await until(
+      async () => (await videoFrames(b, `#remote-${uidA} video`, 500)).width === 1280,
+      15_000,
+      'screen at 1280 wide',
+    );
+    expect((await videoFrames(b, `#remote-${uidA} video`)).frames, 'screen frames decode').toBeGreaterThan(3);
+    expect((await events(b)).filter((e) => e.ev === 'crypt-error')).toEqual([]);
     await Promise.all([a.close(), b.close()]);
   });
 
