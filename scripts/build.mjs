@@ -17,7 +17,8 @@ const shim = (name) => `${root}src/mesh/shims/${name}.cjs`;
 const nodeShims = {
   name: 'agora-node-shims',
   transform(code, id) {
-    if (!/node_modules[\\/](simple-peer|readable-stream)[\\/]/.test(id) || !code.includes('process.')) return null;
+    if (!/node_modules[\\/](simple-peer|readable-stream)[\\/]/.test(id) || !code.includes('process.'))
+      return null;
     return { code: `var process = require(${JSON.stringify(shim('process'))});\n${code}`, map: null };
   },
 };

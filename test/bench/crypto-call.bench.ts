@@ -37,7 +37,12 @@ function treeCpu(tag: string): number {
   const tree = new Set([root]);
   for (let grew = true; grew;) {
     grew = false;
-    for (const [p, s] of stats) if (s && !tree.has(p) && tree.has(s.ppid)) (tree.add(p), (grew = true));
+    for (const [p, s] of stats) {
+      if (s && !tree.has(p) && tree.has(s.ppid)) {
+        tree.add(p);
+        grew = true;
+      }
+    }
   }
   let ticks = 0;
   for (const p of tree) ticks += stats.get(p)?.cpu ?? 0;

@@ -24,7 +24,6 @@ async function failure(script: string): Promise<{ code?: number; name: string; m
   return page.evaluate(
     async ([script, appId]) => {
       try {
-        // eslint-disable-next-line @typescript-eslint/no-implied-eval
         await new Function('AgoraRTC', 'APP_ID', `return (async () => { ${script} })()`)(
           (window as unknown as { AgoraRTC: unknown }).AgoraRTC,
           appId,
