@@ -469,15 +469,7 @@ export class SignalingServer {
       return;
     }
     const state = field(m, 'state');
-    if (!isPeerState(state)) {
-      this.err(
-        conn,
-        id,
-        'ERR_INVALID_ARGUMENT',
-        'state must be {published, audioMuted, videoMuted}, all booleans.',
-      );
-      return;
-    }
+    if (!this.validState(conn, id, state)) return;
     const name = channel as string;
     const chKey = `${appId}/${name}`; // App IDs are exactly 32 hex characters, so this key is unambiguous.
     const existingChannel = this.channels.get(chKey);
@@ -637,6 +629,18 @@ export class SignalingServer {
     this.ok(conn, id, { expiresAt: this.expiryOf(verdict) });
   }
 
+  /** A member's publish/mute state as the protocol defines it; otherwise the sender gets an error. */
+  private validState(conn: Conn, id: number | undefined, state: unknown): state is PeerState {
+    if (isPeerState(state)) return true;
+    this.err(
+      conn,
+      id,
+      'ERR_INVALID_ARGUMENT',
+      'state must be {published, audioMuted, videoMuted}, all booleans.',
+    );
+    return false;
+  }
+
   /** `id` is optional here; an error echoes it when the sender gave one. */
   private onState(conn: Conn, id: number | undefined, msg: Msg): void {
     const m = conn.member;
@@ -645,15 +649,7 @@ export class SignalingServer {
       return;
     }
     const state = field(msg, 'state');
-    if (!isPeerState(state)) {
-      this.err(
-        conn,
-        id,
-        'ERR_INVALID_ARGUMENT',
-        'state must be {published, audioMuted, videoMuted}, all booleans.',
-      );
-      return;
-    }
+    if (!this.validState(conn, id, state)) return;
     // Only real changes go out, so the others' mute events fire once per change.
     if (sameState(m.state, state)) return;
     m.state = copyState(state);

@@ -1,36 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import {
-  APP_ID,
-  OTHER_APP_ID,
-  audioPeak,
-  launchBrowser,
-  openPage,
-  serve,
-  until,
-  videoFrames,
-} from './harness.js';
-import type { RunningServer } from '../../server/app.js';
-
-let server: RunningServer;
-let browser: Browser;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function user(): Promise<Page> {
-  const page = await openPage(browser, `${server.url}/test-pages/call.html`);
-  pages.push(page);
-  return page;
-}
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { APP_ID, OTHER_APP_ID, audioPeak, until, videoFrames } from './harness.js';
+import { browserSuite } from './setup.js';
 
 const has = (page: Page, ev: string, uid?: number, extra: Record<string, unknown> = {}) =>
   page.evaluate(([ev, uid, extra]) => window.T.has(ev, uid, extra), [ev, uid, extra] as const);
@@ -54,6 +25,8 @@ declare global {
     events: Array<Record<string, unknown>>;
   }
 }
+
+const { user } = browserSuite();
 
 describe('a call between two browsers', () => {
   test('B receives A: stream-added, stream-subscribed, decoded frames, sound; then mute events and peer-leave', async () => {

@@ -1,10 +1,9 @@
 // Device control in a real Chromium with fake devices: three fake cameras (device-count=3), three fake
 // microphones, three fake speakers. fake_device_1 is Chromium's fake *depth* camera (Y16 frames): it plays
 // locally but WebRTC cannot encode it, so the switch tests use fake_device_2 (MJPEG), a colour camera.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { APP_ID, audioPeak, launchBrowser, openPage, serve, until, videoFrames } from './harness.js';
-import type { RunningServer } from '../../server/app.js';
+import { describe, expect, test } from 'vitest';
+import { APP_ID, audioPeak, until, videoFrames } from './harness.js';
+import { browserSuite, outcome } from './setup.js';
 import type { Client } from '../../src/client/client.js';
 import type { DeviceInfo } from '../../src/media/devices.js';
 import type { Stream } from '../../src/stream/stream.js';
@@ -18,31 +17,7 @@ declare const T: {
 };
 declare const AgoraRTC: { createRtcClient(): Client; createStream(spec: object): Stream };
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  browser = await launchBrowser(['--use-fake-device-for-media-stream=device-count=3']);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const user = () => openPage(browser, `${server.url}/test-pages/call.html`);
-
-/** How an SDK call in the page ended: 'ok', a TypeError, or the AgoraError's code. */
-const outcome = (page: Page, script: string) =>
-  page.evaluate(async (script) => {
-    try {
-      await (new Function(`return (async () => { ${script} })()`) as () => Promise<void>)();
-      return 'ok';
-    } catch (e) {
-      return e instanceof TypeError ? 'TypeError' : (e as { code: number }).code;
-    }
-  }, script);
+const { user } = browserSuite(['--use-fake-device-for-media-stream=device-count=3']);
 
 describe('getDevices', () => {
   test('lists the fake microphones, cameras and speakers with labels once access is allowed', async () => {

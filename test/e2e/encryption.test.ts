@@ -1,23 +1,9 @@
 // The manual's built-in encryption (加密数据) through the SDK: same secret and mode → the call works both ways;
 // anything else → nothing decodes, and nothing is ever sent in clear.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { APP_ID, audioPeak, launchBrowser, openPage, serve, until, videoFrames } from './harness.js';
-import type { RunningServer } from '../../server/app.js';
-
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  // Three fake cameras: the second one Chromium offers is a depth camera that WebRTC does not send.
-  browser = await launchBrowser(['--use-fake-device-for-media-stream=device-count=3']);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { APP_ID, audioPeak, until, videoFrames } from './harness.js';
+import { browserSuite } from './setup.js';
 
 interface Ev {
   ev: string;
@@ -26,7 +12,6 @@ interface Ev {
   direction?: string;
 }
 
-const user = () => openPage(browser, `${server.url}/test-pages/call.html`);
 const events = (p: Page) => p.evaluate(() => (window as unknown as { events: Ev[] }).events);
 const join = (p: Page, channel: string, opts: Record<string, unknown>) =>
   p.evaluate(
@@ -36,6 +21,9 @@ const join = (p: Page, channel: string, opts: Record<string, unknown>) =>
       ).T.join(appId, channel, 0, opts),
     [APP_ID, channel, opts] as const,
   );
+
+// Three fake cameras: the second one Chromium offers is a depth camera that WebRTC does not send.
+const { user } = browserSuite(['--use-fake-device-for-media-stream=device-count=3']);
 
 describe('encrypted calls', () => {
   test.each(['', 'aes-128-xts', 'aes-256-xts', 'aes-128-gcm', 'aes-256-gcm'])(

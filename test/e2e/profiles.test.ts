@@ -1,10 +1,9 @@
 // Every video profile of the manual's table, in a real Chromium: what the camera captures, what the encoder is
 // told, and what the other side decodes. The fake camera runs at 20 fps unless told otherwise; fps=30 lets the
 // 30 fps profiles be checked too.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { APP_ID, launchBrowser, openPage, serve, until } from './harness.js';
-import type { RunningServer } from '../../server/app.js';
+import { describe, expect, test } from 'vitest';
+import { APP_ID, until } from './harness.js';
+import { browserSuite } from './setup.js';
 import type { Client } from '../../src/client/client.js';
 import type { Stream } from '../../src/stream/stream.js';
 import { VIDEO_PROFILES } from '../../src/media/profiles.js';
@@ -33,20 +32,7 @@ const MANUAL = `
     return { name, value: Number(value), width, height, frameRate: Number(fps) };
   });
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  browser = await launchBrowser(['--use-fake-device-for-media-stream=fps=30']);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const user = (): Promise<Page> => openPage(browser, `${server.url}/test-pages/call.html`);
+const { user } = browserSuite(['--use-fake-device-for-media-stream=fps=30']);
 
 describe('video profiles', () => {
   test('the SDK has exactly the manual table', () => {

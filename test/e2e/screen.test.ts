@@ -1,9 +1,8 @@
 // Screen sharing in a real Chromium: --auto-select-desktop-capture-source picks the screen without a picker, and
 // the fake screen is a 1280x720 surface.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { APP_ID, launchBrowser, openPage, serve, until, videoFrames } from './harness.js';
-import type { RunningServer } from '../../server/app.js';
+import { describe, expect, test } from 'vitest';
+import { APP_ID, until, videoFrames } from './harness.js';
+import { browserSuite, outcome } from './setup.js';
 import type { Client } from '../../src/client/client.js';
 import type { Stream } from '../../src/stream/stream.js';
 
@@ -15,32 +14,6 @@ declare const T: {
   has(ev: string, uid?: number, extra?: Record<string, unknown>): boolean;
 };
 declare const AgoraRTC: { createRtcClient(): Client };
-
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const user = () => openPage(browser, `${server.url}/test-pages/call.html`);
-
-/** How an SDK call in the page ended: 'ok', a TypeError, or the AgoraError's code. */
-const outcome = (page: Page, script: string) =>
-  page.evaluate(async (script) => {
-    try {
-      await (new Function(`return (async () => { ${script} })()`) as () => Promise<void>)();
-      return 'ok';
-    } catch (e) {
-      return e instanceof TypeError ? 'TypeError' : (e as { code: number }).code;
-    }
-  }, script);
 
 /** A and B in a call; A publishes its camera at 360P (640x360), B plays it. */
 async function call(channel: string) {
@@ -107,6 +80,8 @@ async function call(channel: string) {
   await seen(640, 360, 'camera');
   return { a, b, uidA, remote, seen, sending };
 }
+
+const { user } = browserSuite();
 
 describe('screen sharing', () => {
   test('getWindows offers the picker choices in the manual shape', async () => {
