@@ -812,7 +812,10 @@ export class Client extends Emitter<ClientEvents> {
       if (remote.subscribed) this.mesh?.subscribe(uid, false);
       remote.stream = null;
       remote.subscribed = remote.announced = false;
+      remote.tracks = {}; // a later publish arrives on new transceivers with new tracks
       this.emit('stream-removed', { type: 'stream-removed', stream });
+      // Its tracks carry nothing any more: take the frozen picture out of the page.
+      stream.stop();
     } else if (info.published) {
       if (info.audioMuted !== prev.audioMuted) this.emitMute('audio', uid, info.audioMuted);
       if (info.videoMuted !== prev.videoMuted) this.emitMute('video', uid, info.videoMuted);
@@ -829,6 +832,7 @@ export class Client extends Emitter<ClientEvents> {
     }
     this.subscribeWaiters.delete(uid);
     this.emit('peer-leave', { type: 'peer-leave', uid, ...(remote.stream ? { stream: remote.stream } : {}) });
+    remote.stream?.stop();
   }
 
   private onRemoteTrack(uid: number, track: MediaStreamTrack): void {

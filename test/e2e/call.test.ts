@@ -63,6 +63,37 @@ describe('a call between two browsers', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test('unpublish after the links exist → stream-removed; publishing again renegotiates and media flows again', async () => {
+    const a = await user();
+    const b = await user();
+    const uidA = await a.evaluate((appId) => window.T.join(appId, 'republish', 0), APP_ID);
+    await b.evaluate((appId) => window.T.join(appId, 'republish', 0, { publish: false }), APP_ID);
+    await until(() => has(b, 'stream-subscribed', uidA), 15_000, 'B subscribed');
+    const unpublish = () =>
+      a.evaluate(() =>
+        (window.T.client as unknown as { unpublish(s: unknown): Promise<void> }).unpublish(window.T.local),
+      );
+    const publish = () =>
+      a.evaluate(() =>
+        (window.T.client as unknown as { publish(s: unknown): Promise<void> }).publish(window.T.local),
+      );
+    for (let round = 1; round <= 2; round++) {
+      await unpublish();
+      await until(
+        () => b.evaluate(() => window.events.filter((e) => e.ev === 'stream-removed').length),
+        10_000,
+        'stream-removed',
+      );
+      await b.evaluate(() => (window.events.length = 0));
+      await publish();
+      await until(() => has(b, 'stream-subscribed', uidA), 15_000, `subscribed again (round ${round})`);
+      const v = await videoFrames(b, `#remote-${uidA} video`);
+      expect(v.frames, `frames after republish ${round}`).toBeGreaterThan(3);
+    }
+    expect(await b.evaluate(() => window.events.filter((e) => e.ev === 'peer-leave').length)).toBe(0);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   test('an unsubscribed stream costs no bandwidth; subscribing again resumes it', async () => {
     const a = await user();
     const b = await user();
