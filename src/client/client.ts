@@ -103,7 +103,7 @@ export class Client extends Emitter<ClientEvents> {
    * @example
    * client.init(appId, () => log('client initialized'), (err) => log('client init failed ', err));
    */
-  init(appId: string, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+  init(appId: string, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> {
     assertType(typeof appId === 'string', 'init(appId) takes the App ID as a string of 32 hex characters.');
     assertType(
       isOptionalFn(onSuccess) && isOptionalFn(onFailure),
@@ -177,7 +177,7 @@ export class Client extends Emitter<ClientEvents> {
     uid: number,
     onSuccess?: ((uid: number) => void) | null,
     onFailure?: Fail,
-  ): Promise<number> | undefined {
+  ): Promise<number> {
     assertType(
       channelKey === null || channelKey === undefined || typeof channelKey === 'string',
       'join(channelKey, …): channelKey must be a string or null.',
@@ -293,11 +293,7 @@ export class Client extends Emitter<ClientEvents> {
    * client.on('channel-key-will-expire', () =>
    *   fetchKey().then((key) => client.renewChannelKey(key, () => log('renewed'), (err) => log('renew failed', err))));
    */
-  renewChannelKey(
-    channelKey: string,
-    onSuccess?: (() => void) | null,
-    onFailure?: Fail,
-  ): Promise<void> | undefined {
+  renewChannelKey(channelKey: string, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> {
     assertType(
       typeof channelKey === 'string',
       'renewChannelKey(channelKey) takes the new Channel Key as a string.',
@@ -397,7 +393,7 @@ export class Client extends Emitter<ClientEvents> {
    * @example
    * client.leave(() => log('client leaves channel'), (err) => log('client leave failed ', err));
    */
-  leave(onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+  leave(onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> {
     assertType(
       isOptionalFn(onSuccess) && isOptionalFn(onFailure),
       'leave(onSuccess?, onFailure?) takes functions.',
@@ -453,7 +449,7 @@ export class Client extends Emitter<ClientEvents> {
    * @example
    * client.publish(stream, () => console.log('stream published'), (err) => console.log('failed to publish stream'));
    */
-  publish(stream: Stream, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+  publish(stream: Stream, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> {
     assertType(stream instanceof Stream, 'publish(stream) takes a Stream from AgoraRTC.createStream().');
     assertType(
       isOptionalFn(onSuccess) && isOptionalFn(onFailure),
@@ -507,7 +503,7 @@ export class Client extends Emitter<ClientEvents> {
    * @example
    * client.unpublish(stream, () => console.log('stream unpublished'));
    */
-  unpublish(stream: Stream, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+  unpublish(stream: Stream, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> {
     assertType(stream instanceof Stream, 'unpublish(stream) takes the Stream that was published.');
     assertType(
       isOptionalFn(onSuccess) && isOptionalFn(onFailure),
@@ -534,7 +530,7 @@ export class Client extends Emitter<ClientEvents> {
    * @example
    * client.on('stream-added', (evt) => client.subscribe(evt.stream, (err) => log('subscribe failed', err)));
    */
-  subscribe(stream: Stream, onFailure?: Fail): Promise<void> | undefined {
+  subscribe(stream: Stream, onFailure?: Fail): Promise<void> {
     assertType(stream instanceof Stream, 'subscribe(stream) takes the Stream from a stream-added event.');
     assertType(isOptionalFn(onFailure), 'subscribe(stream, onFailure?) takes a function.');
     return settle(this.doSubscribe(stream), null, onFailure);
@@ -571,7 +567,7 @@ export class Client extends Emitter<ClientEvents> {
    * @example
    * client.unsubscribe(stream, (err) => log('unsubscribe failed', err));
    */
-  unsubscribe(stream: Stream, onFailure?: Fail): Promise<void> | undefined {
+  unsubscribe(stream: Stream, onFailure?: Fail): Promise<void> {
     assertType(stream instanceof Stream, 'unsubscribe(stream) takes a subscribed remote Stream.');
     assertType(isOptionalFn(onFailure), 'unsubscribe(stream, onFailure?) takes a function.');
     return settle(
@@ -623,10 +619,7 @@ export class Client extends Emitter<ClientEvents> {
    *   var id = devices[0].deviceId;
    * });
    */
-  getDevices(
-    callback?: ((devices: DeviceInfo[]) => void) | null,
-    onFailure?: Fail,
-  ): Promise<DeviceInfo[]> | undefined {
+  getDevices(callback?: ((devices: DeviceInfo[]) => void) | null, onFailure?: Fail): Promise<DeviceInfo[]> {
     assertType(isOptionalFn(callback) && isOptionalFn(onFailure), 'getDevices(callback?) takes a function.');
     return settle(listDevices(), callback, onFailure);
   }
@@ -641,11 +634,7 @@ export class Client extends Emitter<ClientEvents> {
    * @example
    * client.selectDevice(device);
    */
-  selectDevice(
-    device: DeviceInfo,
-    onSuccess?: (() => void) | null,
-    onFailure?: Fail,
-  ): Promise<void> | undefined {
+  selectDevice(device: DeviceInfo, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> {
     assertType(
       typeof device?.deviceId === 'string' && typeof device.kind === 'string',
       'selectDevice(device) takes a device from getDevices().',
@@ -673,7 +662,7 @@ export class Client extends Emitter<ClientEvents> {
    * @example
    * client.getWindows((windows) => client.startScreenSharing(windows[0].windowId));
    */
-  getWindows(callback?: ((windows: WindowInfo[]) => void) | null): Promise<WindowInfo[]> | undefined {
+  getWindows(callback?: ((windows: WindowInfo[]) => void) | null): Promise<WindowInfo[]> {
     assertType(isOptionalFn(callback), 'getWindows(callback?) takes a function.');
     return settle(Promise.resolve(windows()), callback);
   }
@@ -696,7 +685,7 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   /** Stop sharing and return to the camera (unless it was disabled). Succeeds when not sharing. */
-  stopScreenSharing(onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> | undefined {
+  stopScreenSharing(onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> {
     assertType(
       isOptionalFn(onSuccess) && isOptionalFn(onFailure),
       'stopScreenSharing(onSuccess?, onFailure?) takes functions.',

@@ -33,23 +33,25 @@ export function toAgoraError(e: unknown, fallback: ErrorName = 'ERR_FAILED'): Ag
 }
 
 /**
- * The manual's methods take callbacks; modern code awaits. With a callback given, the result goes to it (and
- * nothing is returned, so no rejection goes unhandled); without, the Promise is returned.
+ * The manual's methods take callbacks; modern code awaits. Every method returns the Promise; when callbacks are
+ * given the result also goes to them, and a failure no callback asked for is logged rather than lost (the
+ * Promise counts as handled, so no "unhandled rejection" either).
  */
 export function settle<T>(
   work: Promise<T>,
   onSuccess?: ((value: T) => void) | null,
   onFailure?: ((err: AgoraError) => void) | null,
-): Promise<T> | undefined {
+): Promise<T> {
   const p = work.catch((e: unknown) => {
     throw toAgoraError(e);
   });
-  if (!onSuccess && !onFailure) return p;
-  p.then(
-    (v) => safeCall(onSuccess, v),
-    (e: AgoraError) => safeCall(onFailure, e),
-  );
-  return undefined;
+  if (onSuccess || onFailure) {
+    p.then(
+      (v) => safeCall(onSuccess, v),
+      (e: AgoraError) => (onFailure ? safeCall(onFailure, e) : console.error(`[agora-rtc] ${e.toString()}`)),
+    );
+  }
+  return p;
 }
 
 /** Call an app's callback; an exception in app code is reported, never breaks the SDK. */

@@ -78,10 +78,7 @@ export class Stream {
    * @example
    * stream.init(() => log('local stream initialized'), (err) => log('local stream init failed', err));
    */
-  init(
-    onSuccess?: (() => void) | null,
-    onFailure?: ((err: AgoraError) => void) | null,
-  ): Promise<void> | undefined {
+  init(onSuccess?: (() => void) | null, onFailure?: ((err: AgoraError) => void) | null): Promise<void> {
     assertType(
       isOptionalFn(onSuccess) && isOptionalFn(onFailure),
       'init(onSuccess?, onFailure?) takes functions.',
@@ -146,7 +143,7 @@ export class Stream {
    * @example
    * client.on('stream-subscribed', (evt) => evt.stream.play('remote-' + evt.stream.getId()));
    */
-  play(elementID: string, onFailure?: ((err: AgoraError) => void) | null): Promise<void> | undefined {
+  play(elementID: string, onFailure?: ((err: AgoraError) => void) | null): Promise<void> {
     assertType(typeof elementID === 'string', 'play(elementID) takes the id of an HTML element.');
     assertType(isOptionalFn(onFailure), 'play(elementID, onFailure?) takes a function.');
     return settle(this.doPlay(elementID), null, onFailure);
@@ -212,17 +209,17 @@ export class Stream {
   }
 
   /** Send (local) or hear (remote) audio again. The others get peer-mute-audio with muted: false. */
-  enableAudio(callback?: Callback): Promise<void> | undefined {
+  enableAudio(callback?: Callback): Promise<void> {
     return this.toggle('audio', true, callback);
   }
 
   /** Stop sending (local) or hearing (remote) audio. The others get peer-mute-audio with muted: true. */
-  disableAudio(callback?: Callback): Promise<void> | undefined {
+  disableAudio(callback?: Callback): Promise<void> {
     return this.toggle('audio', false, callback);
   }
 
   /** Turn the camera back on (local) or show the remote video again. The others get peer-mute-video false. */
-  enableVideo(callback?: Callback): Promise<void> | undefined {
+  enableVideo(callback?: Callback): Promise<void> {
     return this.toggle('video', true, callback);
   }
 
@@ -233,22 +230,23 @@ export class Stream {
    * @example
    * stream.disableVideo(() => log('camera off'));
    */
-  disableVideo(callback?: Callback): Promise<void> | undefined {
+  disableVideo(callback?: Callback): Promise<void> {
     return this.toggle('video', false, callback);
   }
 
-  private toggle(kind: 'audio' | 'video', on: boolean, callback: Callback): Promise<void> | undefined {
+  private toggle(kind: 'audio' | 'video', on: boolean, callback: Callback): Promise<void> {
     assertType(
       isOptionalFn(callback),
       `${on ? 'enable' : 'disable'}${kind === 'audio' ? 'Audio' : 'Video'}(callback?) takes a function.`,
     );
-    const work = this.doToggle(kind, on);
-    if (!callback) return settle(work);
-    work.then(
-      () => safeCall(callback, undefined),
-      (e: unknown) => safeCall(callback, toAgoraError(e)),
-    );
-    return undefined;
+    const p = settle(this.doToggle(kind, on));
+    // The manual's single callback: called when done, with the error if it failed.
+    if (callback)
+      p.then(
+        () => safeCall(callback, undefined),
+        (e: AgoraError) => safeCall(callback, e),
+      );
+    return p;
   }
 
   private async doToggle(kind: 'audio' | 'video', on: boolean): Promise<void> {

@@ -134,42 +134,32 @@ describe('bad input gets the manual error code and a message', () => {
     });
   });
 
-  test('callbacks instead of promises: onFailure gets the error, nothing is returned', async () => {
-    const got = await page.evaluate(
-      (appId) =>
-        new Promise<{ returned: unknown; code: number }>((resolve) => {
-          const { AgoraRTC } = window as unknown as {
-            AgoraRTC: {
-              createRtcClient(): {
-                init(a: string, ok: () => void, fail: () => void): unknown;
-                join(
-                  k: null,
-                  c: string,
-                  u: number,
-                  ok: () => void,
-                  fail: (e: { code: number }) => void,
-                ): unknown;
-              };
-            };
-          };
-          const c = AgoraRTC.createRtcClient();
-          c.init(
-            appId,
-            () => {
-              const returned = c.join(
-                null,
-                'bad*name',
-                0,
-                () => resolve({ returned: 'success?', code: 0 }),
-                (e) => resolve({ returned, code: e.code }),
-              );
-            },
-            () => resolve({ returned: 'init failed', code: -1 }),
-          );
-        }),
-      APP_ID,
-    );
-    expect(got).toEqual({ returned: undefined, code: 102 });
+  test('callbacks instead of promises: onFailure gets the error, and no rejection goes unhandled', async () => {
+    const got = await page.evaluate(async (appId) => {
+      let unhandled = 0;
+      addEventListener('unhandledrejection', () => unhandled++);
+      const { AgoraRTC } = window as unknown as { AgoraRTC: typeof import('../../src/index.js').default };
+      const c = AgoraRTC.createRtcClient();
+      const code = await new Promise<number>((resolve) => {
+        void c.init(
+          appId,
+          () =>
+            void c.join(
+              null,
+              'bad*name',
+              0,
+              () => resolve(0),
+              (e) => resolve(e.code),
+            ),
+          () => resolve(-1),
+        );
+      });
+      // Only an onSuccess given: the failure is logged, not lost, and not an unhandled rejection either.
+      void c.join(null, 'bad*name', 0, () => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      return { code, unhandled };
+    }, APP_ID);
+    expect(got).toEqual({ code: 102, unhandled: 0 });
   });
 
   test('error and warning tables and VERSION are exported', async () => {
