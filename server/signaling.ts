@@ -14,7 +14,7 @@ import {
   type ServerMessage,
 } from '../src/protocol/messages.js';
 import { MAX_UID, checkAppId, checkChannelName, checkUid } from '../src/protocol/validate.js';
-import type { AppPolicy, PolicyError } from './policy.js';
+import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
 
 export interface SignalingOptions {
   policy: AppPolicy;
@@ -562,51 +562,28 @@ export class SignalingServer {
   }
 
   private onRenew(conn: Conn, id: number, msg: Msg): void {
-    const m = conn.member;
-    if (!m) {
-      this.err(conn, id, 'ERR_NOT_INITIALIZED', 'Not in a channel: there is no stay to renew the key of.');
-      return;
-    }
-    const key = field(msg, 'key');
-    if (typeof key !== 'string' || key.length > MAX_KEY_CHARS) {
-      this.err(conn, id, 'ERR_INVALID_ARGUMENT', 'key must be a Channel Key string.');
-      return;
-    }
-    const ch = m.channel;
-    const verdict: unknown = this.opts.policy.checkJoin({
-      appId: ch.appId,
-      channel: ch.name,
-      uid: m.uid,
-      key,
-      now: Math.floor(Date.now() / 1000),
-    });
+    const req = this.keyRequest(conn, id, msg, 'Channel Key', 'there is no stay to renew the key of.');
+    if (!req) return;
+    const verdict: unknown = this.opts.policy.checkJoin(req.check);
     if (isPolicyError(verdict)) {
       this.policyErr(conn, id, verdict);
       return;
     }
-    m.expiresAt = this.expiryOf(verdict);
-    this.scheduleExpiry(m);
-    this.ok(conn, id, { expiresAt: m.expiresAt });
+    req.member.expiresAt = this.expiryOf(verdict);
+    this.scheduleExpiry(req.member);
+    this.ok(conn, id, { expiresAt: req.member.expiresAt });
   }
 
   /** Recording Key check (service type ARS) for the member's own app, channel and uid; nothing changes. */
   private onRecordingKey(conn: Conn, id: number, msg: Msg): void {
-    const m = conn.member;
-    if (!m) {
-      this.err(
-        conn,
-        id,
-        'ERR_NOT_INITIALIZED',
-        'Not in a channel: join before checking a Recording Key (it is checked for your channel and uid).',
-      );
-      return;
-    }
-    const key = field(msg, 'key');
-    if (typeof key !== 'string' || key.length > MAX_KEY_CHARS) {
-      this.err(conn, id, 'ERR_INVALID_ARGUMENT', 'key must be a Recording Key string.');
-      return;
-    }
-    const ch = m.channel;
+    const req = this.keyRequest(
+      conn,
+      id,
+      msg,
+      'Recording Key',
+      'join before checking a Recording Key (it is checked for your channel and uid).',
+    );
+    if (!req) return;
     const check = this.opts.policy.checkRecordingKey;
     const verdict: unknown =
       check === undefined
@@ -615,18 +592,37 @@ export class SignalingServer {
             name: 'ERR_INVALID_CHANNEL_KEY',
             message: 'This server does not check Recording Keys, so recording is not available here.',
           }
-        : check.call(this.opts.policy, {
-            appId: ch.appId,
-            channel: ch.name,
-            uid: m.uid,
-            key,
-            now: Math.floor(Date.now() / 1000),
-          });
+        : check.call(this.opts.policy, req.check);
     if (isPolicyError(verdict)) {
       this.policyErr(conn, id, verdict);
       return;
     }
     this.ok(conn, id, { expiresAt: this.expiryOf(verdict) });
+  }
+
+  /** A key request of a joined member: the member and what the policy checks, or null after replying an error. */
+  private keyRequest(
+    conn: Conn,
+    id: number,
+    msg: Msg,
+    what: string,
+    notJoined: string,
+  ): { member: Member; check: JoinCheck } | null {
+    const m = conn.member;
+    if (!m) {
+      this.err(conn, id, 'ERR_NOT_INITIALIZED', `Not in a channel: ${notJoined}`);
+      return null;
+    }
+    const key = field(msg, 'key');
+    if (typeof key !== 'string' || key.length > MAX_KEY_CHARS) {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', `key must be a ${what} string.`);
+      return null;
+    }
+    const ch = m.channel;
+    return {
+      member: m,
+      check: { appId: ch.appId, channel: ch.name, uid: m.uid, key, now: Math.floor(Date.now() / 1000) },
+    };
   }
 
   /** A member's publish/mute state as the protocol defines it; otherwise the sender gets an error. */
