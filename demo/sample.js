@@ -152,16 +152,20 @@
       log('local stream initialized');
       tile('local', 'me (' + myUid + ')');
       localStream.play('local');
-      client.publish(
-        localStream,
-        function () {
-          localStream.published = true;
-          log('stream published');
-          buttons(true);
-        },
-        fail('publish'),
-      );
+      publishLocal();
     }, fail('local stream init'));
+  }
+
+  function publishLocal() {
+    client.publish(
+      localStream,
+      function () {
+        localStream.published = true;
+        log('stream published');
+        buttons(true);
+      },
+      fail('publish'),
+    );
   }
 
   $('leave').addEventListener('click', function () {
@@ -178,15 +182,7 @@
   });
   $('publish').addEventListener('click', function () {
     if (localStream && localStream.published === false) {
-      client.publish(
-        localStream,
-        function () {
-          localStream.published = true;
-          log('stream published');
-          buttons(true);
-        },
-        fail('publish'),
-      );
+      publishLocal();
     } else {
       publish();
     }
