@@ -5,19 +5,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { IDLE, SignalClient } from './signal-client.js';
 import { RegistryError, loadRegistry } from '../../server/app-registry.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { generateMediaChannelKey, generateRecordingKey, parseChannelKey } from '../../server/channel-key.js';
 import { configureApps, DemoKeysError, DEMO_KEYED_APP_ID } from '../../server/demo-keys.js';
-import {
-  SIGNAL_PATH,
-  type ErrReply,
-  type JoinResult,
-  type OkReply,
-  type PeerState,
-  type ServerMessage,
-} from '../../src/protocol/messages.js';
+import { type ErrReply, type JoinResult, type OkReply } from '../../src/protocol/messages.js';
 import { checkChannelName } from '../../src/protocol/validate.js';
 
 const STATIC = '0123456789abcdef0123456789abcdef';
@@ -27,7 +20,6 @@ const UNKNOWN = '11111111111111111111111111111111';
 // Letters in both, so the upper-case form differs from the text.
 const CERT = 'c0ffee00deadbeefc0ffee00deadbeef';
 const CERT2 = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
-const IDLE: PeerState = { published: false, audioMuted: false, videoMuted: false };
 const REGISTRY = JSON.stringify({
   apps: [
     { appId: STATIC, name: 'static' },
@@ -38,65 +30,9 @@ const REGISTRY = JSON.stringify({
 
 const now = () => Math.floor(Date.now() / 1000);
 
-class Client {
-  private readonly queue: ServerMessage[] = [];
-  private readonly waiters: Array<{
-    pred: (m: ServerMessage) => boolean;
-    resolve: (m: ServerMessage) => void;
-  }> = [];
-  private nextId = 1;
-
-  private constructor(
-    readonly ws: WebSocket,
-    readonly frames: string[],
-  ) {
-    ws.on('message', (data) => {
-      const text = String(data);
-      frames.push(text);
-      const msg = JSON.parse(text) as ServerMessage;
-      const w = this.waiters.find((x) => x.pred(msg));
-      if (w) {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve(msg);
-      } else this.queue.push(msg);
-    });
-  }
-
-  static async open(url: string, frames: string[] = []): Promise<Client> {
-    const ws = new WebSocket(url.replace('http', 'ws') + SIGNAL_PATH);
-    ws.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return new Client(ws, frames);
-  }
-
-  next<T extends ServerMessage>(pred: (m: ServerMessage) => boolean, ms = 3000): Promise<T> {
-    const i = this.queue.findIndex(pred);
-    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0] as T);
-    return new Promise<T>((resolve, reject) => {
-      const w = { pred, resolve: (m: ServerMessage) => (clearTimeout(timer), resolve(m as T)) };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`no matching message within ${ms} ms; queued: ${JSON.stringify(this.queue)}`));
-      }, ms);
-      this.waiters.push(w);
-    });
-  }
-
-  send(text: string): void {
-    this.ws.send(text);
-  }
-
-  request(msg: Record<string, unknown>): Promise<OkReply | ErrReply> {
-    const id = this.nextId++;
-    this.ws.send(JSON.stringify({ ...msg, id }));
-    return this.next((m) => (m.t === 'ok' || m.t === 'err') && m.id === id);
-  }
-
+class Client extends SignalClient {
   async join(appId: string, channel: string, uid: number, key: string | null): Promise<OkReply | ErrReply> {
-    const hello = await this.request({ t: 'hello', appId, sdk: 'test' });
+    const hello = await this.hello(appId);
     if (hello.t === 'err') return hello;
     return this.request({ t: 'join', channel, uid, key, state: IDLE });
   }
@@ -104,7 +40,7 @@ class Client {
 
 const clients: Client[] = [];
 async function client(url: string, frames?: string[]): Promise<Client> {
-  const c = await Client.open(url, frames);
+  const c = await Client.open(url, { frames });
   clients.push(c);
   return c;
 }

@@ -1,91 +1,22 @@
 // The signaling server over real sockets: a server on port 0, clients from the `ws` package.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { WebSocket } from 'ws';
+import type { ClientOptions } from 'ws';
+import { IDLE, SignalClient, type Pred } from './signal-client.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { policyError, staticPolicy, type AppPolicy } from '../../server/policy.js';
 import {
   MAX_FRAME_BYTES,
-  SIGNAL_PATH,
   type ErrReply,
   type JoinResult,
   type OkReply,
-  type PeerState,
-  type ServerMessage,
 } from '../../src/protocol/messages.js';
 
 const APP = '0123456789abcdef0123456789abcdef';
 const OTHER_APP = 'fedcba9876543210fedcba9876543210';
-const IDLE: PeerState = { published: false, audioMuted: false, videoMuted: false };
 
-type Pred = (m: ServerMessage) => boolean;
-
-class Client {
-  readonly queue: ServerMessage[] = [];
-  private waiters: Array<{ pred: Pred; resolve: (m: ServerMessage) => void }> = [];
-  private nextId = 1;
-  readonly closed: Promise<{ code: number; reason: string }>;
-
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as ServerMessage;
-      const w = this.waiters.find((x) => x.pred(msg));
-      if (w) {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve(msg);
-      } else {
-        this.queue.push(msg);
-      }
-    });
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
-  }
-
-  static async open(
-    server: RunningServer,
-    opts: ConstructorParameters<typeof WebSocket>[2] = {},
-  ): Promise<Client> {
-    const ws = new WebSocket(server.url.replace('http', 'ws') + SIGNAL_PATH, opts);
-    ws.on('error', () => {});
-    const c = new Client(ws);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return c;
-  }
-
-  send(msg: unknown): void {
-    this.ws.send(typeof msg === 'string' || Buffer.isBuffer(msg) ? msg : JSON.stringify(msg));
-  }
-
-  /** The first message (queued or coming) matching `pred`. */
-  next<T extends ServerMessage = ServerMessage>(pred: Pred = () => true, ms = 2000): Promise<T> {
-    const i = this.queue.findIndex(pred);
-    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0] as T);
-    return new Promise<T>((resolve, reject) => {
-      const w = { pred, resolve: (m: ServerMessage) => (clearTimeout(timer), resolve(m as T)) };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`no matching message within ${ms} ms; queued: ${JSON.stringify(this.queue)}`));
-      }, ms);
-      this.waiters.push(w);
-    });
-  }
-
-  /** Resolves with whatever matched in `ms` (expect it to be undefined). */
-  async none(pred: Pred, ms: number): Promise<ServerMessage | undefined> {
-    return this.next(pred, ms).catch(() => undefined);
-  }
-
-  async request(msg: Record<string, unknown>): Promise<OkReply | ErrReply> {
-    const id = this.nextId++;
-    this.send({ ...msg, id });
-    return this.next<OkReply | ErrReply>((m) => (m.t === 'ok' || m.t === 'err') && m.id === id);
-  }
-
-  async hello(appId = APP): Promise<OkReply | ErrReply> {
-    return this.request({ t: 'hello', appId, sdk: 'test' });
+class Client extends SignalClient {
+  override hello(appId = APP): Promise<OkReply | ErrReply> {
+    return super.hello(appId);
   }
 
   async join(channel: string, uid = 0, extra: Record<string, unknown> = {}): Promise<OkReply | ErrReply> {
@@ -109,10 +40,6 @@ class Client {
     this.send({ t: 'ping' });
     await this.next((m) => m.t === 'pong');
   }
-
-  close(): void {
-    this.ws.close();
-  }
 }
 
 function errOf(r: OkReply | ErrReply): ErrReply {
@@ -131,11 +58,8 @@ const isLeaveOf =
 
 let server: RunningServer;
 const clients: Client[] = [];
-async function client(
-  s: RunningServer = server,
-  opts?: ConstructorParameters<typeof WebSocket>[2],
-): Promise<Client> {
-  const c = await Client.open(s, opts);
+async function client(s: RunningServer = server, opts?: ClientOptions): Promise<Client> {
+  const c = await Client.open(s.url, { ws: opts });
   clients.push(c);
   return c;
 }

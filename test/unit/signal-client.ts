@@ -1,0 +1,92 @@
+// A raw WebSocket client of our signaling protocol, for the server's unit tests: it queues what the server
+// pushes, waits for the message a test expects, and numbers requests.
+import { WebSocket, type ClientOptions } from 'ws';
+import type { ErrReply, OkReply, PeerState, ServerMessage } from '../../src/protocol/messages.js';
+import { SIGNAL_PATH } from '../../src/protocol/messages.js';
+
+export type Pred = (m: ServerMessage) => boolean;
+
+export const IDLE: PeerState = { published: false, audioMuted: false, videoMuted: false };
+
+export class SignalClient {
+  readonly queue: ServerMessage[] = [];
+  private waiters: Array<{ pred: Pred; resolve: (m: ServerMessage) => void }> = [];
+  private nextId = 1;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  /** Use `open`. `frames`, when given, collects every text frame the server sent (to search them afterwards). */
+  constructor(
+    readonly ws: WebSocket,
+    frames?: string[],
+  ) {
+    ws.on('message', (data) => {
+      const text = String(data);
+      frames?.push(text);
+      const msg = JSON.parse(text) as ServerMessage;
+      const w = this.waiters.find((x) => x.pred(msg));
+      if (w) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(msg);
+      } else {
+        this.queue.push(msg);
+      }
+    });
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+  }
+
+  /** Connect to the server at `url` (http://…); subclasses get an instance of their own class. */
+  static async open<T extends SignalClient>(
+    this: new (ws: WebSocket, frames?: string[]) => T,
+    url: string,
+    opts: { frames?: string[]; ws?: ClientOptions } = {},
+  ): Promise<T> {
+    const ws = new WebSocket(url.replace('http', 'ws') + SIGNAL_PATH, opts.ws);
+    ws.on('error', () => {});
+    const c = new this(ws, opts.frames);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return c;
+  }
+
+  /** Objects go as JSON; strings and buffers as they are (to send malformed frames). */
+  send(msg: unknown): void {
+    this.ws.send(typeof msg === 'string' || Buffer.isBuffer(msg) ? msg : JSON.stringify(msg));
+  }
+
+  /** The first message (queued or coming) matching `pred`. */
+  next<T extends ServerMessage = ServerMessage>(pred: Pred = () => true, ms = 2000): Promise<T> {
+    const i = this.queue.findIndex(pred);
+    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0] as T);
+    return new Promise<T>((resolve, reject) => {
+      const w = { pred, resolve: (m: ServerMessage) => (clearTimeout(timer), resolve(m as T)) };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`no matching message within ${ms} ms; queued: ${JSON.stringify(this.queue)}`));
+      }, ms);
+      this.waiters.push(w);
+    });
+  }
+
+  /** Resolves with whatever matched in `ms` (expect it to be undefined). */
+  async none(pred: Pred, ms: number): Promise<ServerMessage | undefined> {
+    return this.next(pred, ms).catch(() => undefined);
+  }
+
+  async request(msg: Record<string, unknown>, ms?: number): Promise<OkReply | ErrReply> {
+    const id = this.nextId++;
+    this.send({ ...msg, id });
+    return this.next<OkReply | ErrReply>((m) => (m.t === 'ok' || m.t === 'err') && m.id === id, ms);
+  }
+
+  hello(appId: string): Promise<OkReply | ErrReply> {
+    return this.request({ t: 'hello', appId, sdk: 'test' });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
