@@ -1,50 +1,24 @@
 // The encoded-transform worker on a bare RTCPeerConnection pair in real Chromium (no SDK): two users in one page,
 // each with its own worker from src/crypto/attach.ts. Same secret → media flows both ways; different secret →
 // nothing decodes and crypt-error arrives; what goes on the wire is not what the encoder made.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioPeak, launchBrowser, openPage, serve, until, videoFrames } from './harness.js';
 import type { RunningServer } from '../../server/app.js';
 import { ENCRYPTION_MODES } from '../../src/crypto/modes.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-let out: string;
 let server: RunningServer;
 let browser: Browser;
 
-/** Builds the page-side module and the worker from the current sources, as scripts/build.mjs would. */
-async function bundle(entry: string, fileName: string, format: 'es' | 'iife'): Promise<void> {
-  await build({
-    root,
-    configFile: false,
-    logLevel: 'warn',
-    publicDir: false,
-    build: {
-      outDir: out,
-      emptyOutDir: false,
-      minify: false,
-      target: 'es2022',
-      lib: { entry: join(root, entry), formats: [format], fileName: () => fileName, name: 'AgoraRTCWorker' },
-    },
-  });
-}
-
+// The page loads the shipped files, dist/sdk/agora-rtc-crypto.js and agora-rtc-worker.js (built by `npm test`).
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'agora-crypto-'));
-  await bundle('src/crypto/attach.ts', 'attach.js', 'es');
-  await bundle('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife');
-  server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages', '/test-build/': out } });
+  server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  rmSync(out, { recursive: true, force: true });
 });
 
 interface Connect {
