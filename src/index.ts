@@ -1,25 +1,12 @@
 // Public entry: the manual's AgoraRTC object, plus named exports for ESM users.
-import { SDK_URL } from './client/assets.js';
+import { defaultSignalingUrl } from './client/assets.js';
 import { Client, type ClientOptions } from './client/client.js';
 import { AgoraError } from './client/errors.js';
 import { ClientEvent } from './client/events.js';
 import { VIDEO_PROFILES } from './media/profiles.js';
 import { ErrorCode, WarningCode } from './protocol/codes.js';
-import { SIGNAL_PATH } from './protocol/messages.js';
 import { Stream, type StreamSpec } from './stream/stream.js';
 import { VERSION } from './version.js';
-
-/** Where the signaling server is when the app does not say: the origin this SDK was loaded from. */
-function defaultSignalingUrl(): string {
-  let base: URL;
-  try {
-    base = new URL(SDK_URL ?? globalThis.location.href);
-  } catch {
-    base = new URL(globalThis.location?.href ?? 'http://localhost:8080/');
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') base = new URL(globalThis.location.href);
-  return `${base.protocol === 'https:' ? 'wss:' : 'ws:'}//${base.host}${SIGNAL_PATH}`;
-}
 
 /**
  * Create the client object; one per call is enough.

@@ -1,10 +1,30 @@
-// Files the SDK loads on demand from beside its own bundle (dist/sdk/): the encryption module and its worker.
+// Where the SDK's server is: the origin its bundle was loaded from. The signaling WebSocket and the files the SDK
+// loads on demand (the encryption module and its worker, beside the bundle in dist/sdk/) are found from there.
+import { SIGNAL_PATH } from '../protocol/messages.js';
+
 // Read at load time: the classic script's own <script> element is known only while it runs; an ES module knows
-// its URL. An app that re-bundles the SDK serves these files beside its bundle.
-export const SDK_URL: string | undefined =
+// its URL. An app that re-bundles the SDK serves the on-demand files beside its bundle.
+const SDK_URL: string | undefined =
   (globalThis.document?.currentScript as HTMLScriptElement | null)?.src || import.meta.url;
+
+function sdkBase(): URL {
+  try {
+    const u = new URL(SDK_URL ?? globalThis.location.href);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u;
+  } catch {
+    // No usable URL (e.g. a blob: bundle): fall back to the page.
+  }
+  return new URL(globalThis.location?.href ?? 'http://localhost:8080/');
+}
 
 /** URL of a file shipped beside the SDK bundle. */
 export function assetUrl(name: string): string {
-  return new URL(name, SDK_URL ?? globalThis.location.href).href;
+  return new URL(name, sdkBase()).href;
+}
+
+/** The signaling server the SDK uses when the app names none: `/agora-signal` on the SDK's origin. */
+export function defaultSignalingUrl(): string {
+  const u = new URL(SIGNAL_PATH, sdkBase());
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  return u.href;
 }
