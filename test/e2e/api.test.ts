@@ -162,6 +162,20 @@ describe('bad input gets the manual error code and a message', () => {
     expect(got).toEqual({ code: 102, unhandled: 0 });
   });
 
+  test('the ES module and the classic script both find the signaling server at the origin they came from', async () => {
+    // A string, so the test runner does not rewrite the page's dynamic import.
+    const got = (await page.evaluate(`(async () => {
+      const { default: esm } = await import(location.origin + '/sdk/agora-rtc.js');
+      const c = esm.createRtcClient();
+      await c.init('${APP_ID}');
+      const uid = await c.join(null, 'esm default url', 0);
+      c.close();
+      return { uid, esm: c.signalingUrl, iife: window.AgoraRTC.createRtcClient().signalingUrl };
+    })()`)) as { uid: number; esm: string; iife: string };
+    const expected = `${server.url.replace('http', 'ws')}/agora-signal`;
+    expect(got).toEqual({ uid: expect.any(Number), esm: expected, iife: expected });
+  });
+
   test('error and warning tables and VERSION are exported', async () => {
     const got = await page.evaluate(() => {
       const A = (
