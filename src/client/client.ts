@@ -591,16 +591,13 @@ export class Client extends Emitter<ClientEvents> {
    */
   close(): void {
     if (this.state === 'closed') return;
-    if (this.state === 'joined' || this.state === 'joining') {
-      this.link?.send({ t: 'state', state: { published: false, audioMuted: false, videoMuted: false } });
+    // The leave frame is queued before the close frame, so the server still sees a clean leave.
+    if (this.state === 'joined' || this.state === 'joining')
       void this.link?.request({ t: 'leave' }).catch(() => undefined);
-    }
     this.teardown();
     this.state = 'closed';
-    const link = this.link;
+    this.link?.close();
     this.link = null;
-    // Let the leave go out before the socket closes.
-    setTimeout(() => link?.close(), 100);
     this.connection = 'disconnected';
     this.removeAllListeners();
     globalThis.navigator?.mediaDevices?.removeEventListener('devicechange', this.onDeviceChange);
