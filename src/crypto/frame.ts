@@ -23,7 +23,7 @@
 // Encryption and decryption are async because AES-GCM comes from WebCrypto (native, and fast on large frames); the
 // XTS modes are synchronous inside.
 import { poly1305 } from '@noble/ciphers/_poly1305.js';
-import { unsafe } from '@noble/ciphers/aes.js';
+import { encryptWords, expandEncryptKey, IS_LE, swapWords } from './aes.js';
 import { createXts, type XtsCipher } from './xts.js';
 import { MODE_IDS, type EncryptionMode } from './modes.js';
 import type { FrameKeys } from './keys.js';
@@ -171,24 +171,21 @@ function xorShort(xts: XtsCipher, nonce: Uint8Array, src: Uint8Array, dst: Uint8
 /** Poly1305 with a one-time key per frame from AES-256 under the MAC key (see the format notes above). */
 function createMac(macKey: Uint8Array): (nonce: Uint8Array, data: Uint8Array) => Uint8Array {
   if (macKey.length !== 32) throw new RangeError('XTS modes need a 32-byte MAC key');
-  const xk = unsafe.expandKeyLE(macKey);
-  const input = new Uint32Array(4);
-  const inputBytes = new Uint8Array(input.buffer);
+  const xk = expandEncryptKey(macKey);
   const otk = new Uint32Array(8);
-  const block = (domain: number, at: number) => {
-    inputBytes[15] = domain;
-    const r = unsafe.encrypt(xk, input[0]!, input[1]!, input[2]!, input[3]!);
-    otk[at] = r.s0;
-    otk[at + 1] = r.s1;
-    otk[at + 2] = r.s2;
-    otk[at + 3] = r.s3;
-  };
+  const otk8 = new Uint8Array(otk.buffer);
   return (nonce, data) => {
-    inputBytes.set(nonce);
-    inputBytes.fill(0, nonce.length);
-    block(2, 0);
-    block(3, 4);
-    return poly1305(data, new Uint8Array(otk.buffer)).subarray(0, XTS_TAG_BYTES);
+    // Both halves start as nonce ‖ 00000000, then take domains 2 and 3 in their last byte.
+    otk8.fill(0);
+    otk8.set(nonce, 0);
+    otk8.set(nonce, 16);
+    otk8[15] = 2;
+    otk8[31] = 3;
+    if (!IS_LE) swapWords(otk, 8);
+    encryptWords(xk, otk, 0);
+    encryptWords(xk, otk, 4);
+    if (!IS_LE) swapWords(otk, 8);
+    return poly1305(data, otk8).subarray(0, XTS_TAG_BYTES);
   };
 }
 

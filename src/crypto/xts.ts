@@ -1,8 +1,7 @@
-// XTS-AES (IEEE Std 1619-2007 / NIST SP 800-38E) with ciphertext stealing, on the AES block cipher of
-// @noble/ciphers. WebCrypto has neither XTS nor raw AES blocks, so the mode is built here; the block cipher itself
-// is noble's audited table implementation, reached through its `unsafe` word-level helpers so that one frame costs
-// no allocation per block (noble's `ecb()` would allocate and copy the whole buffer on every call).
-import { unsafe } from '@noble/ciphers/aes.js';
+// XTS-AES (IEEE Std 1619-2007 / NIST SP 800-38E) with ciphertext stealing. WebCrypto has neither XTS nor raw AES
+// blocks, so the mode is built here on ./aes.ts (noble's key schedule, compact-table rounds: see there why). A data
+// unit is processed in place in one reused word buffer, so a frame costs two copies and no per-block allocation.
+import { decryptWords, encryptWords, expandDecryptKey, expandEncryptKey, IS_LE, swapWords } from './aes.js';
 
 /** IEEE 1619 limits a data unit to 2^20 blocks of 16 bytes (OpenSSL enforces the same bound). */
 export const XTS_MAX_DATA_BYTES = 16 * (1 << 20);
@@ -27,16 +26,6 @@ export interface XtsCipher {
    * keystream for payloads shorter than one block from it, with inputs that never collide with an XTS tweak.
    */
   encryptTweakKeyBlock(block: Uint8Array, out: Uint8Array): void;
-}
-
-const IS_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** noble's word-level AES reads words as little-endian byte groups; on a big-endian host we flip them. */
-function swapWords(w: Uint32Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const x = w[i]!;
-    w[i] = ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24);
-  }
 }
 
 function checkKey(key: Uint8Array): void {
@@ -72,13 +61,10 @@ export function createXts(key: Uint8Array): XtsCipher {
   const half = key.length / 2;
   const k1 = key.subarray(0, half);
   const k2 = key.subarray(half);
-  const xk1e = unsafe.expandKeyLE(k1);
-  const xk1d = unsafe.expandKeyDecLE(k1);
-  const xk2e = unsafe.expandKeyLE(k2);
-  const { encrypt: encWords, decrypt: decWords } = unsafe;
+  const xk1e = expandEncryptKey(k1);
+  const xk1d = expandDecryptKey(k1);
+  const xk2e = expandEncryptKey(k2);
 
-  // Scratch: the data unit is processed in place in an aligned word view, grown on demand and reused, so a
-  // frame costs two memcpy's (in and out) and no per-block allocation.
   let scratch = new Uint32Array(0);
   let scratch8 = new Uint8Array(0);
   const ensure = (bytes: number) => {
@@ -88,59 +74,56 @@ export function createXts(key: Uint8Array): XtsCipher {
       scratch8 = new Uint8Array(scratch.buffer);
     }
   };
-  const tweakWords = new Uint32Array(4);
-  const tweakBytes = new Uint8Array(tweakWords.buffer);
+  // Tweaks as little-endian words: T, T·α (and T·α² for ciphertext stealing).
+  const tw = new Uint32Array(8);
+  const tw8 = new Uint8Array(tw.buffer);
 
-  /** T = AES-Enc(key2, tweak), as four little-endian words. */
-  const startTweak = (tweak: Uint8Array): [number, number, number, number] => {
-    tweakBytes.set(tweak);
-    if (!IS_LE) swapWords(tweakWords, 4);
-    const r = encWords(xk2e, tweakWords[0]!, tweakWords[1]!, tweakWords[2]!, tweakWords[3]!);
-    return [r.s0, r.s1, r.s2, r.s3];
+  /** tw[at..at+3] = tw[from..from+3] · α (IEEE 1619 §5.2): a 128-bit left shift, 0x87 folded in on carry. */
+  const double = (from: number, at: number) => {
+    const t0 = tw[from]!;
+    const t1 = tw[from + 1]!;
+    const t2 = tw[from + 2]!;
+    const t3 = tw[from + 3]!;
+    tw[at + 3] = (t3 << 1) | (t2 >>> 31);
+    tw[at + 2] = (t2 << 1) | (t1 >>> 31);
+    tw[at + 1] = (t1 << 1) | (t0 >>> 31);
+    tw[at] = (t0 << 1) ^ ((t3 >>> 31) * 0x87);
   };
 
-  /**
-   * The core: processes `len` bytes already in `scratch` in place. `dec` selects decryption. Tweak words are
-   * kept as four locals: multiplying by α (IEEE 1619 §5.2) is a 128-bit left shift over the little-endian
-   * words with 0x87 folded into the low byte when the top bit falls out.
-   */
+  /** w[i..i+3] = AES(xk, w ⊕ T) ⊕ T with T = tw[t..t+3]. */
+  const xex = (dec: boolean, w: Uint32Array, i: number, t: number) => {
+    w[i] = w[i]! ^ tw[t]!;
+    w[i + 1] = w[i + 1]! ^ tw[t + 1]!;
+    w[i + 2] = w[i + 2]! ^ tw[t + 2]!;
+    w[i + 3] = w[i + 3]! ^ tw[t + 3]!;
+    if (dec) decryptWords(xk1d, w, i);
+    else encryptWords(xk1e, w, i);
+    w[i] = w[i]! ^ tw[t]!;
+    w[i + 1] = w[i + 1]! ^ tw[t + 1]!;
+    w[i + 2] = w[i + 2]! ^ tw[t + 2]!;
+    w[i + 3] = w[i + 3]! ^ tw[t + 3]!;
+  };
+
+  /** Processes the `len` bytes already in `scratch`, in place. */
   const run = (tweak: Uint8Array, len: number, dec: boolean): void => {
     const w = scratch;
-    const xk = dec ? xk1d : xk1e;
-    const block = dec ? decWords : encWords;
-    let [t0, t1, t2, t3] = startTweak(tweak);
+    tw8.set(tweak);
+    if (!IS_LE) swapWords(tw, 4);
+    encryptWords(xk2e, tw, 0);
     const full = len >>> 4;
     const tail = len & 15;
     // With a partial last block, the last full block takes part in ciphertext stealing below.
     const plain = tail === 0 ? full : full - 1;
     let i = 0;
     for (let j = 0; j < plain; j++, i += 4) {
-      const r = block(xk, w[i]! ^ t0, w[i + 1]! ^ t1, w[i + 2]! ^ t2, w[i + 3]! ^ t3);
-      w[i] = r.s0 ^ t0;
-      w[i + 1] = r.s1 ^ t1;
-      w[i + 2] = r.s2 ^ t2;
-      w[i + 3] = r.s3 ^ t3;
-      const c = t3 >>> 31;
-      t3 = (t3 << 1) | (t2 >>> 31);
-      t2 = (t2 << 1) | (t1 >>> 31);
-      t1 = (t1 << 1) | (t0 >>> 31);
-      t0 = (t0 << 1) ^ (c * 0x87);
+      xex(dec, w, i, 0);
+      double(0, 0);
     }
     if (tail === 0) return;
     // Ciphertext stealing (IEEE 1619 §5.3.2 / §5.4.2). Block m-1 sits at word i, the partial block m after it.
     // Encryption uses tweak T(m-1) then T(m); decryption must undo them in the other order.
-    const c = t3 >>> 31;
-    const n3 = (t3 << 1) | (t2 >>> 31);
-    const n2 = (t2 << 1) | (t1 >>> 31);
-    const n1 = (t1 << 1) | (t0 >>> 31);
-    const n0 = (t0 << 1) ^ (c * 0x87);
-    const first = dec ? [n0, n1, n2, n3] : [t0, t1, t2, t3];
-    const second = dec ? [t0, t1, t2, t3] : [n0, n1, n2, n3];
-    let r = block(xk, w[i]! ^ first[0]!, w[i + 1]! ^ first[1]!, w[i + 2]! ^ first[2]!, w[i + 3]! ^ first[3]!);
-    w[i] = r.s0 ^ first[0]!;
-    w[i + 1] = r.s1 ^ first[1]!;
-    w[i + 2] = r.s2 ^ first[2]!;
-    w[i + 3] = r.s3 ^ first[3]!;
+    double(0, 4);
+    xex(dec, w, i, dec ? 4 : 0);
     // Swap the first `tail` bytes of block m-1 (now CC / PP) with the partial block m: block m gets the
     // stolen head, block m-1 becomes partial ‖ the kept rest.
     if (!IS_LE) swapWords(w.subarray(i, i + 4), 4);
@@ -152,11 +135,7 @@ export function createXts(key: Uint8Array): XtsCipher {
       b8[p + k] = x;
     }
     if (!IS_LE) swapWords(w.subarray(i, i + 4), 4);
-    r = block(xk, w[i]! ^ second[0]!, w[i + 1]! ^ second[1]!, w[i + 2]! ^ second[2]!, w[i + 3]! ^ second[3]!);
-    w[i] = r.s0 ^ second[0]!;
-    w[i + 1] = r.s1 ^ second[1]!;
-    w[i + 2] = r.s2 ^ second[2]!;
-    w[i + 3] = r.s3 ^ second[3]!;
+    xex(dec, w, i, dec ? 0 : 4);
   };
 
   const into = (dec: boolean, tweak: Uint8Array, data: Uint8Array, out: Uint8Array, off: number): void => {
@@ -194,17 +173,12 @@ export function createXts(key: Uint8Array): XtsCipher {
       if (block.length !== 16 || out.length < 16) throw new RangeError('AES block must be 16 bytes');
       blockIn8.set(block);
       if (!IS_LE) swapWords(blockIn, 4);
-      const r = encWords(xk2e, blockIn[0]!, blockIn[1]!, blockIn[2]!, blockIn[3]!);
-      blockIn[0] = r.s0;
-      blockIn[1] = r.s1;
-      blockIn[2] = r.s2;
-      blockIn[3] = r.s3;
+      encryptWords(xk2e, blockIn, 0);
       if (!IS_LE) swapWords(blockIn, 4);
       out.set(blockIn8);
     },
   };
 }
-
 // One-shot helpers keep the most recent cipher so that repeated calls with the same key (tests, tools) do not
 // re-expand the key schedule; the frame layer holds its own `createXts` object instead.
 let cached: { key: Uint8Array; xts: XtsCipher } | undefined;
