@@ -14,7 +14,7 @@
 //   nonce ‖ 00000002) ‖ AES-256(macKey, nonce ‖ 00000003) (Poly1305's one-time-key rule, as ChaCha20-Poly1305
 //   derives it), truncated to 80 bits; GCM modes — GCM's own 128-bit tag, with header ‖ nonce ‖ h ‖ marker as AAD.
 //   The XTS tag is computed in this thread: an asynchronous WebCrypto HMAC per frame cost more CPU than the whole
-//   XTS encryption (a 2-page call went from 1.11× to 1.0x of an unencrypted one's CPU with the change).
+//   XTS encryption (a 100-byte audio frame: 139 µs → 11 µs to encrypt and decrypt).
 //
 // XTS body: XTS-AES under tweak = nonce ‖ 00000000 when n ≥ 16; when 0 < n < 16 (XTS cannot do less than a block:
 // Opus DTX frames are 1–3 bytes) the body is XORed with AES-Enc(key2, nonce ‖ 00000001), a one-block keystream

@@ -5,9 +5,9 @@ import type { Browser, Page } from 'playwright-core';
 import type { BenchRow } from './run.js';
 import { APP_ID, launchBrowser, openPage, serve, until } from '../e2e/harness.js';
 
-const ROUNDS = 6;
+const ROUNDS = 8;
 const WARMUP_MS = 3_000;
-const MEASURE_MS = 8_000;
+const MEASURE_MS = 10_000;
 const TICK = 100; // USER_HZ on Linux
 
 function procStat(pid: number): { ppid: number; cpu: number } | null {

@@ -1,4 +1,4 @@
-// Per-frame cost of media encryption in a Chromium worker: our frame format (XTS-AES via @noble/ciphers + Poly1305,
+// Per-frame cost of media encryption in a Chromium worker: our frame format (XTS-AES on src/crypto/aes.ts + Poly1305,
 // and AES-GCM) vs WebCrypto AES-CTR over the same bytes, same worker, same run, for 1 KB (audio-ish / small video
 // delta) and 50 KB (video key frame) frames. Medians of interleaved batches.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
