@@ -4,32 +4,19 @@
 // where it is the sole API (older Chromium). docs/encryption.md has the measurements behind this.
 import { deriveFrameKeys, parseMode, type EncryptionMode } from './keys.js';
 import type { MediaKind } from './frame.js';
-import type { CryptErrorReason, FromWorker, ToWorker, TransformSide } from './worker-protocol.js';
+import type {
+  CryptErrorEvent,
+  FrameSample,
+  FromWorker,
+  ToWorker,
+  TransformSide,
+  TransformStats,
+} from './worker-protocol.js';
 
-export type { CryptErrorReason } from './worker-protocol.js';
+export type { CryptErrorEvent, CryptErrorReason, FrameSample } from './worker-protocol.js';
 
 /** Which encoded-transform API this browser offers: the standard one, Chromium's legacy one, or none. */
 export type FrameCryptoPath = 'script-transform' | 'encoded-streams' | 'none';
-
-/** What `onCryptError` listeners get: frames from (recv) or to (send) `uid` could not be processed. */
-export interface CryptErrorEvent {
-  uid: number | string;
-  direction: TransformSide;
-  reason: CryptErrorReason;
-  /** Frames dropped since the previous report for this uid and direction (reports come at most once a second). */
-  count: number;
-}
-
-/** A sent frame before and after encryption (first bytes), from {@link FrameCrypto.sample}. */
-export interface FrameSample {
-  uid: number | string;
-  kind: MediaKind;
-  plain: Uint8Array;
-  wire: Uint8Array;
-  plainLength: number;
-  wireLength: number;
-  keyFrame: boolean;
-}
 
 /** Media encryption for one client; see {@link createFrameCrypto}. */
 export interface FrameCrypto {
@@ -73,7 +60,7 @@ export interface FrameCrypto {
   /** Diagnostics and tests: resolves with the next `count` frames sent to `uid`, before and after encryption. */
   sample(uid: number | string, count: number): Promise<FrameSample[]>;
   /** Diagnostics: frames seen and dropped per `side:kind:uid`. */
-  stats(): Promise<Record<string, { frames: number; dropped: number }>>;
+  stats(): Promise<Record<string, TransformStats>>;
   /** Terminates the worker; attached transforms stop passing frames (their connections should be closed too). */
   close(): void;
 }
@@ -114,7 +101,7 @@ export function createFrameCrypto(workerUrl: string | URL, path = detectFrameCry
   const listeners = new Set<(e: CryptErrorEvent) => void>();
   const pendingKeys = new Map<number, { resolve(): void; reject(e: Error): void }>();
   const samplers = new Map<string, { want: number; got: FrameSample[]; done(s: FrameSample[]): void }>();
-  const statsWaiters: ((s: Record<string, { frames: number; dropped: number }>) => void)[] = [];
+  const statsWaiters: ((s: Record<string, TransformStats>) => void)[] = [];
   let epoch = 0;
   let closed = false;
 
@@ -128,7 +115,7 @@ export function createFrameCrypto(workerUrl: string | URL, path = detectFrameCry
       if (m.error) p?.reject(new Error(`encryption keys rejected by the worker: ${m.error}`));
       else p?.resolve();
     } else if (m.type === 'crypt-error') {
-      const ev: CryptErrorEvent = { uid: m.uid, direction: m.direction, reason: m.reason, count: m.count };
+      const { type: _t, ...ev } = m;
       for (const cb of listeners) {
         try {
           cb(ev);

@@ -17,6 +17,26 @@ export interface TransformOptions {
 /** Why frames were dropped: the frame format's reasons, plus no keys at all yet and encryption failures. */
 export type CryptErrorReason = DropReason | 'no-key' | 'encrypt-failed';
 
+/** A report that frames from (recv) or to (send) `uid` could not be processed; what `onCryptError` listeners get. */
+export interface CryptErrorEvent {
+  uid: number | string;
+  direction: TransformSide;
+  reason: CryptErrorReason;
+  /** Frames dropped since the previous report for this uid and direction (reports come at most once a second). */
+  count: number;
+}
+
+/** A sent frame before and after encryption: its first bytes (up to 64) as the encoder made it and as it goes on the wire. */
+export interface FrameSample {
+  uid: number | string;
+  kind: MediaKind;
+  plain: Uint8Array;
+  wire: Uint8Array;
+  plainLength: number;
+  wireLength: number;
+  keyFrame: boolean;
+}
+
 /** Page → worker. */
 export type ToWorker =
   /** New keys (or `null`: drop every frame from now on). Answered by 'keys-set' with the same `epoch`. */
@@ -37,23 +57,7 @@ export interface TransformStats {
 /** Worker → page. */
 export type FromWorker =
   | { type: 'keys-set'; epoch: number; error?: string }
-  /** Throttled to at most one per second per uid and direction; `count` frames dropped since the last report. */
-  | {
-      type: 'crypt-error';
-      uid: number | string;
-      direction: TransformSide;
-      reason: CryptErrorReason;
-      count: number;
-    }
-  | {
-      type: 'sample';
-      uid: number | string;
-      kind: MediaKind;
-      /** First bytes (up to 64) of the frame as the encoder made it, and as it goes on the wire. */
-      plain: Uint8Array;
-      wire: Uint8Array;
-      plainLength: number;
-      wireLength: number;
-      keyFrame: boolean;
-    }
+  /** Throttled to at most one per second per uid and direction. */
+  | ({ type: 'crypt-error' } & CryptErrorEvent)
+  | ({ type: 'sample' } & FrameSample)
   | { type: 'stats'; stats: Record<string, TransformStats> };
