@@ -1,8 +1,10 @@
 // Builds everything `npm start` serves and the package exports: the SDK bundles (ESM + classic script), their
-// type declarations, and the Node server. `node scripts/build.mjs --if-missing` only builds what is absent.
+// type declarations, the service worker and the Node server. `node scripts/build.mjs --if-missing` only builds
+// what is absent; the service worker's precache manifest is always rewritten (it hashes the files as they are).
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { build } from 'vite';
+import { writeServiceWorker } from './build-sw.mjs';
 
 const ifMissing = process.argv.includes('--if-missing');
 const root = new URL('..', import.meta.url).pathname;
@@ -33,14 +35,19 @@ async function lib(entry, fileName, format, extra = {}) {
     plugins: [nodeShims],
     resolve: { alias: { buffer: shim('buffer'), 'safe-buffer': shim('buffer'), debug: shim('debug') } },
     // A classic script has no import.meta; the SDK reads document.currentScript there instead.
-    define: { global: 'globalThis', ...(format === 'iife' ? { 'import.meta.url': 'undefined' } : {}) },
+    define: {
+      global: 'globalThis',
+      ...(format === 'iife' ? { 'import.meta.url': 'undefined' } : {}),
+      // workbox's modules keep their development logging behind this check.
+      ...(extra.production ? { 'process.env.NODE_ENV': '"production"' } : {}),
+    },
     build: {
-      outDir: out('sdk'),
+      outDir: out(extra.outDir ?? 'sdk'),
       emptyOutDir: false,
       minify: true,
       sourcemap: true,
       target: 'es2022',
-      lib: { entry: `${root}${entry}`, formats: [format], fileName: () => fileName, ...extra },
+      lib: { entry: `${root}${entry}`, formats: [format], fileName: () => fileName, name: extra.name },
       rollupOptions: { output: { exports: format === 'iife' ? 'auto' : 'named', minify: true } },
     },
   });
@@ -55,6 +62,12 @@ const steps = [
     'sdk/agora-rtc-worker.js',
     () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
   ],
+  // The service worker's code; scripts/build-sw.mjs adds the precache manifest below.
+  [
+    'sw-src/agora-sw.js',
+    () =>
+      lib('sw/agora-sw.ts', 'agora-sw.js', 'iife', { name: 'AgoraSW', outDir: 'sw-src', production: true }),
+  ],
   ['sdk/types/index.d.ts', () => tsc('tsconfig.sdk-types.json')],
   ['node/server/main.js', () => tsc('tsconfig.server.json')],
 ];
@@ -67,3 +80,4 @@ for (const [file, run] of steps) {
   if (ifMissing && existsSync(out(file))) continue;
   await run();
 }
+await writeServiceWorker(root.replace(/\/$/, ''));

@@ -105,8 +105,8 @@ export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res
   }
   // Longest prefix wins, so a test mount may sit inside another one.
   mounts.sort((a, b) => b.prefix.length - a.prefix.length);
-  /** Where root-level paths like /agora-fallback.html and /agora-sw.js come from. */
-  const rootDir = join(root, 'public');
+  /** Where root-level paths come from: /agora-fallback.html from public/, the built /agora-sw.js from dist/sw/. */
+  const rootDirs = [join(root, 'public'), join(root, 'dist', 'sw')];
   const routes = opts.routes ?? [];
 
   async function serveFile(
@@ -114,6 +114,7 @@ export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res
     res: ServerResponse,
     dir: string,
     file: string,
+    extraHeaders: Record<string, string> = {},
   ): Promise<boolean> {
     let real: string;
     let realDir: string;
@@ -132,6 +133,7 @@ export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res
       'X-Content-Type-Options': 'nosniff',
       ETag: etag,
       'Last-Modified': st.mtime.toUTCString(),
+      ...extraHeaders,
     };
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, headers);
@@ -193,8 +195,13 @@ export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res
     }
     const rel = pathname.slice(1);
     if (!rel.includes('/')) {
-      const file = safeJoin(rootDir, rel);
-      if (file && (await serveFile(req, res, rootDir, file))) return;
+      // The service worker at the root may control the whole origin (it is there already; the header says so
+      // for proxies that move it). no-cache, like every file here, so a new build's worker is found at once.
+      const headers: Record<string, string> = rel === 'agora-sw.js' ? { 'Service-Worker-Allowed': '/' } : {};
+      for (const dir of rootDirs) {
+        const file = safeJoin(dir, rel);
+        if (file && (await serveFile(req, res, dir, file, headers))) return;
+      }
     }
     send(res, 404, 'Not found\n');
   }

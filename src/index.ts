@@ -1,6 +1,8 @@
 // Public entry: the manual's AgoraRTC object, plus named exports for ESM users.
 import { defaultSignalingUrl } from './client/assets.js';
 import { Client, type ClientOptions } from './client/client.js';
+import { AgentError } from './agent/errors.js';
+import { checkSystemRequirements, FEATURE_USE } from './agent/requirements.js';
 import { AgoraError } from './client/errors.js';
 import { ClientEvent } from './client/events.js';
 import { VIDEO_PROFILES } from './media/profiles.js';
@@ -14,6 +16,7 @@ import { VERSION } from './version.js';
  * @example
  * var client = AgoraRTC.createRtcClient();
  * var other = AgoraRTC.createRtcClient({ signalingUrl: 'wss://rtc.example.com/agora-signal' });
+ * var noWorker = AgoraRTC.createRtcClient({ serviceWorker: false });
  */
 export function createRtcClient(options: ClientOptions = {}): Client {
   if (typeof options !== 'object' || options === null)
@@ -22,7 +25,13 @@ export function createRtcClient(options: ClientOptions = {}): Client {
   if (typeof url !== 'string' || !/^wss?:\/\//.test(url)) {
     throw new TypeError(`signalingUrl must be a ws:// or wss:// URL; got ${String(url)}.`);
   }
-  return new Client(url);
+  const sw = options.serviceWorker;
+  if (sw !== undefined && sw !== false && (typeof sw !== 'string' || sw === '')) {
+    throw new TypeError(
+      `serviceWorker must be the URL of the SDK's service worker (default '/agora-sw.js') or false; got ${String(sw)}.`,
+    );
+  }
+  return new Client(url, sw);
 }
 
 /**
@@ -52,8 +61,22 @@ export function createStream(spec: StreamSpec): Stream {
   return new Stream(spec);
 }
 
-export { AgoraError, Client, ClientEvent, ErrorCode, Stream, VERSION, VIDEO_PROFILES, WarningCode };
+export {
+  AgentError,
+  AgoraError,
+  checkSystemRequirements,
+  Client,
+  ClientEvent,
+  ErrorCode,
+  FEATURE_USE,
+  Stream,
+  VERSION,
+  VIDEO_PROFILES,
+  WarningCode,
+};
 export type { ClientOptions, StreamSpec };
+export type { Feature, SystemRequirements } from './agent/requirements.js';
+export type { ServiceWorkerOption } from './agent/agent.js';
 export type { ClientEvents } from './client/events.js';
 export type { VideoProfile } from './media/profiles.js';
 
@@ -61,11 +84,13 @@ export type { VideoProfile } from './media/profiles.js';
 const AgoraRTC = {
   createRtcClient,
   createStream,
+  checkSystemRequirements,
   VERSION,
   ErrorCode,
   WarningCode,
   VIDEO_PROFILES,
   AgoraError,
+  AgentError,
   ClientEvent,
 };
 

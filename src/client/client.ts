@@ -1,4 +1,5 @@
 import { AgoraError, assertType, isOptionalFn, safeCall, settle } from './errors.js';
+import { checkAgent, type ServiceWorkerOption } from '../agent/agent.js';
 import { assetUrl } from './assets.js';
 import { Emitter } from './emitter.js';
 import type { FrameCrypto } from '../crypto/attach.js';
@@ -21,6 +22,12 @@ export interface ClientOptions {
    * `/agora-signal`.
    */
   signalingUrl?: string;
+  /**
+   * The SDK's service worker, which stands where the manual's AgoraWebAgent stood: version checks at init, the
+   * SDK and pages kept for offline start. Default `/agora-sw.js` on the SDK's origin, registered when the page
+   * shares that origin; `false` registers none. Calls work without it (init then raises a `warning`).
+   */
+  serviceWorker?: ServiceWorkerOption;
 }
 
 type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
@@ -81,7 +88,10 @@ export class Client extends Emitter<ClientEvents> {
   };
 
   /** @internal Use AgoraRTC.createRtcClient. */
-  constructor(private readonly signalingUrl: string) {
+  constructor(
+    private readonly signalingUrl: string,
+    private readonly serviceWorker?: ServiceWorkerOption,
+  ) {
     super();
     globalThis.navigator?.mediaDevices?.addEventListener('devicechange', this.onDeviceChange);
   }
@@ -100,8 +110,17 @@ export class Client extends Emitter<ClientEvents> {
    * Initialize the client with the App ID. onFailure also hears errors later in the client's life (e.g. the
    * Channel Key's service expiry, ERR_CHANNEL_KEY_EXPIRED).
    *
+   * Before any connection, init checks what the manual's SDK asked of its native agent (docs/browser-support.md):
+   * a browser that lacks what calls need fails with `err.reason === 'CLOSE_BEFORE_OPEN'` (`err.missing`,
+   * `err.agentInstallGuideUrl`); a service worker of another SDK version controlling the page fails with
+   * `'INCOMPATIBLE_WEBAGENT'` (`err.version`, `err.agentVersion`), and init called again succeeds once the worker
+   * of this version has taken over. A service worker that cannot be registered only raises a `warning` event.
+   *
    * @example
-   * client.init(appId, () => log('client initialized'), (err) => log('client init failed ', err));
+   * client.init(appId, () => log('client initialized'), (err) => {
+   *   if (err.reason === 'CLOSE_BEFORE_OPEN') location.href = err.agentInstallGuideUrl;
+   *   else log('client init failed ', err);
+   * });
    */
   init(appId: string, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> {
     assertType(typeof appId === 'string', 'init(appId) takes the App ID as a string of 32 hex characters.');
@@ -122,6 +141,14 @@ export class Client extends Emitter<ClientEvents> {
     this.state = 'initializing';
     this.appId = appId;
     try {
+      const warning = await checkAgent(this.serviceWorker);
+      if (warning) {
+        console.warn(`[agora-rtc] ${warning}`);
+        this.emit('warning', {
+          type: 'warning',
+          msg: { reason: 'SERVICE_WORKER_UNAVAILABLE', message: warning },
+        });
+      }
       await this.connect();
       this.state = 'ready';
     } catch (e) {

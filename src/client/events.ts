@@ -10,6 +10,7 @@ export const ClientEvent = {
   PEER_MUTE_AUDIO: 'peer-mute-audio',
   PEER_MUTE_VIDEO: 'peer-mute-video',
   ERROR: 'error',
+  WARNING: 'warning',
   CHANNEL_KEY_WILL_EXPIRE: 'channel-key-will-expire',
   CRYPT_ERROR: 'crypt-error',
   DEVICE_CHANGED: 'device-changed',
@@ -42,6 +43,12 @@ export interface ClientEvents {
    * `'not-encrypted'`). At most once a second per user and direction.
    */
   'crypt-error': { type: 'crypt-error'; uid: number; direction: 'send' | 'recv'; reason: string };
+  /**
+   * Something the SDK can do without went wrong; calls work. `msg.reason` is `'SERVICE_WORKER_UNAVAILABLE'` when
+   * init could not register the SDK's service worker (file missing, page on another origin, the browser refused,
+   * another worker owns the scope): no offline start, no update checks. `msg.message` says why and what to do.
+   */
+  warning: { type: 'warning'; msg: { reason: 'SERVICE_WORKER_UNAVAILABLE'; message: string } };
   /** The Channel Key's service expiry is about 30 s away: call renewChannelKey with a fresh key. */
   'channel-key-will-expire': { type: 'channel-key-will-expire'; expiresAt: number };
   /** A camera, microphone or speaker was plugged in or out: `devices` is the new getDevices list. */

@@ -147,7 +147,9 @@ export class SignalingLink {
           reject(
             new AgoraError(
               'ERR_CONNECTION_LOST',
-              `Could not connect to the signaling server at ${this.url} (CLOSE_BEFORE_OPEN): is it running and reachable?`,
+              globalThis.navigator?.onLine === false
+                ? `Could not connect to the signaling server at ${this.url} (CLOSE_BEFORE_OPEN): this browser is offline.`
+                : `Could not connect to the signaling server at ${this.url} (CLOSE_BEFORE_OPEN): is it running and reachable?`,
             ),
           );
           return;

@@ -53,6 +53,7 @@ beforeAll(async () => {
   put('demo/style.css', 'body{}');
   put('public/agora-fallback.html', '<p>fallback</p>');
   put('public/icon.svg', '<svg/>');
+  put('dist/sw/agora-sw.js', 'self.x = 1;');
   put('test-pages/page.html', '<p>test page</p>');
   put('package.json', '{"name":"agora-rtc-web"}');
   writeFileSync(join(outside, 'secret.txt'), 'outside');
@@ -104,6 +105,16 @@ describe('static files', () => {
       expect(r.headers['cache-control'], path).toBe('no-cache');
       expect(r.body, path).toBe(body);
     }
+  });
+
+  it('serves the built service worker at the root, revalidated and allowed the whole origin', async () => {
+    const r = await get(server, '/agora-sw.js');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toContain('text/javascript');
+    expect(r.headers['cache-control']).toBe('no-cache');
+    expect(r.headers['service-worker-allowed']).toBe('/');
+    expect(r.body).toBe('self.x = 1;');
+    expect((await get(server, '/agora-fallback.html')).headers['service-worker-allowed']).toBeUndefined();
   });
 
   it('/ without an index.html links the sample client', async () => {
