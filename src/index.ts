@@ -26,12 +26,21 @@ export function createRtcClient(options: ClientOptions = {}): Client {
     throw new TypeError(`signalingUrl must be a ws:// or wss:// URL; got ${String(url)}.`);
   }
   const sw = options.serviceWorker;
-  if (sw !== undefined && sw !== false && (typeof sw !== 'string' || sw === '')) {
+  if (sw !== undefined && sw !== false && (typeof sw !== 'string' || sw === '' || !isUrl(sw))) {
     throw new TypeError(
       `serviceWorker must be the URL of the SDK's service worker (default '/agora-sw.js') or false; got ${String(sw)}.`,
     );
   }
   return new Client(url, sw);
+}
+
+function isUrl(s: string): boolean {
+  try {
+    new URL(s, location.href);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -37,6 +37,18 @@ export async function checkAgent(option: ServiceWorkerOption | undefined): Promi
   }
   if (option === false) return null;
   const url = new URL(option ?? assetUrl(SW_PATH), location.href).href;
+  try {
+    return await checkWorker(url);
+  } catch (e) {
+    if (e instanceof AgentError) throw e;
+    // e.g. a sandboxed or opaque-origin page, where merely reading navigator.serviceWorker throws.
+    return `The service worker ${url} could not be used (${e instanceof Error ? e.message : String(e)}): calls work, but the SDK cannot start offline or check for updates.`;
+  }
+}
+
+/** The worker's part of checkAgent: a warning, null, or INCOMPATIBLE_WEBAGENT. */
+async function checkWorker(url: string): Promise<string | null> {
+  const req = checkSystemRequirements();
   if (!req.features.serviceWorker) {
     return 'This browser offers no service worker here (not supported, private browsing, or not a secure context): calls work, but the SDK cannot start offline or check for updates.';
   }

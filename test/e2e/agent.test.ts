@@ -233,7 +233,7 @@ describe('the service worker is optional for calls', () => {
     const { context, page } = await freshPage();
     const thrown = await page.evaluate(() => {
       const { AgoraRTC } = window as unknown as { AgoraRTC: SDK };
-      return [true, 42, ''].map((serviceWorker) => {
+      return [true, 42, '', 'http://['].map((serviceWorker) => {
         try {
           AgoraRTC.createRtcClient({ serviceWorker } as unknown as object);
           return 'ok';
@@ -242,7 +242,7 @@ describe('the service worker is optional for calls', () => {
         }
       });
     });
-    expect(thrown).toEqual(['TypeError', 'TypeError', 'TypeError']);
+    expect(thrown).toEqual(['TypeError', 'TypeError', 'TypeError', 'TypeError']);
     await context.close();
   });
 });
