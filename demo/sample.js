@@ -9,10 +9,16 @@
   var localStream = null;
   var myUid = 0;
 
-  function log(text, isError) {
+  function log(text, isError, link) {
     var li = document.createElement('li');
     li.textContent = new Date().toLocaleTimeString() + '  ' + text;
     if (isError) li.className = 'err';
+    if (link) {
+      var a = document.createElement('a');
+      a.href = link;
+      a.textContent = 'what this browser lacks';
+      li.append(' ', a);
+    }
     $('log').prepend(li);
   }
   function fail(what) {
@@ -20,6 +26,8 @@
       log(
         what + ' failed: ' + (err && err.name ? err.name + ' (' + err.code + '): ' + err.message : err),
         true,
+        // CLOSE_BEFORE_OPEN (the manual's "agent missing"): the fallback page says which browsers work.
+        err && err.reason === 'CLOSE_BEFORE_OPEN' ? err.agentInstallGuideUrl : null,
       );
     };
   }

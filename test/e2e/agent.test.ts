@@ -159,6 +159,19 @@ describe('a browser without what calls need', () => {
     await zh.context.close();
   });
 
+  test('the sample client, joining in such a browser, logs the failure with a link to the fallback page', async () => {
+    const { context, page } = await freshPage({ before: noWebRTC, path: '/demo/sample.html' });
+    await page.fill('#appId', APP_ID);
+    await page.click('#join');
+    const entry = page.locator('#log li.err').first();
+    await entry.waitFor();
+    expect(await entry.textContent()).toContain('init failed: ERR_NOT_SUPPORTED (4)');
+    await entry.locator('a').click();
+    await page.waitForURL('**/agora-fallback.html?missing=peerConnection');
+    expect((await fallbackText(page)).missing).toEqual(['WebRTC (RTCPeerConnection)']);
+    await context.close();
+  });
+
   test('opened without a query, the fallback page finds what this browser lacks by itself', async () => {
     const bare = await freshPage({ locale: 'en-GB', path: '/agora-fallback.html', before: noWebRTC });
     expect((await fallbackText(bare.page)).missing).toEqual(['WebRTC (RTCPeerConnection)']);
