@@ -70,16 +70,18 @@ async function checkWorker(url: string): Promise<string | null> {
     return `The service worker ${url} could not be registered (${e instanceof Error ? e.message : String(e)}): calls work, but the SDK cannot start offline or check for updates.`;
   }
   // An init retried after INCOMPATIBLE_WEBAGENT waits for the update it started.
-  await agent.upgrading?.catch(() => undefined);
+  await agent.repairing;
 
   const controller = navigator.serviceWorker.controller;
   // First visit: the worker is installing and takes over by itself (nothing to compare yet).
   if (!controller || controller.scriptURL !== url) return null;
   const agentVersion = await versionOf(controller);
-  // Look for a newer worker script in the background (a new build, or this version after a mismatch); a worker
-  // of this SDK's version takes over as soon as it is installed.
-  void agent.upgrade().catch(() => undefined);
-  if (agentVersion === VERSION) return null;
+  if (agentVersion === VERSION) {
+    // A new build of this version may be on the server: it installs and takes over behind the call.
+    void agent.upgrade().catch(() => undefined);
+    return null;
+  }
+  agent.repair();
   throw new AgentError(
     'ERR_NOT_READY',
     `The service worker controlling this page is SDK version ${agentVersion ?? 'unknown'}, this SDK is ${VERSION}. ` +

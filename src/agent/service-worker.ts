@@ -47,8 +47,9 @@ function installed(sw: ServiceWorker): Promise<void> {
 /** One registration of one worker script, shared by every client of the page. */
 export class WorkerAgent {
   readonly registered: Promise<ServiceWorkerRegistration>;
-  /** Set while a worker of this SDK's version is being brought in; a retried init waits for it. */
-  upgrading: Promise<void> | null = null;
+  /** Set after INCOMPATIBLE_WEBAGENT until the update it started is over: a retried init waits for it. */
+  repairing: Promise<void> | null = null;
+  private upgrading: Promise<void> | null = null;
   private readonly wb: Workbox;
   private readonly adoptions = new WeakMap<ServiceWorker, Promise<void>>();
 
@@ -83,6 +84,15 @@ export class WorkerAgent {
       this.upgrading = null;
     });
     return this.upgrading;
+  }
+
+  /** upgrade(), after a version mismatch: the next init waits for it rather than failing at once again. */
+  repair(): void {
+    this.repairing ??= this.upgrade()
+      .catch(() => undefined)
+      .finally(() => {
+        this.repairing = null;
+      });
   }
 
   private adopt(sw: ServiceWorker): Promise<void> {
