@@ -38,7 +38,7 @@ export async function checkAgent(option: ServiceWorkerOption | undefined): Promi
   if (option === false) return null;
   const url = new URL(option ?? assetUrl(SW_PATH), location.href).href;
   try {
-    return await checkWorker(url);
+    return await checkWorker(url, req.features.serviceWorker);
   } catch (e) {
     if (e instanceof AgentError) throw e;
     // e.g. a sandboxed or opaque-origin page, where merely reading navigator.serviceWorker throws.
@@ -47,9 +47,8 @@ export async function checkAgent(option: ServiceWorkerOption | undefined): Promi
 }
 
 /** The worker's part of checkAgent: a warning, null, or INCOMPATIBLE_WEBAGENT. */
-async function checkWorker(url: string): Promise<string | null> {
-  const req = checkSystemRequirements();
-  if (!req.features.serviceWorker) {
+async function checkWorker(url: string, supported: boolean): Promise<string | null> {
+  if (!supported) {
     return 'This browser offers no service worker here (not supported, private browsing, or not a secure context): calls work, but the SDK cannot start offline or check for updates.';
   }
   if (new URL(url).origin !== location.origin) {
@@ -75,7 +74,7 @@ async function checkWorker(url: string): Promise<string | null> {
   const controller = navigator.serviceWorker.controller;
   // First visit: the worker is installing and takes over by itself (nothing to compare yet).
   if (!controller || controller.scriptURL !== url) return null;
-  const agentVersion = await versionOf(controller);
+  const agentVersion = (await versionOf(controller)) ?? 'unknown';
   if (agentVersion === VERSION) {
     // A new build of this version may be on the server: it installs and takes over behind the call.
     void agent.upgrade().catch(() => undefined);
@@ -84,14 +83,14 @@ async function checkWorker(url: string): Promise<string | null> {
   agent.repair();
   throw new AgentError(
     'ERR_NOT_READY',
-    `The service worker controlling this page is SDK version ${agentVersion ?? 'unknown'}, this SDK is ${VERSION}. ` +
+    `The service worker controlling this page is SDK version ${agentVersion}, this SDK is ${VERSION}. ` +
       'The worker of this version is being installed: call init again (it waits for the update). If the worker ' +
       'is the newer one, this page is out of date: reload it.',
     {
       reason: 'INCOMPATIBLE_WEBAGENT',
-      agentInstallGuideUrl: fallbackUrl({ version: VERSION, agentVersion: agentVersion ?? 'unknown' }),
+      agentInstallGuideUrl: fallbackUrl({ version: VERSION, agentVersion }),
       version: VERSION,
-      agentVersion: agentVersion ?? 'unknown',
+      agentVersion,
     },
   );
 }
