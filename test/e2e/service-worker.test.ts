@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { writeServiceWorker } from '../../scripts/build-sw.mjs';
 import type { RunningServer } from '../../server/app.js';
 import { VERSION } from '../../src/version.js';
-import { APP_ID, launchBrowser, serve, until } from './harness.js';
+import { APP_ID, PAIRINGS, launchBrowser, launchFirefox, serve, until } from './harness.js';
 
 type SDK = typeof import('../../src/index.js').default;
 
@@ -222,3 +222,49 @@ test('a new build replaces the old worker and its cache: the new SDK is served a
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test.runIf(PAIRINGS.some((p) => p !== 'chromium'))(
+  'Firefox too: the worker installs and controls the page, and the sample client starts from its cache without the server',
+  async () => {
+    const server = await serve();
+    const firefox = await launchFirefox();
+    try {
+      const context = await firefox.createBrowserContext();
+      const page = await context.newPage();
+      await page.goto(`${server.url}/demo/sample.html`);
+      const first = await page.evaluate(async (appId: string) => {
+        const { AgoraRTC } = window as unknown as { AgoraRTC: SDK };
+        const client = AgoraRTC.createRtcClient();
+        const warnings: string[] = [];
+        client.on('warning', (e) => warnings.push(e.msg.message));
+        await client.init(appId);
+        client.close();
+        return { ok: AgoraRTC.checkSystemRequirements().ok, warnings };
+      }, APP_ID);
+      expect(first).toEqual({ ok: true, warnings: [] });
+      const script = await until(
+        () => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? ''),
+        30_000,
+        'the worker to control the page in Firefox',
+      );
+      expect(script).toBe(`${server.url}/agora-sw.js`);
+
+      await server.close();
+      await page.reload();
+      expect(await page.title()).toBe('agora-rtc-web — sample web client');
+      const offline = await page.evaluate(async (appId: string) => {
+        const { AgoraRTC } = window as unknown as { AgoraRTC: SDK };
+        return AgoraRTC.createRtcClient()
+          .init(appId)
+          .then(
+            () => 'ok',
+            (e: { code: number }) => e.code,
+          );
+      }, APP_ID);
+      expect(offline).toBe(112);
+    } finally {
+      await firefox.close();
+      await server.close();
+    }
+  },
+);
