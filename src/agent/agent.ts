@@ -18,27 +18,33 @@ function fallbackUrl(query: Record<string, string>): string {
 }
 
 /**
- * Throws AgentError (CLOSE_BEFORE_OPEN, INCOMPATIBLE_WEBAGENT) when init must fail; otherwise resolves with the
- * warning to raise when the service worker cannot play its part (calls do not need it), or null.
+ * CLOSE_BEFORE_OPEN when this browser lacks what calls need: init calls it first, before any connection.
  */
-export async function checkAgent(option: ServiceWorkerOption | undefined): Promise<string | null> {
+export function assertCanCall(): void {
   const req = checkSystemRequirements();
-  if (!req.ok) {
-    throw new AgentError(
-      'ERR_NOT_SUPPORTED',
-      `This browser cannot make calls: it lacks ${req.missing.join(', ')}. See ${FALLBACK_PATH} for browsers that work.`,
-      {
-        reason: 'CLOSE_BEFORE_OPEN',
-        missing: req.missing,
-        agentInstallGuideUrl: fallbackUrl({ missing: req.missing.join(',') }),
-        version: VERSION,
-      },
-    );
-  }
+  if (req.ok) return;
+  throw new AgentError(
+    'ERR_NOT_SUPPORTED',
+    `This browser cannot make calls: it lacks ${req.missing.join(', ')}. See ${FALLBACK_PATH} for browsers that work.`,
+    {
+      reason: 'CLOSE_BEFORE_OPEN',
+      missing: req.missing,
+      agentInstallGuideUrl: fallbackUrl({ missing: req.missing.join(',') }),
+      version: VERSION,
+    },
+  );
+}
+
+/**
+ * The service worker's part of init: rejects with INCOMPATIBLE_WEBAGENT when the controlling worker is of another
+ * SDK version; otherwise resolves with the warning to raise when the worker cannot play its part (calls do not
+ * need it), or null.
+ */
+export async function checkServiceWorker(option: ServiceWorkerOption | undefined): Promise<string | null> {
   if (option === false) return null;
   const url = new URL(option ?? assetUrl(SW_PATH), location.href).href;
   try {
-    return await checkWorker(url, req.features.serviceWorker);
+    return await checkWorker(url, checkSystemRequirements().features.serviceWorker);
   } catch (e) {
     if (e instanceof AgentError) throw e;
     // e.g. a sandboxed or opaque-origin page, where merely reading navigator.serviceWorker throws.
@@ -46,7 +52,7 @@ export async function checkAgent(option: ServiceWorkerOption | undefined): Promi
   }
 }
 
-/** The worker's part of checkAgent: a warning, null, or INCOMPATIBLE_WEBAGENT. */
+/** checkServiceWorker for a URL: a warning, null, or INCOMPATIBLE_WEBAGENT. */
 async function checkWorker(url: string, supported: boolean): Promise<string | null> {
   if (!supported) {
     return 'This browser offers no service worker here (not supported, private browsing, or not a secure context): calls work, but the SDK cannot start offline or check for updates.';

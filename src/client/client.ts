@@ -1,5 +1,5 @@
 import { AgoraError, assertType, isOptionalFn, safeCall, settle } from './errors.js';
-import { checkAgent, type ServiceWorkerOption } from '../agent/agent.js';
+import { assertCanCall, checkServiceWorker, type ServiceWorkerOption } from '../agent/agent.js';
 import { assetUrl } from './assets.js';
 import { Emitter } from './emitter.js';
 import type { FrameCrypto } from '../crypto/attach.js';
@@ -139,10 +139,12 @@ export class Client extends Emitter<ClientEvents> {
       throw new AgoraError('ERR_ALREADY_IN_USE', 'This client is already initialized.');
     const bad = checkAppId(appId);
     if (bad) throw new AgoraError('ERR_INVALID_APP_ID', bad);
+    assertCanCall();
     this.state = 'initializing';
     this.appId = appId;
     try {
-      const warning = await checkAgent(this.serviceWorker);
+      // The worker's checks and the connection run side by side; INCOMPATIBLE_WEBAGENT closes the link again.
+      const [warning] = await Promise.all([checkServiceWorker(this.serviceWorker), this.connect()]);
       if (warning) {
         console.warn(`[agora-rtc] ${warning}`);
         this.emit('warning', {
@@ -150,7 +152,6 @@ export class Client extends Emitter<ClientEvents> {
           msg: { reason: 'SERVICE_WORKER_UNAVAILABLE', message: warning },
         });
       }
-      await this.connect();
       this.state = 'ready';
     } catch (e) {
       this.state = 'new';

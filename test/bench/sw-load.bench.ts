@@ -82,6 +82,54 @@ export default async function bench(): Promise<BenchRow[]> {
       await server.close();
     }
 
+    // What the worker costs init: a first visit registers it (fetching and starting the script); a later visit
+    // asks the controlling worker its version. Against serviceWorker: false, fresh contexts, interleaved.
+    {
+      const server = await serve();
+      const initTime = async (serviceWorker: false | undefined, again: boolean): Promise<number> => {
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        await page.goto(`${server.url}/demo/sample.html`);
+        const timed = (sw: false | undefined) =>
+          page.evaluate(
+            async ([appId, sw]) => {
+              const { AgoraRTC } = window as unknown as { AgoraRTC: SDK };
+              const client = AgoraRTC.createRtcClient(sw === false ? { serviceWorker: false } : {});
+              const t0 = performance.now();
+              await client.init(appId);
+              const t = performance.now() - t0;
+              client.close();
+              return t;
+            },
+            [APP_ID, sw] as const,
+          );
+        if (again) {
+          await timed(undefined);
+          await until(() => page.evaluate(() => !!navigator.serviceWorker.controller), 30_000, 'the worker');
+          await page.reload();
+        }
+        const t = await timed(serviceWorker);
+        await context.close();
+        return t;
+      };
+      for (const again of [false, true]) {
+        const withWorker: number[] = [];
+        const without: number[] = [];
+        for (let i = 0; i < 9; i++) {
+          withWorker.push(await initTime(undefined, again));
+          without.push(await initTime(false, again));
+        }
+        rows.push({
+          name: `init (${again ? 'repeat visit, worker controlling' : 'first visit, worker registering'}), p50 of 9`,
+          value: ms(median(withWorker)),
+          baseline: `${ms(median(without))} with serviceWorker: false`,
+          ratio: `${(median(withWorker) / median(without)).toFixed(2)}×`,
+          target: '—',
+        });
+      }
+      await server.close();
+    }
+
     // Offline start, then Join: how long until the failure is reported.
     const server = await serve();
     const context = await browser.newContext();
