@@ -111,11 +111,12 @@ export class Client extends Emitter<ClientEvents> {
    * Initialize the client with the App ID. onFailure also hears errors later in the client's life (e.g. the
    * Channel Key's service expiry, ERR_CHANNEL_KEY_EXPIRED).
    *
-   * Before any connection, init checks what the manual's SDK asked of its native agent (docs/browser-support.md):
-   * a browser that lacks what calls need fails with `err.reason === 'CLOSE_BEFORE_OPEN'` (`err.missing`,
-   * `err.agentInstallGuideUrl`); a service worker of another SDK version controlling the page fails with
-   * `'INCOMPATIBLE_WEBAGENT'` (`err.version`, `err.agentVersion`), and init called again succeeds once the worker
-   * of this version has taken over. A service worker that cannot be registered only raises a `warning` event.
+   * init also checks what the manual's SDK asked of its native agent (docs/browser-support.md): a browser that
+   * lacks what calls need fails with `err.reason === 'CLOSE_BEFORE_OPEN'` (`err.missing`,
+   * `err.agentInstallGuideUrl`) before any connection; a service worker of another SDK version controlling the
+   * page fails with `'INCOMPATIBLE_WEBAGENT'` (`err.version`, `err.agentVersion`), and init called again succeeds
+   * once the worker of this version has taken over. A service worker that cannot be registered only raises a
+   * `warning` event.
    *
    * @example
    * client.init(appId, () => log('client initialized'), (err) => {
