@@ -3,7 +3,13 @@
 import { WarningCode, type WarningName } from '../protocol/codes.js';
 import type { MediaTransport } from '../transport/transport.js';
 import { log } from './log.js';
-import { localQuality, userQuality, type NetworkQualityScore, type UserQuality } from './network.js';
+import {
+  localQuality,
+  ScoreSmoother,
+  userQuality,
+  type NetworkQualityScore,
+  type UserQuality,
+} from './network.js';
 import { localAudioEnergy, StatsCollector, type CallStats } from './stats.js';
 
 /** The network-quality event: our own scores and each remote user's (see docs/quality.md for the scale). */
@@ -49,6 +55,7 @@ export class Quality {
   private readonly collector: StatsCollector;
   private timer: ReturnType<typeof setInterval> | undefined;
   private everConnected = new Set<number>();
+  private smoother = new ScoreSmoother();
   private silence: { since: number; energy: number; warned: boolean } | null = null;
   private busy = false;
 
@@ -67,6 +74,7 @@ export class Quality {
     this.timer = undefined;
     this.collector.reset();
     this.everConnected.clear();
+    this.smoother.reset();
     this.silence = null;
   }
 
@@ -105,7 +113,7 @@ export class Quality {
       const users = this.hooks.users().map((uid) => {
         const connected = transport?.isConnected(uid) ?? false;
         if (connected) this.everConnected.add(uid);
-        return userQuality(uid, byUid.get(uid), connected, this.everConnected.has(uid));
+        return this.smoother.smooth(userQuality(uid, byUid.get(uid), connected, this.everConnected.has(uid)));
       });
       const local = localQuality(users);
       this.hooks.onNetworkQuality({

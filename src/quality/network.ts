@@ -86,3 +86,36 @@ export function localQuality(users: UserQuality[]): {
     downlink: worst(users.map((u) => u.uplinkNetworkQuality)),
   };
 }
+
+/** Rounds a reported score looks back over: one bad round (a CPU hiccup) does not flip it, two do. */
+export const SMOOTHING_ROUNDS = 3;
+
+/**
+ * Reports the median of each user's last SMOOTHING_ROUNDS scores per direction, so a user's score moves within two
+ * rounds (4 s) of a real change. Unknown (0) and down (6) are reported at once.
+ */
+export class ScoreSmoother {
+  private history = new Map<string, NetworkQualityScore[]>();
+
+  smooth(u: UserQuality): UserQuality {
+    return {
+      uid: u.uid,
+      uplinkNetworkQuality: this.push(`${u.uid}/up`, u.uplinkNetworkQuality),
+      downlinkNetworkQuality: this.push(`${u.uid}/down`, u.downlinkNetworkQuality),
+    };
+  }
+
+  reset(): void {
+    this.history.clear();
+  }
+
+  private push(key: string, s: NetworkQualityScore): NetworkQualityScore {
+    if (s === NetworkQuality.UNKNOWN || s === NetworkQuality.DOWN) {
+      this.history.delete(key);
+      return s;
+    }
+    const h = [...(this.history.get(key) ?? []), s].slice(-SMOOTHING_ROUNDS);
+    this.history.set(key, h);
+    return [...h].sort((a, b) => a - b)[Math.floor((h.length - 1) / 2)]!;
+  }
+}
