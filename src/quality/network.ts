@@ -21,7 +21,7 @@ export type NetworkQualityScore = (typeof NetworkQuality)[keyof typeof NetworkQu
 export const THRESHOLDS = {
   lossPercent: [1, 3, 8, 15],
   rttMs: [100, 200, 400, 800],
-  jitterMs: [20, 40, 80, 150],
+  jitterMs: [30, 60, 100, 200],
 } as const;
 
 function level(value: number, bounds: readonly number[]): NetworkQualityScore {

@@ -36,14 +36,14 @@ export interface RemoteStats {
   audioLevel: number;
   /** Share of the user's packets lost on the way to us (%). */
   packetLossPercent: number;
-  /** Jitter of the user's packets arriving here (ms, the worse of audio and video). */
+  /** Jitter of the user's audio packets arriving here (ms; video's when there is no audio). */
   jitterMs: number;
   rttMs: number;
   /** What we send to this user (kbps). */
   sendBitrateKbps: number;
   /** Share of our packets this user reports lost (%). */
   sendPacketLossPercent: number;
-  /** Jitter this user reports on our packets (ms). */
+  /** Jitter this user reports on our audio packets (ms; video's when we send no audio). */
   sendJitterMs: number;
   audioCodec: string;
   videoCodec: string;
@@ -156,9 +156,11 @@ export function linkNumbers(uid: number, cur: RTCStatsReport, prev: RTCStatsRepo
     videoCodec: '',
   };
   const inbound = all(cur, 'inbound-rtp');
+  // Audio jitter says how the path is; video's mostly reflects frames sent in bursts.
+  const hasAudio = inbound.some((s) => s.kind === 'audio');
   for (const s of inbound) {
     const kbps = rateKbps(s, prev?.get(s.id) as Stat | undefined, 'bytesReceived');
-    r.jitterMs = Math.max(r.jitterMs, num(s.jitter) * 1000);
+    if (s.kind === (hasAudio ? 'audio' : 'video')) r.jitterMs = Math.max(r.jitterMs, num(s.jitter) * 1000);
     if (s.kind === 'audio') {
       r.audioRecvBitrateKbps += kbps;
       r.audioLevel = Math.max(r.audioLevel, num(s.audioLevel));
@@ -176,9 +178,11 @@ export function linkNumbers(uid: number, cur: RTCStatsReport, prev: RTCStatsRepo
   for (const s of all(cur, 'outbound-rtp'))
     r.sendBitrateKbps += rateKbps(s, prev?.get(s.id) as Stat | undefined, 'bytesSent');
   const remoteInbound = all(cur, 'remote-inbound-rtp');
+  const sendsAudio = remoteInbound.some((s) => s.kind === 'audio');
   for (const s of remoteInbound) {
     r.sendPacketLossPercent = Math.max(r.sendPacketLossPercent, num(s.fractionLost) * 100);
-    r.sendJitterMs = Math.max(r.sendJitterMs, num(s.jitter) * 1000);
+    if (s.kind === (sendsAudio ? 'audio' : 'video'))
+      r.sendJitterMs = Math.max(r.sendJitterMs, num(s.jitter) * 1000);
   }
   r.recvBitrateKbps = r.audioRecvBitrateKbps + r.videoRecvBitrateKbps;
   for (const k of Object.keys(r) as (keyof RemoteStats)[]) {
