@@ -52,7 +52,7 @@ export const CALL_TEST_LIMITS = {
 } as const;
 /** Peak sample level under which the microphone counts as silent. */
 const SILENT_PEAK = 0.01;
-const MEDIA_WAIT_MS = 15_000;
+const MEDIA_WAIT_MS = 20_000;
 
 export function startCallTest(
   options: CallTestOptions,
@@ -107,7 +107,13 @@ async function run(o: CallTestOptions & { durationMs: number }): Promise<CallTes
     const peak = wantAudio ? micPeak(stream._media.getAudioTracks()[0]!, Math.min(o.durationMs, 3000)) : null;
 
     const got = new Promise<void>((resolve) => receiver.on('stream-subscribed', () => resolve()));
-    receiver.on('stream-added', (e) => void receiver.subscribe(e.stream).catch(() => undefined));
+    receiver.on(
+      'stream-added',
+      (e) =>
+        void receiver
+          .subscribe(e.stream)
+          .catch((err: AgoraError) => log.warn('call test: subscribe failed', err)),
+    );
     try {
       await Promise.all([sender.init(o.appId), receiver.init(o.appId)]);
       await receiver.join(null, channel, 0);
@@ -118,6 +124,7 @@ async function run(o: CallTestOptions & { durationMs: number }): Promise<CallTes
       return result;
     }
     const arrived = await Promise.race([got.then(() => true), sleep(MEDIA_WAIT_MS).then(() => false)]);
+    if (!arrived) log.warn(`call test: no media after ${MEDIA_WAIT_MS / 1000} s`);
     let recv: RemoteStats | undefined;
     let sent: CallStats['local'] | undefined;
     if (arrived) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { APP_ID, launchBrowser, openPage, until } from './harness.js';
-import { browserSuite } from './setup.js';
+import { browserSuite, outcome } from './setup.js';
 
 /** 1 s of 16-bit mono PCM silence at 48 kHz: Chromium's fake microphone loops it. */
 function silentWav(): Buffer {
@@ -178,5 +178,53 @@ describe('warnings', () => {
     expect(all[i - 1]).toMatchObject({ ev: 'state', cur: 'RECONNECTING' });
     await p.context().close();
     await new Promise((r) => wss.close(r));
+  });
+});
+
+describe('pre-call test', () => {
+  interface Result {
+    ok: boolean;
+    problems: string[];
+    summary: string;
+    camera: { ok: boolean; widthPx: number } | null;
+    microphone: { ok: boolean; peakLevel: number } | null;
+    network: { ok: boolean; recvBitrateKbps: number; rttMs: number; packetLossPercent: number } | null;
+  }
+  const callTest = (p: Page) =>
+    p.evaluate(
+      (appId) =>
+        (
+          window as unknown as { AgoraRTC: { startCallTest(o: object): Promise<Result> } }
+        ).AgoraRTC.startCallTest({ appId, durationMs: 3000 }),
+      APP_ID,
+    );
+
+  test('startCallTest: camera, microphone and a call through the server all work', async () => {
+    const p = await suite.user();
+    const r = await callTest(p);
+    expect(r.problems, r.summary).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.summary).toBe('Camera, microphone and network work.');
+    expect(r.camera).toMatchObject({ ok: true, widthPx: 640 });
+    expect(r.microphone!.ok).toBe(true);
+    expect(r.network!.ok).toBe(true);
+    expect(r.network!.recvBitrateKbps).toBeGreaterThan(0);
+    // Both ends are in one page: the round trip may well measure 0 ms.
+    expect(r.network!.rttMs).toBeGreaterThanOrEqual(0);
+    await p.context().close();
+  });
+
+  test('startCallTest says in words that a silent microphone is the problem', async () => {
+    const p = await openPage(silentBrowser, `${suite.server.url}/test-pages/call.html`);
+    const r = await callTest(p);
+    expect(r.ok).toBe(false);
+    expect(r.microphone!.ok).toBe(false);
+    expect(r.problems, r.summary).toHaveLength(1);
+    expect(r.summary).toMatch(/microphone gives only silence/);
+    expect(r.camera!.ok).toBe(true);
+    expect(r.network!.ok).toBe(true);
+    expect(await outcome(p, 'await AgoraRTC.startCallTest({ appId: "nope" })')).toBe(101);
+    expect(await outcome(p, 'await AgoraRTC.startCallTest()')).toBe('TypeError');
+    await p.context().close();
   });
 });
