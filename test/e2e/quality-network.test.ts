@@ -82,7 +82,7 @@ describe('statistics', () => {
     await join(a, channel);
     await join(b, channel);
     for (const p of [a, b]) {
-      const s = await until(
+      const s = (await until(
         async () => {
           const s = await stats(p);
           const r = s.remotes[0];
@@ -92,7 +92,7 @@ describe('statistics', () => {
         },
         30_000,
         'stats with media both ways at 640x480',
-      );
+      ))!;
       expect(s.local.sendBitrateKbps).toBeGreaterThan(0);
       expect(s.local.sendFrameRateFps).toBeGreaterThan(0);
       expect(s.local.sendHeightPx).toBe(480);
@@ -162,11 +162,11 @@ describe('network quality', () => {
     link.lossPercent = 15;
     link.delayMs = 150;
     const degradedAt = Date.now();
-    const dropped = await until(
+    const dropped = (await until(
       async () => (await quality(a)).find((q) => q.t > degradedAt && scoreOf(q, badUid) >= 4),
       15_000,
       "a's score for the degraded user to reach 4 (bad) or worse",
-    );
+    ))!;
     console.log(
       `score ${scoreOf(dropped, badUid)} (was 1) ${dropped.t - degradedAt} ms after the link degraded`,
     );

@@ -99,11 +99,11 @@ describe('warnings', () => {
     const channel = `silence ${Math.random()}`;
     await joinWithWarnings(silent, channel);
     await joinWithWarnings(loud, channel);
-    const w = await until(
+    const w = (await until(
       async () => (await q(silent)).find((e) => e.ev === 'warning' && e.code === 1019),
       30_000,
       'WARN_ADM_RECORD_AUDIO_SILENCE on the silent page',
-    );
+    ))!;
     expect(w.name).toBe('WARN_ADM_RECORD_AUDIO_SILENCE');
     expect((await q(loud)).filter((e) => e.ev === 'warning')).toEqual([]);
     await Promise.all([silent.context().close(), loud.context().close()]);
