@@ -21,6 +21,7 @@ import {
   newCallId,
   ratingBody,
   type CallInfo,
+  type FeedbackRequestBody,
 } from '../quality/feedback.js';
 import { log, registerSecret } from '../quality/log.js';
 import { Quality } from '../quality/monitor.js';
@@ -731,13 +732,12 @@ export class Client extends Emitter<ClientEvents> {
     );
   }
 
-  private async sendFeedback(body: () => Promise<Parameters<SignalingLink['request']>[0]>): Promise<void> {
+  /** Sends a rating or complaint built after the call's stats are refreshed (when still in the call). */
+  private async sendFeedback(build: () => Promise<FeedbackRequestBody>): Promise<void> {
     this.assertInitialized();
-    const msg = await body();
-    if (this.state === 'joined' && this.call) {
-      this.call.stats = await this.quality.getStats().catch(() => this.call?.stats ?? null);
-      (msg as { stats: unknown }).stats = this.call.stats;
-    }
+    const call = this.call;
+    if (this.state === 'joined' && call) call.stats = await this.quality.getStats().catch(() => call.stats);
+    const msg = await build();
     if (!this.link?.connected) await this.connect();
     await this.link!.request(msg);
   }

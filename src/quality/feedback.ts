@@ -22,7 +22,9 @@ export function newCallId(): string {
   return crypto.randomUUID();
 }
 
-type Body = Omit<FeedbackRequest, 'id'>;
+/** A feedback message as the Client sends it (the link adds the request id). */
+export type FeedbackRequestBody = Omit<FeedbackRequest, 'id'>;
+type Body = FeedbackRequestBody;
 
 /** rate's argument types (TypeError, synchronously). */
 export function checkRateArgs(callId: unknown, score: unknown, description: unknown): void {
