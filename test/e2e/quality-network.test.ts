@@ -86,9 +86,17 @@ describe('statistics', () => {
         async () => {
           const s = await stats(p);
           const r = s.remotes[0];
-          return s.local.sendWidthPx === 640 && r && r.recvWidthPx === 640 && r.recvBitrateKbps > 0
-            ? s
-            : null;
+          const l = s.local;
+          const full =
+            l.sendWidthPx === 640 &&
+            l.sendBitrateKbps > 0 &&
+            l.sendFrameRateFps > 0 &&
+            r &&
+            r.recvWidthPx === 640 &&
+            r.recvBitrateKbps > 0 &&
+            r.recvFrameRateFps > 0 &&
+            r.rttMs > 0;
+          return full ? s : null;
         },
         30_000,
         'stats with media both ways at 640x480',
@@ -182,5 +190,5 @@ describe('network quality', () => {
     expect(link.dropped).toBeGreaterThan(0);
     await Promise.all([a, bad, c, d].map((p) => p.context().close()));
     link.close();
-  });
+  }, 240_000);
 });

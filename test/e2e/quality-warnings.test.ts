@@ -202,6 +202,14 @@ describe('pre-call test', () => {
   test('startCallTest: camera, microphone and a call through the server all work', async () => {
     const p = await suite.user();
     const r = await callTest(p);
+    if (!r.ok)
+      console.log(
+        (
+          await p.evaluate(() =>
+            (window as unknown as { AgoraRTC: { exportLog(): Promise<string> } }).AgoraRTC.exportLog(),
+          )
+        ).slice(-3000),
+      );
     expect(r.problems, r.summary).toEqual([]);
     expect(r.ok).toBe(true);
     expect(r.summary).toBe('Camera, microphone and network work.');
@@ -217,6 +225,14 @@ describe('pre-call test', () => {
   test('startCallTest says in words that a silent microphone is the problem', async () => {
     const p = await openPage(silentBrowser, `${suite.server.url}/test-pages/call.html`);
     const r = await callTest(p);
+    if (r.problems.length !== 1)
+      console.log(
+        (
+          await p.evaluate(() =>
+            (window as unknown as { AgoraRTC: { exportLog(): Promise<string> } }).AgoraRTC.exportLog(),
+          )
+        ).slice(-3000),
+      );
     expect(r.ok).toBe(false);
     expect(r.microphone!.ok).toBe(false);
     expect(r.problems, r.summary).toHaveLength(1);
