@@ -116,9 +116,10 @@ async function run(o: CallTestOptions & { durationMs: number }): Promise<CallTes
     );
     try {
       await Promise.all([sender.init(o.appId), receiver.init(o.appId)]);
-      await receiver.join(null, channel, 0);
+      // The publisher is in first, as with users who join a call already going.
       await sender.join(null, channel, 0);
       await sender.publish(stream);
+      await receiver.join(null, channel, 0);
     } catch (e) {
       problems.push(`The test call could not start: ${(e as AgoraError).message}`);
       return result;
