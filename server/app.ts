@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIGNAL_PATH } from '../src/protocol/messages.js';
+import { FeedbackStore, feedbackRoute, type FeedbackOptions } from './feedback.js';
 import { createHttpHandler, type Route } from './http.js';
 import { staticPolicy, type AppPolicy } from './policy.js';
 import { SignalingServer, type SignalingStats } from './signaling.js';
@@ -31,6 +32,10 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** How long a member whose socket closed without leave is kept for a session rejoin; default 3000. */
   graceMs?: number;
+  /** Ratings and complaints: where the JSON-lines file goes and its size cap (default feedback/feedback.jsonl). */
+  feedback?: FeedbackOptions;
+  /** Operator token for GET /api/feedback; without one the endpoint does not exist. */
+  feedbackToken?: string;
   /** Project root; default: found by walking up from this file (works from server/ and dist/node/server/). */
   root?: string;
 }
@@ -76,12 +81,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   // The HTTP API. The demo key endpoint (POST /api/channel-key) belongs here once the key module lands.
   const routes: Route[] = [...(opts.routes ?? [])];
+  const feedback = new FeedbackStore(opts.feedback);
+  const listFeedback = feedbackRoute(feedback, opts.feedbackToken);
+  if (listFeedback) routes.push(listFeedback);
 
   const signaling = new SignalingServer({
     policy: opts.policy ?? staticPolicy,
     heartbeatMs: opts.heartbeatMs ?? 1000,
     graceMs: opts.graceMs ?? 3000,
     log,
+    feedback,
   });
   const server = createServer(createHttpHandler({ root, staticDirs: opts.staticDirs, routes }));
   server.on('upgrade', (req, socket, head) => {

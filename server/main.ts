@@ -31,7 +31,15 @@ function configure(): ServerApps {
 const host = process.env.HOST || '127.0.0.1';
 const port = parsePort(process.env.PORT);
 const apps = configure();
-const server = await startServer({ port, host, policy: apps.policy, routes: apps.routes });
+const feedbackMaxBytes = Number(process.env.FEEDBACK_MAX_BYTES) || undefined;
+const server = await startServer({
+  port,
+  host,
+  policy: apps.policy,
+  routes: apps.routes,
+  feedback: { path: process.env.FEEDBACK_FILE || undefined, maxBytes: feedbackMaxBytes },
+  feedbackToken: process.env.FEEDBACK_TOKEN || undefined,
+});
 
 // Loopback and wildcard binds are reachable as localhost, which browsers treat as a secure context.
 const local = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host);

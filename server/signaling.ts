@@ -14,6 +14,7 @@ import {
   type ServerMessage,
 } from '../src/protocol/messages.js';
 import { MAX_UID, checkAppId, checkChannelName, checkUid } from '../src/protocol/validate.js';
+import { parseFeedback, type FeedbackStore } from './feedback.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
 
 export interface SignalingOptions {
@@ -23,6 +24,8 @@ export interface SignalingOptions {
   /** How long a member whose socket closed without `leave` stays in its channel, waiting for a session rejoin. */
   graceMs: number;
   log: (line: string) => void;
+  /** Where ratings and complaints go; none: the server refuses them with ERR_NOT_SUPPORTED. */
+  feedback?: FeedbackStore;
 }
 
 export interface SignalingStats {
@@ -360,6 +363,7 @@ export class SignalingServer {
         case 'leave':
         case 'renew':
         case 'recording-key':
+        case 'feedback':
           if (id === undefined) {
             this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `"${t}" needs a numeric "id" to answer to.`);
             return;
@@ -368,6 +372,7 @@ export class SignalingServer {
           else if (t === 'join') this.onJoin(conn, id, m);
           else if (t === 'leave') this.onLeave(conn, id);
           else if (t === 'renew') this.onRenew(conn, id, m);
+          else if (t === 'feedback') void this.onFeedback(conn, id, m);
           else this.onRecordingKey(conn, id, m);
           return;
         default: {
@@ -559,6 +564,31 @@ export class SignalingServer {
     }
     this.removeMember(m, 'left');
     this.ok(conn, id);
+  }
+
+  private async onFeedback(conn: Conn, id: number, m: Msg): Promise<void> {
+    const appId = conn.appId;
+    if (appId === null) {
+      this.err(conn, id, 'ERR_NOT_INITIALIZED', 'Send hello with the App ID (client.init) first.');
+      return;
+    }
+    const store = this.opts.feedback;
+    if (!store) {
+      this.err(conn, id, 'ERR_NOT_SUPPORTED', 'This server does not collect ratings and complaints.');
+      return;
+    }
+    const rec = parseFeedback(m);
+    if (typeof rec === 'string') {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', rec);
+      return;
+    }
+    try {
+      await store.append({ at: new Date().toISOString(), appId, ...rec });
+      this.ok(conn, id);
+    } catch (e) {
+      console.error(`feedback store: ${e instanceof Error ? e.message : String(e)}`);
+      this.err(conn, id, 'ERR_FAILED', 'The server could not store the feedback.');
+    }
   }
 
   private onRenew(conn: Conn, id: number, msg: Msg): void {
