@@ -239,8 +239,9 @@ export class SignalingServer {
   private readonly loopDelay: IntervalHistogram;
   private tick = 0;
   private lastBeatAt = Date.now();
-  /** Unsent bytes of all sockets, summed at each heartbeat and grown by each send in between. */
+  /** Unsent bytes of all sockets: summed now and then, grown by each send in between (an upper bound). */
   private bufferedTotal = 0;
+  private summedAt = 0;
   private nextConnId = 1;
   private closing = false;
   private readonly limits: ServerLimits;
@@ -486,6 +487,20 @@ export class SignalingServer {
         ch.tokens--;
       }
     }
+  }
+
+  /** All sockets' unsent data is over budget; the exact sum is taken at most every 100 ms, when the estimate says so. */
+  private overBudget(): boolean {
+    const max = this.limits.maxBufferedTotalBytes;
+    if (this.bufferedTotal <= max) return false;
+    const now = Date.now();
+    if (now - this.summedAt >= 100) {
+      this.summedAt = now;
+      let sum = 0;
+      for (const c of this.conns) sum += c.ws.bufferedAmount;
+      this.bufferedTotal = sum;
+    }
+    return this.bufferedTotal > max;
   }
 
   private refill(ch: Channel): void {
@@ -999,7 +1014,7 @@ export class SignalingServer {
     if (!out) return;
     // Back-pressure lands on the sender: the receiver is never the one dropped for someone else's traffic.
     const slowTarget = out.ws.bufferedAmount > this.limits.relayBackpressureBytes;
-    if (slowTarget || this.bufferedTotal > this.limits.maxBufferedTotalBytes) {
+    if (slowTarget || this.overBudget()) {
       conn.refusedRelays++;
       if (conn.refusedRelays > this.limits.maxRefusedRelays) {
         this.opts.log(`conn ${conn.id}: kept relaying after ERR_TOO_OFTEN; disconnected`);
