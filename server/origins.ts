@@ -17,7 +17,9 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  * One entry: `*` (any origin), an exact origin (`https://app.example.com`), or an origin whose port is `*`
  * (`http://localhost:*`). Returns the normalised entry, or a message saying what is wrong.
  */
-export function checkOriginPattern(entry: string): { ok: true; value: string } | { ok: false; message: string } {
+export function checkOriginPattern(
+  entry: string,
+): { ok: true; value: string } | { ok: false; message: string } {
   const e = entry.trim();
   if (e === '*') return { ok: true, value: '*' };
   const anyPort = e.endsWith(':*');
@@ -30,7 +32,13 @@ export function checkOriginPattern(entry: string): { ok: true; value: string } |
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin === 'null') {
     return { ok: false, message: `${JSON.stringify(entry)} must start with http:// or https://.` };
   }
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || e.endsWith('/')) {
+  if (
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    e.endsWith('/')
+  ) {
     return {
       ok: false,
       message: `${JSON.stringify(entry)} has a path; an origin is only scheme://host[:port], e.g. https://app.example.com.`,

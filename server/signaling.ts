@@ -219,7 +219,8 @@ export function jsonTooDeep(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -272,7 +273,11 @@ export class SignalingServer {
     const ip = req.socket.remoteAddress ?? 'unknown';
     const use = this.ipUse(ip);
     if (use.conns >= this.limits.maxConnectionsPerIp) {
-      this.logOnce(`ip ${ip}`, 'too many connections', `ip ${ip}: over ${this.limits.maxConnectionsPerIp} connections; refused`);
+      this.logOnce(
+        `ip ${ip}`,
+        'too many connections',
+        `ip ${ip}: over ${this.limits.maxConnectionsPerIp} connections; refused`,
+      );
       const body = `Too many connections from your address (limit ${this.limits.maxConnectionsPerIp}).\n`;
       socket.end(
         `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 5\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
@@ -382,7 +387,12 @@ export class SignalingServer {
     this.conns.add(conn);
     conn.helloTimer = setTimeout(() => {
       if (conn.appId !== null || ws.readyState !== WebSocket.OPEN) return;
-      this.logOnce(`conn ${conn.id}`, 'no hello', `conn ${conn.id}: no hello in ${this.limits.helloTimeoutMs} ms; closed`, conn);
+      this.logOnce(
+        `conn ${conn.id}`,
+        'no hello',
+        `conn ${conn.id}: no hello in ${this.limits.helloTimeoutMs} ms; closed`,
+        conn,
+      );
       ws.close(CloseCode.NO_HELLO, `No hello within ${this.limits.helloTimeoutMs} ms.`);
     }, this.limits.helloTimeoutMs);
     conn.helloTimer.unref();
@@ -391,7 +401,9 @@ export class SignalingServer {
     });
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
     // Oversized frames and protocol violations surface here; ws closes the socket itself.
-    ws.on('error', (e) => this.logOnce(`conn ${conn.id}`, 'socket error', `conn ${conn.id}: socket error: ${e.message}`, conn));
+    ws.on('error', (e) =>
+      this.logOnce(`conn ${conn.id}`, 'socket error', `conn ${conn.id}: socket error: ${e.message}`, conn),
+    );
     ws.on('close', () => this.onClose(conn));
   }
 
@@ -535,7 +547,11 @@ export class SignalingServer {
     let id: number | undefined;
     try {
       if (!this.takeToken(conn)) {
-        this.tooOften(conn, undefined, `More than ${this.limits.messagesPerSecond} messages a second; some were dropped.`);
+        this.tooOften(
+          conn,
+          undefined,
+          `More than ${this.limits.messagesPerSecond} messages a second; some were dropped.`,
+        );
         return;
       }
       if (isBinary) {
@@ -549,7 +565,12 @@ export class SignalingServer {
           ? data.toString('utf8')
           : Buffer.from(new Uint8Array(data)).toString('utf8');
       if (jsonTooDeep(text, this.limits.maxJsonDepth)) {
-        this.logOnce(`conn ${conn.id}`, 'too deep', `conn ${conn.id}: sent JSON nested too deep (refused)`, conn);
+        this.logOnce(
+          `conn ${conn.id}`,
+          'too deep',
+          `conn ${conn.id}: sent JSON nested too deep (refused)`,
+          conn,
+        );
         this.err(
           conn,
           undefined,
@@ -562,7 +583,12 @@ export class SignalingServer {
       try {
         parsed = JSON.parse(text);
       } catch {
-        this.logOnce(`conn ${conn.id}`, 'not json', `conn ${conn.id}: sent a frame that is not JSON (refused)`, conn);
+        this.logOnce(
+          `conn ${conn.id}`,
+          'not json',
+          `conn ${conn.id}: sent a frame that is not JSON (refused)`,
+          conn,
+        );
         this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', 'The frame is not valid JSON.');
         return;
       }
@@ -614,7 +640,9 @@ export class SignalingServer {
       const what = e instanceof Error ? e.message : String(e);
       if (!conn.logged.has(`failed ${what}`)) {
         conn.logged.add(`failed ${what}`);
-        console.error(`conn ${conn.id}: handler failed: ${e instanceof Error ? (e.stack ?? e.message) : what}`);
+        console.error(
+          `conn ${conn.id}: handler failed: ${e instanceof Error ? (e.stack ?? e.message) : what}`,
+        );
       }
       try {
         this.err(conn, id, 'ERR_FAILED', 'The server failed to handle this message.');

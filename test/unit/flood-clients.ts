@@ -5,8 +5,13 @@
 import { WebSocket } from 'ws';
 import { SIGNAL_PATH } from '../../src/protocol/messages.js';
 
-const [url = '', membersArg = '300', rateArg = '50', secondsArg = '3', appId = '0123456789abcdef0123456789abcdef'] =
-  process.argv.slice(2);
+const [
+  url = '',
+  membersArg = '300',
+  rateArg = '50',
+  secondsArg = '3',
+  appId = '0123456789abcdef0123456789abcdef',
+] = process.argv.slice(2);
 if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(url)) {
   console.error('flood-clients: give the loopback http://127.0.0.1:<port> of a test server');
   process.exit(2);
@@ -34,7 +39,9 @@ function member(i: number): Promise<WebSocket | null> {
     });
     ws.on('open', () => {
       ws.send(JSON.stringify({ t: 'hello', id: 1, appId, sdk: 'flood' }));
-      ws.send(JSON.stringify({ t: 'join', id: 2, channel: 'flood', uid: i + 1, key: null, state: states[0] }));
+      ws.send(
+        JSON.stringify({ t: 'join', id: 2, channel: 'flood', uid: i + 1, key: null, state: states[0] }),
+      );
     });
     ws.on('message', (data) => {
       received++;

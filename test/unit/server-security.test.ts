@@ -13,16 +13,10 @@ import { IDLE, SignalClient } from './signal-client.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/app.js';
 import { createRegistry, registryPolicy } from '../../server/app-registry.js';
 import { generateMediaChannelKey, verifyChannelKey } from '../../server/channel-key.js';
-import { configureApps, DEMO_KEYED_APP_ID } from '../../server/demo-keys.js';
+import { configureApps } from '../../server/demo-keys.js';
 import { EnvError, limitsFromEnv, originsFromEnv } from '../../server/env.js';
 import { policyError, staticPolicy, type AppPolicy } from '../../server/policy.js';
-import {
-  SIGNAL_PATH,
-  type ErrReply,
-  type JoinResult,
-  type OkReply,
-  type PeerState,
-} from '../../src/protocol/messages.js';
+import { SIGNAL_PATH, type ErrReply, type JoinResult, type OkReply } from '../../src/protocol/messages.js';
 
 const APP = '0123456789abcdef0123456789abcdef';
 const FLOOD = fileURLToPath(new URL('./flood-clients.ts', import.meta.url));
@@ -34,7 +28,12 @@ class Client extends SignalClient {
     return this.request({ t: 'join', channel, uid, key: null, state: IDLE, ...extra });
   }
 
-  async enter(channel: string, uid = 0, appId = APP, extra: Record<string, unknown> = {}): Promise<JoinResult> {
+  async enter(
+    channel: string,
+    uid = 0,
+    appId = APP,
+    extra: Record<string, unknown> = {},
+  ): Promise<JoinResult> {
     expect(await this.hello(appId)).toMatchObject({ t: 'ok' });
     const r = await this.join(channel, uid, extra);
     expect(r).toMatchObject({ t: 'ok' });
@@ -360,7 +359,11 @@ describe('finding 3: relay floods land on the sender', () => {
 
   it("beyond the global outbound budget relays are refused with 12 ('server is busy')", async () => {
     const s = await server({
-      limits: { maxBufferedTotalBytes: 2 * 1024 * 1024, relayBackpressureBytes: 1 << 30, maxBufferedBytes: 1 << 30 },
+      limits: {
+        maxBufferedTotalBytes: 2 * 1024 * 1024,
+        relayBackpressureBytes: 1 << 30,
+        maxBufferedBytes: 1 << 30,
+      },
     });
     const a = await client(s);
     const b = await client(s);
@@ -474,8 +477,19 @@ describe('finding 8: keys from the future', () => {
   it('a key issued more than 5 minutes ahead is refused with 110 saying so; a little clock skew is fine', async () => {
     const now = Math.floor(Date.now() / 1000);
     const ahead = generateMediaChannelKey(KEYED, CERT, 'future', now + 3 * 365 * 86400, 7, 0, 0);
-    const r = verifyChannelKey({ key: ahead, appId: KEYED, appCertificate: CERT, channelName: 'future', uid: 1 });
-    expect(r).toMatchObject({ ok: false, code: 110, name: 'ERR_INVALID_CHANNEL_KEY', reason: 'issued-in-future' });
+    const r = verifyChannelKey({
+      key: ahead,
+      appId: KEYED,
+      appCertificate: CERT,
+      channelName: 'future',
+      uid: 1,
+    });
+    expect(r).toMatchObject({
+      ok: false,
+      code: 110,
+      name: 'ERR_INVALID_CHANNEL_KEY',
+      reason: 'issued-in-future',
+    });
     const registry = createRegistry({ apps: [{ appId: KEYED, certificate: CERT }] });
     const s = await server({ policy: registryPolicy(registry) });
     const c = await client(s);
