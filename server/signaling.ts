@@ -57,8 +57,8 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   helloTimeoutMs: 5000,
   messagesPerSecond: 200,
   messageBurst: 400,
-  stateIntervalMs: 200,
-  channelSendsPerSecond: 20_000,
+  stateIntervalMs: 250,
+  channelSendsPerSecond: 5000,
   relayBackpressureBytes: 1024 * 1024,
   maxRefusedRelays: 200,
   maxBufferedBytes: 4 * 1024 * 1024,
@@ -429,7 +429,9 @@ export class SignalingServer {
   private beat(): void {
     const now = Date.now();
     const hb = this.opts.heartbeatMs;
-    const late = now - this.lastBeatAt > hb * 1.5 || this.loopDelay.max > hb * 0.5 * 1e6;
+    // A whole interval late: a stall, not the usual jitter of a busy machine (so dead sockets are still reaped
+    // on a loaded one).
+    const late = now - this.lastBeatAt > hb * 2 || this.loopDelay.max > hb * 1e6;
     this.lastBeatAt = now;
     this.loopDelay.reset();
     this.tick++;

@@ -11,9 +11,19 @@ const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
 console.log(JSON.stringify({ url: server.url }));
 const lines = createInterface({ input: process.stdin });
+let cpu = process.cpuUsage();
+let since = performance.now();
 lines.on('line', (line) => {
-  if (line === 'reset') delay.reset();
-  if (line === 'stats') console.log(JSON.stringify({ maxDelayMs: delay.max / 1e6, ...server.stats() }));
+  if (line === 'reset') {
+    delay.reset();
+    cpu = process.cpuUsage();
+    since = performance.now();
+  }
+  if (line === 'stats') {
+    const used = process.cpuUsage(cpu);
+    const cpuShare = (used.user + used.system) / 1000 / (performance.now() - since);
+    console.log(JSON.stringify({ maxDelayMs: delay.max / 1e6, cpuShare, ...server.stats() }));
+  }
 });
 lines.on('close', () => {
   void server.close().then(() => process.exit(0));

@@ -35,6 +35,8 @@ interface Run {
   worstHelloMs: number;
   p50HelloMs: number;
   maxDelayMs: number;
+  /** The server's CPU time over wall time during the flood: near 1 means it was the bottleneck. */
+  cpuShare: number;
   bystanderDropped: boolean;
   joined: number;
 }
@@ -107,13 +109,14 @@ async function run(limits: Partial<ServerLimits>): Promise<Run> {
     const now = performance.now();
     for (const sent of pending.values()) rtts.push(now - sent);
     server.stdin!.write('stats\n');
-    const stats = (await reply()) as { maxDelayMs: number };
+    const stats = (await reply()) as { maxDelayMs: number; cpuShare: number };
     ws.terminate();
     const sorted = [...rtts].sort((a, b) => a - b);
     return {
       worstHelloMs: sorted[sorted.length - 1] ?? NaN,
       p50HelloMs: sorted[Math.floor(sorted.length / 2)] ?? NaN,
       maxDelayMs: stats.maxDelayMs,
+      cpuShare: stats.cpuShare,
       bystanderDropped: closed,
       joined: (JSON.parse(floodOut || '{}') as { joined?: number }).joined ?? 0,
     };
@@ -154,6 +157,13 @@ export default async function floodBench(): Promise<BenchRow[]> {
         value: ms(after.maxDelayMs),
         baseline: `${ms(before.maxDelayMs)} limits off`,
         ratio: `${(after.maxDelayMs / before.maxDelayMs).toFixed(3)}×`,
+        target: '—',
+      },
+      {
+        name: `server's CPU time / wall time during the flood, ${label}`,
+        value: after.cpuShare.toFixed(2),
+        baseline: `${before.cpuShare.toFixed(2)} limits off`,
+        ratio: `${(after.cpuShare / before.cpuShare).toFixed(3)}×`,
         target: '—',
       },
       {
