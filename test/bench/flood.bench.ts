@@ -1,7 +1,8 @@
 // Issue 10, finding 1: 300 members from one address, each sending 50 state changes a second into one channel.
 // What a member of ANOTHER channel sees meanwhile (the worst round trip of its hello, sent every 100 ms) and the
 // server's worst event-loop delay, for three servers measured in the same run:
-// - "limits off": every limit raised out of reach and no coalescing (what the server did before issue 10);
+// - "limits off": every limit raised out of reach and no coalescing: the server before issue 10, except for what
+//   cannot be turned off (the heartbeat that does not blame clients for its own stalls, and corked writes);
 // - "defaults": the flood as it comes from one address (the per-address limits refuse most of it);
 // - "as from 300 addresses": per-address and per-channel limits raised, so only the broadcast budget and the
 //   coalescing of state changes protect.
