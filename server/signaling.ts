@@ -163,6 +163,8 @@ interface Member {
 
 interface IpUse {
   conns: number;
+  /** Its refusals were logged already (one line while the address stays over its limit, not one per attempt). */
+  refusalLogged?: boolean;
   /** Channel key → members from this address in it. */
   channels: Map<string, number>;
 }
@@ -277,11 +279,10 @@ export class SignalingServer {
     const ip = req.socket.remoteAddress ?? 'unknown';
     const use = this.ipUse(ip);
     if (use.conns >= this.limits.maxConnectionsPerIp) {
-      this.logOnce(
-        `ip ${ip}`,
-        'too many connections',
-        `ip ${ip}: over ${this.limits.maxConnectionsPerIp} connections; refused`,
-      );
+      if (!use.refusalLogged) {
+        use.refusalLogged = true;
+        this.opts.log(`ip ${ip}: over ${this.limits.maxConnectionsPerIp} connections; refusing more`);
+      }
       const body = `Too many connections from your address (limit ${this.limits.maxConnectionsPerIp}).\n`;
       socket.end(
         `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 5\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
@@ -357,13 +358,11 @@ export class SignalingServer {
     this.dropIpUse(ip, use);
   }
 
-  /** One log line per kind and socket (or address): a flood of bad frames must not become a flood of logs. */
-  private logOnce(who: string, kind: string, line: string, conn?: Conn): void {
-    if (conn) {
-      if (conn.logged.has(kind)) return;
-      conn.logged.add(kind);
-    }
-    this.opts.log(line || `${who}: ${kind}`);
+  /** One log line per kind and socket: a flood of bad frames must not become a flood of logs. */
+  private logOnce(conn: Conn, kind: string, line: string): void {
+    if (conn.logged.has(kind)) return;
+    conn.logged.add(kind);
+    this.opts.log(line);
   }
 
   private accept(ws: WebSocket, ip: string, origin: string | null): void {
@@ -392,12 +391,7 @@ export class SignalingServer {
     this.conns.add(conn);
     conn.helloTimer = setTimeout(() => {
       if (conn.appId !== null || ws.readyState !== WebSocket.OPEN) return;
-      this.logOnce(
-        `conn ${conn.id}`,
-        'no hello',
-        `conn ${conn.id}: no hello in ${this.limits.helloTimeoutMs} ms; closed`,
-        conn,
-      );
+      this.logOnce(conn, 'no hello', `conn ${conn.id}: no hello in ${this.limits.helloTimeoutMs} ms; closed`);
       ws.close(CloseCode.NO_HELLO, `No hello within ${this.limits.helloTimeoutMs} ms.`);
     }, this.limits.helloTimeoutMs);
     conn.helloTimer.unref();
@@ -406,9 +400,7 @@ export class SignalingServer {
     });
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
     // Oversized frames and protocol violations surface here; ws closes the socket itself.
-    ws.on('error', (e) =>
-      this.logOnce(`conn ${conn.id}`, 'socket error', `conn ${conn.id}: socket error: ${e.message}`, conn),
-    );
+    ws.on('error', (e) => this.logOnce(conn, 'socket error', `conn ${conn.id}: socket error: ${e.message}`));
     ws.on('close', () => this.onClose(conn));
   }
 
@@ -574,6 +566,8 @@ export class SignalingServer {
 
   private onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
     conn.seenTick = this.tick;
+    // Closed by the server (a limit): what was still in flight is not acted on, nor logged again.
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
     let id: number | undefined;
     try {
       if (!this.takeToken(conn)) {
@@ -585,7 +579,7 @@ export class SignalingServer {
         return;
       }
       if (isBinary) {
-        this.logOnce(`conn ${conn.id}`, 'binary', `conn ${conn.id}: sent a binary frame (refused)`, conn);
+        this.logOnce(conn, 'binary', `conn ${conn.id}: sent a binary frame (refused)`);
         this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', 'Binary frames are not accepted; send JSON text.');
         return;
       }
@@ -595,12 +589,7 @@ export class SignalingServer {
           ? data.toString('utf8')
           : Buffer.from(new Uint8Array(data)).toString('utf8');
       if (jsonTooDeep(text, this.limits.maxJsonDepth)) {
-        this.logOnce(
-          `conn ${conn.id}`,
-          'too deep',
-          `conn ${conn.id}: sent JSON nested too deep (refused)`,
-          conn,
-        );
+        this.logOnce(conn, 'too deep', `conn ${conn.id}: sent JSON nested too deep (refused)`);
         this.err(
           conn,
           undefined,
@@ -613,12 +602,7 @@ export class SignalingServer {
       try {
         parsed = JSON.parse(text);
       } catch {
-        this.logOnce(
-          `conn ${conn.id}`,
-          'not json',
-          `conn ${conn.id}: sent a frame that is not JSON (refused)`,
-          conn,
-        );
+        this.logOnce(conn, 'not json', `conn ${conn.id}: sent a frame that is not JSON (refused)`);
         this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', 'The frame is not valid JSON.');
         return;
       }
