@@ -1,4 +1,6 @@
 import type { DeviceInfo } from '../media/devices.js';
+import type { ConnectionStateChangeEvent } from '../quality/connection.js';
+import type { NetworkQualityEvent, WarningEvent } from '../quality/monitor.js';
 import type { Stream } from '../stream/stream.js';
 
 /** Names of the Client's events (the manual's, plus stream-removed and the key-expiry warning). */
@@ -10,11 +12,13 @@ export const ClientEvent = {
   PEER_MUTE_AUDIO: 'peer-mute-audio',
   PEER_MUTE_VIDEO: 'peer-mute-video',
   ERROR: 'error',
-  WARNING: 'warning',
   CHANNEL_KEY_WILL_EXPIRE: 'channel-key-will-expire',
   CRYPT_ERROR: 'crypt-error',
   DEVICE_CHANGED: 'device-changed',
   SCREEN_SHARING_STOPPED: 'screen-sharing-stopped',
+  NETWORK_QUALITY: 'network-quality',
+  CONNECTION_STATE_CHANGE: 'connection-state-change',
+  WARNING: 'warning',
 } as const;
 
 /** What each Client event carries; field names are the ones the manual's examples read. */
@@ -43,12 +47,6 @@ export interface ClientEvents {
    * `'not-encrypted'`). At most once a second per user and direction.
    */
   'crypt-error': { type: 'crypt-error'; uid: number; direction: 'send' | 'recv'; reason: string };
-  /**
-   * Something the SDK can do without went wrong; calls work. `msg.reason` is `'SERVICE_WORKER_UNAVAILABLE'` when
-   * init could not register the SDK's service worker (file missing, page on another origin, the browser refused,
-   * another worker owns the scope): no offline start, no update checks. `msg.message` says why and what to do.
-   */
-  warning: { type: 'warning'; msg: { reason: 'SERVICE_WORKER_UNAVAILABLE'; message: string } };
   /** The Channel Key's service expiry is about 30 s away: call renewChannelKey with a fresh key. */
   'channel-key-will-expire': { type: 'channel-key-will-expire'; expiresAt: number };
   /** A camera, microphone or speaker was plugged in or out: `devices` is the new getDevices list. */
@@ -58,4 +56,21 @@ export interface ClientEvents {
    * window closed, video was disabled, or the stream closed. The camera is back (unless it was disabled).
    */
   'screen-sharing-stopped': { type: 'screen-sharing-stopped' };
+  /**
+   * Every 2 s in a channel: network-quality scores (0 unknown, 1 excellent … 5 very bad, 6 down), our own
+   * (`uplinkNetworkQuality`, `downlinkNetworkQuality`) and per remote user (`users`). See docs/quality.md.
+   */
+  'network-quality': NetworkQualityEvent;
+  /**
+   * The connection to the server changed state (`curState`, `prevState`, `reason`). RECONNECTING comes with the
+   * `error` event's CONNECTION_INTERRUPTED, and only with it.
+   */
+  'connection-state-change': ConnectionStateChangeEvent;
+  /**
+   * One of the manual's warning codes (`code`, `name`, `message`): informational, the SDK carries on. Beyond the
+   * manual, `WARN_SERVICE_WORKER_UNAVAILABLE` (2001) during init: the SDK's service worker could not be registered
+   * (file missing, page on another origin, the browser refused, another worker owns the scope); calls work, but
+   * there is no offline start and no update check. `message` says why and what to do.
+   */
+  warning: WarningEvent;
 }

@@ -70,6 +70,11 @@ export const WarningCode = {
   WARN_ADM_PLAYOUT_MALFUNCTION: 1020,
   WARN_ADM_RECORD_MALFUNCTION: 1021,
   WARN_ADM_HOWLING: 1051,
+  /**
+   * Beyond the manual, whose SDK had a native agent instead: init could not register the SDK's service worker
+   * (calls work; no offline start). 2001 lies outside every range the manual uses.
+   */
+  WARN_SERVICE_WORKER_UNAVAILABLE: 2001,
 } as const;
 
 export type WarningName = keyof typeof WarningCode;

@@ -187,8 +187,8 @@ describe('the service worker is optional for calls', () => {
       async ([appId, options]) => {
         const { AgoraRTC } = window as unknown as { AgoraRTC: SDK };
         const client = AgoraRTC.createRtcClient(options);
-        const warnings: Array<{ reason: string; message: string }> = [];
-        client.on('warning', (e) => warnings.push(e.msg));
+        const warnings: Array<{ code: number; name: string; message: string }> = [];
+        client.on('warning', ({ code, name, message }) => warnings.push({ code, name, message }));
         await client.init(appId);
         const registrations = (await navigator.serviceWorker.getRegistrations()).length;
         client.close();
@@ -203,7 +203,7 @@ describe('the service worker is optional for calls', () => {
     const got = await initWithWarnings(page, { serviceWorker: '/no-such-agora-sw.js' });
     expect(got.registrations).toBe(0);
     expect(got.warnings).toHaveLength(1);
-    expect(got.warnings[0]!.reason).toBe('SERVICE_WORKER_UNAVAILABLE');
+    expect(got.warnings[0]).toMatchObject({ code: 2001, name: 'WARN_SERVICE_WORKER_UNAVAILABLE' });
     expect(got.warnings[0]!.message).toContain(`${suite.server.url}/no-such-agora-sw.js`);
     await context.close();
   });
@@ -225,7 +225,7 @@ describe('the service worker is optional for calls', () => {
     await page.addScriptTag({ url: `${suite.server.url}/sdk/agora-rtc.iife.js` });
     const got = await initWithWarnings(page, {});
     expect(got.registrations).toBe(0);
-    expect(got.warnings.map((w) => w.reason)).toEqual(['SERVICE_WORKER_UNAVAILABLE']);
+    expect(got.warnings.map((w) => w.name)).toEqual(['WARN_SERVICE_WORKER_UNAVAILABLE']);
     expect(got.warnings[0]!.message).toContain('another origin');
     await context.close();
   });

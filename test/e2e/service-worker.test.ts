@@ -236,7 +236,7 @@ test.runIf(PAIRINGS.some((p) => p !== 'chromium'))(
         const { AgoraRTC } = window as unknown as { AgoraRTC: SDK };
         const client = AgoraRTC.createRtcClient();
         const warnings: string[] = [];
-        client.on('warning', (e) => warnings.push(e.msg.message));
+        client.on('warning', (e) => warnings.push(e.message));
         await client.init(appId);
         client.close();
         return { ok: AgoraRTC.checkSystemRequirements().ok, warnings };
