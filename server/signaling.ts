@@ -13,7 +13,13 @@ import {
   type PeerState,
   type ServerMessage,
 } from '../src/protocol/messages.js';
-import { MAX_UID, checkAppId, checkChannelName, checkUid } from '../src/protocol/validate.js';
+import {
+  MAX_UID,
+  checkAppId,
+  checkChannelName,
+  checkDisplayName,
+  checkUid,
+} from '../src/protocol/validate.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
 
 export interface SignalingOptions {
@@ -77,6 +83,8 @@ interface Member {
   readonly session: string;
   readonly channel: Channel;
   state: PeerState;
+  /** Display name given at join ('' = none). */
+  name: string;
   /** null while the socket is gone and the grace period runs. */
   conn: Conn | null;
   expiresAt: number;
@@ -110,7 +118,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 function info(m: Member): PeerInfo {
-  return { uid: m.uid, ...m.state };
+  return m.name ? { uid: m.uid, ...m.state, name: m.name } : { uid: m.uid, ...m.state };
 }
 
 function copyState(s: PeerState): PeerState {
@@ -470,6 +478,12 @@ export class SignalingServer {
     }
     const state = field(m, 'state');
     if (!this.validState(conn, id, state)) return;
+    const displayName = field(m, 'name') ?? '';
+    const badName = checkDisplayName(displayName);
+    if (badName !== null) {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', badName);
+      return;
+    }
     const name = channel as string;
     const chKey = `${appId}/${name}`; // App IDs are exactly 32 hex characters, so this key is unambiguous.
     const existingChannel = this.channels.get(chKey);
@@ -511,6 +525,7 @@ export class SignalingServer {
       session: randomBytes(18).toString('base64url'),
       channel: ch,
       state: copyState(state),
+      name: displayName as string,
       conn,
       expiresAt,
     };

@@ -8,7 +8,7 @@ import { Mesh } from '../mesh/mesh.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
 import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, type ErrorName } from '../protocol/codes.js';
-import { checkAppId, checkChannelName, checkUid } from '../protocol/validate.js';
+import { checkAppId, checkChannelName, checkDisplayName, checkUid } from '../protocol/validate.js';
 import type { JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
 import { SignalingLink } from '../signaling/link.js';
 import { Stream, type StreamChange } from '../stream/stream.js';
@@ -27,6 +27,8 @@ type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecti
 
 interface Remote {
   uid: number;
+  /** Display name given at its join ('' = none). */
+  name: string;
   state: PeerState;
   /** Present while the user has a published stream. */
   stream: Stream | null;
@@ -70,6 +72,8 @@ export class Client extends Emitter<ClientEvents> {
   private connection: ConnectionState = 'disconnected';
   /** setEncryptionSecret / setEncryptionMode, kept until leave. */
   private encryption = { secret: '', mode: '' };
+  /** setDisplayName: sent with each join, kept across leave. */
+  private displayName = '';
   private frameCrypto: FrameCrypto | null = null;
   /** Screen sharing in progress (track null while the picker is open). */
   private screen: { stream: Stream; track: MediaStreamTrack | null } | null = null;
@@ -89,6 +93,35 @@ export class Client extends Emitter<ClientEvents> {
   /** The uid this client joined with (0 before join). */
   get currentUid(): number {
     return this.uid;
+  }
+
+  /**
+   * Set the name the other members see for this user, sent with the next join (and kept for later joins):
+   * at most 64 characters of plain text, '' for none. The others read it with getDisplayName(uid) or from
+   * the peer-join event. Beyond the manual, which has only numeric uids.
+   *
+   * @example
+   * client.setDisplayName('Ada');
+   * client.join(null, '1024', 0);
+   */
+  setDisplayName(name: string): void {
+    assertType(typeof name === 'string', 'setDisplayName(name) takes a string.');
+    const bad = checkDisplayName(name);
+    if (bad) throw new AgoraError('ERR_INVALID_ARGUMENT', bad);
+    this.displayName = name;
+  }
+
+  /**
+   * The display name of a member of the channel (or of this user, by its own uid): '' when it gave none or is
+   * not in the channel. Show it as text, never as HTML.
+   *
+   * @example
+   * client.on('stream-subscribed', (evt) => label(evt.stream.getId(), client.getDisplayName(evt.stream.getId())));
+   */
+  getDisplayName(uid: number): string {
+    assertType(typeof uid === 'number', 'getDisplayName(uid) takes a uid number.');
+    if (uid === this.uid && uid !== 0) return this.displayName;
+    return this.remotes.get(uid)?.name ?? '';
   }
 
   /** The link to the signaling server: connected, or reconnecting after an interruption. */
@@ -216,6 +249,7 @@ export class Client extends Emitter<ClientEvents> {
         uid,
         key,
         state: this.localState(),
+        ...(this.displayName ? { name: this.displayName } : {}),
       });
       if (this.state !== 'joining') throw new AgoraError('ERR_ABORTED', 'leave() was called while joining.');
       this.channel = channel;
@@ -259,6 +293,7 @@ export class Client extends Emitter<ClientEvents> {
           key: this.key,
           session: this.session,
           state: this.localState(),
+          ...(this.displayName ? { name: this.displayName } : {}),
         });
       } catch (e) {
         const transient: ErrorName[] = ['ERR_CONNECTION_INTERRUPTED', 'ERR_TIMEDOUT', 'ERR_ABORTED'];
@@ -778,9 +813,11 @@ export class Client extends Emitter<ClientEvents> {
     let remote = this.remotes.get(info.uid);
     const prev: PeerState = remote?.state ?? { published: false, audioMuted: false, videoMuted: false };
     if (!remote) {
-      remote = { uid: info.uid, state: prev, stream: null, subscribed: false, announced: false, tracks: {} };
+      const name = info.name ?? '';
+      remote = { uid: info.uid, name, state: prev, stream: null, subscribed: false, announced: false, tracks: {} };
       this.remotes.set(info.uid, remote);
       this.mesh?.addPeer(info.uid, joinedAfterUs);
+      this.emit('peer-join', { type: 'peer-join', uid: info.uid, name });
     }
     remote.state = { published: info.published, audioMuted: info.audioMuted, videoMuted: info.videoMuted };
     const uid = info.uid;

@@ -6,6 +6,7 @@ export const ClientEvent = {
   STREAM_ADDED: 'stream-added',
   STREAM_REMOVED: 'stream-removed',
   STREAM_SUBSCRIBED: 'stream-subscribed',
+  PEER_JOIN: 'peer-join',
   PEER_LEAVE: 'peer-leave',
   PEER_MUTE_AUDIO: 'peer-mute-audio',
   PEER_MUTE_VIDEO: 'peer-mute-video',
@@ -24,6 +25,11 @@ export interface ClientEvents {
   'stream-removed': { type: 'stream-removed'; stream: Stream };
   /** A subscribed remote stream is ready: play it. */
   'stream-subscribed': { type: 'stream-subscribed'; stream: Stream };
+  /**
+   * A remote user is in the channel: one joined, or was there when this client joined (beyond the manual,
+   * which announces only published streams). `name` is its display name ('' for none; show it as text).
+   */
+  'peer-join': { type: 'peer-join'; uid: number; name: string };
   /** A remote user left the channel (called leave, closed the page, or vanished). */
   'peer-leave': { type: 'peer-leave'; uid: number; stream?: Stream };
   /** A remote user stopped (muted: true) or resumed (false) sending audio. */

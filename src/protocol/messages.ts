@@ -20,6 +20,8 @@ export interface PeerState {
 
 export interface PeerInfo extends PeerState {
   uid: number;
+  /** The member's display name (at most 64 characters, plain text); absent when it gave none. */
+  name?: string;
 }
 
 // ---- SDK → server ----
@@ -43,6 +45,8 @@ export interface JoinRequest {
   /** Given by the server at the first join; sent again to rejoin after a reconnect. */
   session?: string;
   state: PeerState;
+  /** Display name shown to the others (at most 64 characters, plain text); omitted or '' for none. */
+  name?: string;
 }
 
 export interface LeaveRequest {
