@@ -122,11 +122,17 @@ function info(m: Member): PeerInfo {
 }
 
 function copyState(s: PeerState): PeerState {
-  return { published: s.published, audioMuted: s.audioMuted, videoMuted: s.videoMuted };
+  const copy = { published: s.published, audioMuted: s.audioMuted, videoMuted: s.videoMuted };
+  return s.screen ? { ...copy, screen: true } : copy;
 }
 
 function sameState(a: PeerState, b: PeerState): boolean {
-  return a.published === b.published && a.audioMuted === b.audioMuted && a.videoMuted === b.videoMuted;
+  return (
+    a.published === b.published &&
+    a.audioMuted === b.audioMuted &&
+    a.videoMuted === b.videoMuted &&
+    !a.screen === !b.screen
+  );
 }
 
 function isPolicyError(v: unknown): v is PolicyError {

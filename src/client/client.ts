@@ -766,6 +766,7 @@ export class Client extends Emitter<ClientEvents> {
         void this.endScreen(true).catch(() => undefined);
     });
     await stream._share(track);
+    this.sendState();
   }
 
   private async endScreen(byBrowser: boolean): Promise<void> {
@@ -774,6 +775,7 @@ export class Client extends Emitter<ClientEvents> {
     try {
       if (s?.track) await s.stream._share(null);
     } finally {
+      if (s?.track) this.sendState();
       if (byBrowser) this.emit('screen-sharing-stopped', { type: 'screen-sharing-stopped' });
     }
   }
@@ -814,12 +816,25 @@ export class Client extends Emitter<ClientEvents> {
     const prev: PeerState = remote?.state ?? { published: false, audioMuted: false, videoMuted: false };
     if (!remote) {
       const name = info.name ?? '';
-      remote = { uid: info.uid, name, state: prev, stream: null, subscribed: false, announced: false, tracks: {} };
+      remote = {
+        uid: info.uid,
+        name,
+        state: prev,
+        stream: null,
+        subscribed: false,
+        announced: false,
+        tracks: {},
+      };
       this.remotes.set(info.uid, remote);
       this.mesh?.addPeer(info.uid, joinedAfterUs);
       this.emit('peer-join', { type: 'peer-join', uid: info.uid, name });
     }
-    remote.state = { published: info.published, audioMuted: info.audioMuted, videoMuted: info.videoMuted };
+    remote.state = {
+      published: info.published,
+      audioMuted: info.audioMuted,
+      videoMuted: info.videoMuted,
+      screen: info.screen === true,
+    };
     const uid = info.uid;
     if (info.published && !prev.published) {
       const stream = new Stream({}, uid);
@@ -830,6 +845,7 @@ export class Client extends Emitter<ClientEvents> {
       this.emit('stream-added', { type: 'stream-added', stream });
       if (info.audioMuted) this.emitMute('audio', uid, true);
       if (info.videoMuted) this.emitMute('video', uid, true);
+      if (info.screen) this.emitScreen(uid, true);
     } else if (!info.published && prev.published) {
       const stream = remote.stream!;
       if (remote.subscribed) this.mesh?.subscribe(uid, false);
@@ -842,6 +858,7 @@ export class Client extends Emitter<ClientEvents> {
     } else if (info.published) {
       if (info.audioMuted !== prev.audioMuted) this.emitMute('audio', uid, info.audioMuted);
       if (info.videoMuted !== prev.videoMuted) this.emitMute('video', uid, info.videoMuted);
+      if (!info.screen !== !prev.screen) this.emitScreen(uid, info.screen === true);
     }
   }
 
@@ -902,7 +919,11 @@ export class Client extends Emitter<ClientEvents> {
 
   private localState(): PeerState {
     const s = this.published;
-    return { published: s !== null, ...(s ? s._muteState() : { audioMuted: false, videoMuted: false }) };
+    const state = {
+      published: s !== null,
+      ...(s ? s._muteState() : { audioMuted: false, videoMuted: false }),
+    };
+    return s && this.screen?.track ? { ...state, screen: true } : state;
   }
 
   private sendState(): void {
@@ -912,6 +933,10 @@ export class Client extends Emitter<ClientEvents> {
   private emitMute(kind: 'audio' | 'video', uid: number, muted: boolean): void {
     if (kind === 'audio') this.emit('peer-mute-audio', { type: 'peer-mute-audio', msg: { uid, muted } });
     else this.emit('peer-mute-video', { type: 'peer-mute-video', msg: { uid, muted } });
+  }
+
+  private emitScreen(uid: number, sharing: boolean): void {
+    this.emit('peer-screen', { type: 'peer-screen', msg: { uid, sharing } });
   }
 
   private emitError(reason: string, name: ErrorName, message: string): void {

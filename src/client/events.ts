@@ -10,6 +10,7 @@ export const ClientEvent = {
   PEER_LEAVE: 'peer-leave',
   PEER_MUTE_AUDIO: 'peer-mute-audio',
   PEER_MUTE_VIDEO: 'peer-mute-video',
+  PEER_SCREEN: 'peer-screen',
   ERROR: 'error',
   CHANNEL_KEY_WILL_EXPIRE: 'channel-key-will-expire',
   CRYPT_ERROR: 'crypt-error',
@@ -36,6 +37,11 @@ export interface ClientEvents {
   'peer-mute-audio': { type: 'peer-mute-audio'; msg: { uid: number; muted: boolean } };
   /** A remote user stopped (muted: true) or resumed (false) sending video. */
   'peer-mute-video': { type: 'peer-mute-video'; msg: { uid: number; muted: boolean } };
+  /**
+   * A remote user's video became a shared screen (sharing: true) or went back to the camera (false). Beyond
+   * the manual; layouts use it to show a screen large.
+   */
+  'peer-screen': { type: 'peer-screen'; msg: { uid: number; sharing: boolean } };
   /**
    * The connection to the server was interrupted (`msg.reason === 'CONNECTION_INTERRUPTED'`, the SDK is
    * reconnecting), lost (`'CONNECTION_LOST'`: no success for 10 s; retries go on until leave), or the stay

@@ -16,6 +16,8 @@ export interface PeerState {
   audioMuted: boolean;
   /** The published stream's video is disabled (disableVideo). */
   videoMuted: boolean;
+  /** The published video is a shared screen (startScreenSharing); absent = false. */
+  screen?: boolean;
 }
 
 export interface PeerInfo extends PeerState {
@@ -184,5 +186,10 @@ function isBool(v: unknown): v is boolean {
 export function isPeerState(v: unknown): v is PeerState {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as Record<string, unknown>;
-  return isBool(s.published) && isBool(s.audioMuted) && isBool(s.videoMuted);
+  return (
+    isBool(s.published) &&
+    isBool(s.audioMuted) &&
+    isBool(s.videoMuted) &&
+    (s.screen === undefined || isBool(s.screen))
+  );
 }

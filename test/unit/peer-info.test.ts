@@ -1,5 +1,5 @@
-// Display names travel with membership: given at join, seen by members already there (peer-join) and by late
-// joiners (the join result), kept across a session rejoin, checked like any other client input.
+// What a member tells the others beyond publish/mute state: its display name (given at join, seen by members already
+// there and by late joiners, kept across a session rejoin) and whether its video is a shared screen.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { IDLE, SignalClient } from './signal-client.js';
 import { startServer, type RunningServer } from '../../server/app.js';
@@ -75,4 +75,22 @@ it('a session rejoin after a reconnect keeps the name for members who join later
   expect(back).toMatchObject({ t: 'ok' });
   const { r: late } = await member('names-rejoin');
   expect(((late as OkReply).result as JoinResult).peers[0]).toMatchObject({ uid, name: 'Grace' });
+});
+
+it('the screen flag of a member state reaches the others once per change; a non-boolean is refused with 2', async () => {
+  const { c: a } = await member('screen-flag');
+  const { c: b } = await member('screen-flag');
+  await a.next((m) => m.t === 'peer-join');
+  const pub = { published: true, audioMuted: false, videoMuted: false };
+  b.send({ t: 'state', state: pub });
+  expect(await a.next((m) => m.t === 'peer-state')).toMatchObject({ peer: pub });
+  b.send({ t: 'state', state: { ...pub, screen: true } });
+  expect(await a.next((m) => m.t === 'peer-state')).toMatchObject({ peer: { ...pub, screen: true } });
+  b.send({ t: 'state', state: { ...pub, screen: true } });
+  b.send({ t: 'state', state: { ...pub, screen: false } });
+  const back = await a.next((m) => m.t === 'peer-state');
+  expect(back.t === 'peer-state' && back.peer.screen).toBeFalsy();
+  expect(await a.none((m) => m.t === 'peer-state', 200)).toBeUndefined();
+  const r = await b.request({ t: 'state', state: { ...pub, screen: 'yes' } });
+  expect(r).toMatchObject({ t: 'err', code: 2 });
 });
