@@ -1,0 +1,90 @@
+// <agora-call> as a site uses it: one element per page, real Chromium, the real server. What is asserted is what
+// a person sees: decoding video in the other's tile, names, marks, layouts, banners, labels.
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { until } from './harness.js';
+import { browserSuite } from './setup.js';
+import { SHOTS, callAttrs, callPage, myUid, remoteUids, tileFrames } from './components-helpers.js';
+
+const suite = browserSuite();
+const page = (attrs: Record<string, string | true>, viewport?: { width: number; height: number }) =>
+  callPage(suite.browser, suite.server.url, attrs, viewport);
+const tile = (p: Page, uid: number) => p.locator(`.tile[data-uid="${uid}"]`);
+
+describe('<agora-call>', () => {
+  test('two autojoin pages see each other: video and name; mute mark, camera placeholder, spotlight for a shared screen, leave removes the tile', async () => {
+    const a = await page(callAttrs('two pages', 'Ada Lovelace', { autojoin: true }));
+    const b = await page(callAttrs('two pages', '<b>Grace</b>', { autojoin: true }));
+    await until(
+      async () => (await remoteUids(a)).length === 1 && (await remoteUids(b)).length === 1,
+      20_000,
+      'both tiles',
+    );
+    const [uidA, uidB] = [await myUid(a), await myUid(b)];
+    expect(await remoteUids(a)).toEqual([uidB]);
+
+    const seenByB = await tileFrames(b, uidA);
+    expect(seenByB.width).toBeGreaterThan(0);
+    expect(seenByB.frames).toBeGreaterThan(3);
+    expect((await tileFrames(a, uidB)).frames).toBeGreaterThan(3);
+    // Names as text, never markup.
+    await expect.poll(() => tile(b, uidA).locator('.label').textContent()).toBe('Ada Lovelace');
+    expect(await tile(a, uidB).locator('.label').textContent()).toBe('<b>Grace</b>');
+    expect(await tile(a, uidB).locator('b').count()).toBe(0);
+    await b.screenshot({ path: `${SHOTS}/call-2-1280.png` });
+
+    // Microphone off on A: B sees the muted mark.
+    await a.locator('[data-control="microphone"]').click();
+    await until(() => tile(b, uidA).locator('[data-mark="muted"]').count(), 10_000, 'muted mark on B');
+    await a.locator('[data-control="microphone"]').click();
+    await until(
+      async () => (await tile(b, uidA).locator('[data-mark="muted"]').count()) === 0,
+      10_000,
+      'mark gone',
+    );
+
+    // Camera off on A: B shows the initials placeholder, not a frozen frame.
+    await a.locator('[data-control="camera"]').click();
+    await until(
+      async () => (await tile(b, uidA).getAttribute('data-video')) === 'off',
+      10_000,
+      'placeholder on B',
+    );
+    expect(await tile(b, uidA).locator('.avatar').textContent()).toContain('AL');
+    expect(await tile(b, uidA).locator('agora-video').isVisible()).toBe(false);
+    await b.screenshot({ path: `${SHOTS}/call-2-camera-off.png` });
+    await a.locator('[data-control="camera"]').click();
+    await until(
+      async () => (await tile(b, uidA).getAttribute('data-video')) === 'on',
+      10_000,
+      'video back on B',
+    );
+    expect((await tileFrames(b, uidA)).frames).toBeGreaterThan(3);
+
+    // A shares the screen: B switches to the spotlight layout with A's screen large.
+    await a.locator('[data-control="screen"]').click();
+    await until(
+      async () => (await tile(b, uidA).getAttribute('class'))?.includes('spot'),
+      15_000,
+      'spotlight on B',
+    );
+    const big = (await tile(b, uidA).boundingBox())!;
+    const small = (await tile(b, uidB).boundingBox())!;
+    expect(big.width * big.height).toBeGreaterThan(4 * small.width * small.height);
+    expect((await tileFrames(b, uidA)).width).toBe(1280); // the fake screen, not the 320×240 camera
+    await b.screenshot({ path: `${SHOTS}/call-2-spotlight.png` });
+    await a.locator('[data-control="screen"]').click();
+    await until(
+      async () => !(await tile(b, uidA).getAttribute('class'))?.includes('spot'),
+      15_000,
+      'grid again',
+    );
+
+    // A leaves: the tile goes away on B; A sees the rejoin screen.
+    await a.locator('[data-control="leave"]').click();
+    await until(async () => (await remoteUids(b)).length === 0, 10_000, 'tile removed on B');
+    expect(await a.locator('[data-action="rejoin"]').isVisible()).toBe(true);
+    await a.context().close();
+    await b.context().close();
+  });
+});
