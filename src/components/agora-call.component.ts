@@ -164,6 +164,7 @@ export class AgoraCallElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.addEventListener('agora-autoplay-blocked', this.onBlocked);
+    this.addEventListener('agora-device-change', this.onDevice);
     this.addEventListener('keydown', this.onKey);
     if (this.autojoin && this.callState === 'prejoin' && !this.showPrejoin) void this.join();
   }
@@ -171,6 +172,7 @@ export class AgoraCallElement extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.removeEventListener('agora-autoplay-blocked', this.onBlocked);
+    this.removeEventListener('agora-device-change', this.onDevice);
     this.removeEventListener('keydown', this.onKey);
     this.resizer?.disconnect();
     this.resizer = null;
@@ -468,6 +470,16 @@ export class AgoraCallElement extends LitElement {
   private readonly onBlocked = (e: CustomEvent<AutoplayBlockedDetail>) => {
     this.blocked.add(e.detail.stream);
     this.soundBlocked = true;
+  };
+
+  /**
+   * selectDevice switches the published stream in place; the preview is not published yet, so it is reopened
+   * on the new device (the SDK opens new streams on the chosen one).
+   */
+  private readonly onDevice = (e: CustomEvent<{ kind: string }>) => {
+    if (this.callState !== 'prejoin' || !this.preview || e.detail.kind === 'audiooutput') return;
+    this.closePreview();
+    void this.openStream(0);
   };
 
   private readonly onKey = (e: KeyboardEvent) => {

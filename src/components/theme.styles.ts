@@ -9,9 +9,9 @@ export const theme = css`
     --_surface-2: var(--agora-surface-raised, #2a2e38);
     --_text: var(--agora-text, #f3f4f6);
     --_text-2: var(--agora-text-muted, #a8afbd);
-    --_accent: var(--agora-accent, #3b82f6);
+    --_accent: var(--agora-accent, #2563eb);
     --_accent-text: var(--agora-accent-text, #ffffff);
-    --_danger: var(--agora-danger, #e5484d);
+    --_danger: var(--agora-danger, #dc2626);
     --_speaking: var(--agora-speaking, #22c55e);
     --_radius: var(--agora-radius, 12px);
     --_font: var(

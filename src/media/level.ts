@@ -6,7 +6,8 @@ const meters = new WeakMap<MediaStreamTrack, { an: AnalyserNode; buf: Float32Arr
 
 /** RMS level of the track's latest ~20 ms, 0 (silence) … 1 (full scale); 0 for no track or an ended one. */
 export function audioLevel(track: MediaStreamTrack | undefined): number {
-  if (!track || track.readyState !== 'live' || !track.enabled || typeof AudioContext === 'undefined') return 0;
+  if (!track || track.readyState !== 'live' || !track.enabled || typeof AudioContext === 'undefined')
+    return 0;
   let m = meters.get(track);
   if (!m) {
     ctx ??= new AudioContext();

@@ -1,6 +1,7 @@
 // Drive <agora-call> the way a user sees it: pages of the test server with the components bundle, elements
 // created with attributes, everything found through the element's (open) shadow roots.
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { APP_ID } from './harness.js';
 
@@ -72,3 +73,19 @@ export const myUid = (page: Page) =>
 /** The remote tiles' uids in the page's call. */
 export const remoteUids = (page: Page) =>
   page.$$eval('.tile[data-local="false"]', (els) => els.map((e) => Number(e.getAttribute('data-uid'))));
+
+/** axe-core's serious and critical violations inside the page's <agora-call> (shadow roots included). */
+export async function axeViolations(
+  page: Page,
+): Promise<Array<{ id: string; impact: string; targets: string }>> {
+  if (!(await page.evaluate(() => 'axe' in window)))
+    await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(el: Element): Promise<AxeResult> } }).axe;
+    type AxeResult = { violations: Array<{ id: string; impact: string; nodes: Array<{ target: unknown }> }> };
+    const r = await axe.run(document.querySelector('agora-call')!);
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, targets: JSON.stringify(v.nodes.map((n) => n.target)) }));
+  });
+}

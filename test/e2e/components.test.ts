@@ -4,7 +4,15 @@ import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { until } from './harness.js';
 import { browserSuite } from './setup.js';
-import { SHOTS, callAttrs, callPage, myUid, remoteUids, tileFrames } from './components-helpers.js';
+import {
+  SHOTS,
+  axeViolations,
+  callAttrs,
+  callPage,
+  myUid,
+  remoteUids,
+  tileFrames,
+} from './components-helpers.js';
 
 const suite = browserSuite();
 const page = (attrs: Record<string, string | true>, viewport?: { width: number; height: number }) =>
@@ -86,5 +94,76 @@ describe('<agora-call>', () => {
     expect(await a.locator('[data-action="rejoin"]').isVisible()).toBe(true);
     await a.context().close();
     await b.context().close();
+  });
+
+  test('pre-join: nothing is captured before the user agrees; the microphone chosen there is the one the call uses; no serious accessibility violation in pre-join or call', async () => {
+    const p = await page(callAttrs('prejoin room', 'Ada', { lang: 'en' }));
+    await p.locator('[data-action="allow"]').waitFor();
+    expect(await p.evaluate(() => document.querySelector('agora-call')!.localStream)).toBeNull();
+    expect(await p.locator('.preview agora-video').count()).toBe(0);
+    expect(await axeViolations(p)).toEqual([]);
+
+    await p.locator('[data-action="allow"]').click();
+    await p.locator('select[data-kind="audioinput"]').waitFor();
+    const mics = await p
+      .locator('select[data-kind="audioinput"] option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(mics.length).toBeGreaterThan(1);
+    const chosen = mics[mics.length - 1]!;
+    await p.locator('select[data-kind="audioinput"]').selectOption(chosen);
+    await p.waitForTimeout(300);
+    await p.screenshot({ path: `${SHOTS}/prejoin-1280.png` });
+    expect(await axeViolations(p)).toEqual([]);
+
+    await p.locator('button[type="submit"]').click();
+    await until(
+      () => p.evaluate(() => document.querySelector('agora-call')!.callState === 'connected'),
+      15_000,
+      'joined',
+    );
+    const used = await p.evaluate(async () => {
+      const video = document
+        .querySelector('agora-call')!
+        .shadowRoot!.querySelector('.tile[data-local="true"] agora-video')!
+        .shadowRoot!.querySelector('video')!;
+      return (video.srcObject as MediaStream).getAudioTracks()[0]!.getSettings().deviceId;
+    });
+    expect(used).toBe(chosen);
+    expect(await axeViolations(p)).toEqual([]);
+    await p.context().close();
+  });
+
+  test('lang="zh" shows Chinese labels, lang="en" English, and switching the attribute relabels at once', async () => {
+    const p = await page(callAttrs('lang room', '', { lang: 'zh' }));
+    await expect.poll(() => p.locator('button[type="submit"]').textContent()).toContain('加入通话');
+    expect(await p.locator('[data-action="allow"]').textContent()).toContain('使用摄像头和麦克风');
+    expect(await p.locator('label.field').textContent()).toContain('你的名字');
+    await p.evaluate(() => document.querySelector('agora-call')!.setAttribute('lang', 'en'));
+    await expect.poll(() => p.locator('button[type="submit"]').textContent()).toContain('Join call');
+    expect(await p.locator('label.field').textContent()).toContain('Your name');
+    await p.context().close();
+  });
+
+  test('two copies of the components bundle on one page do not throw, and the element still works', async () => {
+    const p = await page(callAttrs('copies', 'Ada', { lang: 'en' }));
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    // A string, so the test runner does not rewrite the page's own import().
+    const second = await p.evaluate(
+      "import('/sdk/agora-components.js?copy=2').then(() => 'loaded', (e) => String(e))",
+    );
+    expect(second).toBe('loaded');
+    await p.evaluate(() => document.body.append(document.createElement('agora-call')));
+    await until(
+      () =>
+        p
+          .locator('button[type="submit"]')
+          .count()
+          .then((n) => n === 2),
+      5_000,
+      'both elements render',
+    );
+    expect(errors).toEqual([]);
+    await p.context().close();
   });
 });
