@@ -541,7 +541,8 @@ export class AgoraCallElement extends LitElement {
       ${
         s === 'reconnecting' || s === 'lost'
           ? html`<div class="banner warn" part="banner" role="status" data-banner="reconnecting">
-              <span class="spinner" aria-hidden="true"></span>${s === 'lost' ? t.lost : t.reconnecting}
+              <span class="spinner" aria-hidden="true"></span
+              ><span>${s === 'lost' ? t.lost : t.reconnecting}</span>
             </div>`
           : nothing
       }

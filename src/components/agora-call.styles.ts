@@ -123,6 +123,7 @@ export const styles = css`
     border-radius: 8px;
   }
   .spinner {
+    flex: none;
     width: 16px;
     height: 16px;
     border: 2px solid currentColor;
@@ -298,7 +299,7 @@ export const styles = css`
     box-sizing: border-box;
     overflow: hidden;
     border-radius: var(--_radius);
-    background: var(--_surface);
+    background: var(--_surface-2);
     container-type: size;
     transition:
       left 200ms ease,
