@@ -128,6 +128,7 @@ export class AgoraCallElement extends LitElement {
   private readonly blocked = new Set<Stream>();
   private readonly quietSince = new Map<number, number>();
   private poll: ReturnType<typeof setInterval> | undefined;
+  private pollStart: ReturnType<typeof setTimeout> | undefined;
   private resizer: ResizeObserver | null = null;
 
   static override get observedAttributes(): string[] {
@@ -218,6 +219,8 @@ export class AgoraCallElement extends LitElement {
     this.setCallState('connected');
     this.fire('agora-joined', { uid: this.myUid, channel: this.channel });
     this.startPolling();
+    // no-camera with no-microphone: a viewer that sends nothing.
+    if (this.noCamera && this.noMicrophone) return;
     try {
       const stream = this.preview ?? (await this.openStream(this.myUid));
       if (stream && (this.callState as CallState) !== 'left') await client.publish(stream);
@@ -419,6 +422,12 @@ export class AgoraCallElement extends LitElement {
   /** Speaking marks from audio levels; and the end of a reconnect (the SDK has no event for it). */
   private startPolling(): void {
     this.stopPolling();
+    // The first audio meter creates an AudioContext, which holds the main thread for a while: not while the
+    // first pictures are being set up.
+    this.pollStart = setTimeout(() => this.pollLevels(), 1000);
+  }
+
+  private pollLevels(): void {
     this.poll = setInterval(() => {
       if (
         (this.callState === 'reconnecting' || this.callState === 'lost') &&
@@ -442,6 +451,7 @@ export class AgoraCallElement extends LitElement {
   }
 
   private stopPolling(): void {
+    clearTimeout(this.pollStart);
     clearInterval(this.poll);
     this.poll = undefined;
   }
@@ -694,7 +704,7 @@ export class AgoraCallElement extends LitElement {
       style=${r ? `left:${r.x}px;top:${r.y}px;width:${r.w}px;height:${r.h}px` : 'display:none'}
     >
       ${
-        p.stream
+        p.stream && p.ready
           ? html`<agora-video
               .stream=${p.stream}
               fit=${p.screen ? 'contain' : 'cover'}
