@@ -74,6 +74,8 @@ const steps = [
     'sdk/agora-components.js',
     () => lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),
   ],
+  // Chinese labels, loaded by the components only for pages that show Chinese.
+  ['sdk/agora-components-zh.js', () => lib('src/components/i18n-zh.ts', 'agora-components-zh.js', 'es')],
   // The elements' attributes, properties, events, parts and CSS properties, for IDEs and docs (from the JSDoc).
   ['custom-elements.json', () => cem()],
   ['sdk/types/index.d.ts', () => tsc('tsconfig.sdk-types.json')],

@@ -1,9 +1,9 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyValues } from 'lit';
 import { AgoraError, createRtcClient, createStream, type Client, type Stream } from '../index.js';
 import type { AutoplayBlockedDetail } from './agora-video.component.js';
 import { errorDetail, type AgoraCallEventMap, type CallState, type ErrorDetail } from './events.js';
-import { fill, strings, type Strings } from './i18n.js';
+import { fill, type Strings } from './i18n.js';
+import { LocalizedElement } from './localized.js';
 import { icons } from './icons.js';
 import { layout } from './layout.js';
 import { styles } from './agora-call.styles.js';
@@ -73,53 +73,82 @@ const initials = (name: string) =>
  * @cssprop --agora-radius - Corner radius of tiles, cards and buttons.
  * @cssprop --agora-font - Font family.
  */
-export class AgoraCallElement extends LitElement {
+export class AgoraCallElement extends LocalizedElement {
   static override styles = [theme, styles];
 
+  static override properties = {
+    appId: { attribute: 'app-id' },
+    channel: {},
+    uid: { type: Number },
+    displayName: { attribute: 'display-name' },
+    channelKey: { attribute: 'channel-key' },
+    keyUrl: { attribute: 'key-url' },
+    videoProfile: { attribute: 'video-profile' },
+    encryptionSecret: { attribute: 'encryption-secret' },
+    encryptionMode: { attribute: 'encryption-mode' },
+    signalingUrl: { attribute: 'signaling-url' },
+    autojoin: { type: Boolean },
+    prejoin: {
+      converter: { fromAttribute: (v: string | null) => (v === null ? undefined : v !== 'false') },
+    },
+    noMicrophone: { type: Boolean, attribute: 'no-microphone' },
+    noCamera: { type: Boolean, attribute: 'no-camera' },
+    noScreenShare: { type: Boolean, attribute: 'no-screen-share' },
+    noDevices: { type: Boolean, attribute: 'no-devices' },
+    noLeave: { type: Boolean, attribute: 'no-leave' },
+    callState: { state: true },
+    micOn: { state: true },
+    camOn: { state: true },
+    sharing: { state: true },
+    error: { state: true },
+    notice: { state: true },
+    menuOpen: { state: true },
+    soundBlocked: { state: true },
+    stage: { state: true },
+    preview: { state: true },
+  };
+
   /** App ID (32 hex characters). */
-  @property({ attribute: 'app-id' }) appId = '';
+  appId = '';
   /** Channel name (the manual's rules: at most 64 characters of a–z A–Z 0–9, space and common symbols). */
-  @property() channel = '';
+  channel = '';
   /** uid to join with; 0 lets the server assign one. */
-  @property({ type: Number }) uid = 0;
+  uid = 0;
   /** The name the others see (at most 64 characters); the pre-join screen lets the user change it. */
-  @property({ attribute: 'display-name' }) displayName = '';
+  displayName = '';
   /** A Channel Key, for apps that need one. */
-  @property({ attribute: 'channel-key' }) channelKey = '';
+  channelKey = '';
   /** Key server: POST `{appId, channel, uid}` → `{key}`; asked at each join and before the key expires. */
-  @property({ attribute: 'key-url' }) keyUrl = '';
+  keyUrl = '';
   /** Video profile, e.g. "480P" (the manual's table). */
-  @property({ attribute: 'video-profile' }) videoProfile = '';
+  videoProfile = '';
   /** Built-in encryption: every member must use the same secret and mode. */
-  @property({ attribute: 'encryption-secret' }) encryptionSecret = '';
+  encryptionSecret = '';
   /** "aes-128-xts" (default), "aes-256-xts", "aes-128-gcm", "aes-256-gcm". */
-  @property({ attribute: 'encryption-mode' }) encryptionMode = '';
+  encryptionMode = '';
   /** Signaling server WebSocket URL; default: the server the SDK was loaded from. */
-  @property({ attribute: 'signaling-url' }) signalingUrl = '';
+  signalingUrl = '';
   /** Join as soon as the element is on the page (and skip the pre-join screen unless `prejoin` is set). */
-  @property({ type: Boolean }) autojoin = false;
+  autojoin = false;
   /** Show the pre-join screen. Default: on, unless `autojoin`. `prejoin="false"` turns it off. */
-  @property({
-    converter: { fromAttribute: (v: string | null) => (v === null ? undefined : v !== 'false') },
-  })
   prejoin: boolean | undefined = undefined;
-  @property({ type: Boolean, attribute: 'no-microphone' }) noMicrophone = false;
-  @property({ type: Boolean, attribute: 'no-camera' }) noCamera = false;
-  @property({ type: Boolean, attribute: 'no-screen-share' }) noScreenShare = false;
-  @property({ type: Boolean, attribute: 'no-devices' }) noDevices = false;
-  @property({ type: Boolean, attribute: 'no-leave' }) noLeave = false;
+  noMicrophone = false;
+  noCamera = false;
+  noScreenShare = false;
+  noDevices = false;
+  noLeave = false;
 
   /** Where the call is now. */
-  @state() callState: CallState = 'prejoin';
-  @state() private micOn = true;
-  @state() private camOn = true;
-  @state() private sharing = false;
-  @state() private error: ErrorDetail | null = null;
-  @state() private notice = '';
-  @state() private menuOpen = false;
-  @state() private soundBlocked = false;
-  @state() private stage = { w: 0, h: 0 };
-  @state() private preview: Stream | null = null;
+  callState: CallState = 'prejoin';
+  private micOn = true;
+  private camOn = true;
+  private sharing = false;
+  private error: ErrorDetail | null = null;
+  private notice = '';
+  private menuOpen = false;
+  private soundBlocked = false;
+  private stage = { w: 0, h: 0 };
+  private preview: Stream | null = null;
 
   private _client: Client | null = null;
   private initialized = false;
@@ -130,15 +159,6 @@ export class AgoraCallElement extends LitElement {
   private poll: ReturnType<typeof setInterval> | undefined;
   private pollStart: ReturnType<typeof setTimeout> | undefined;
   private resizer: ResizeObserver | null = null;
-
-  static override get observedAttributes(): string[] {
-    return [...super.observedAttributes, 'lang'];
-  }
-
-  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
-    super.attributeChangedCallback(name, old, value);
-    if (name === 'lang') this.requestUpdate();
-  }
 
   /** The element's Client (created on first use): the raw API for anything the element does not offer. */
   get client(): Client {
@@ -152,10 +172,6 @@ export class AgoraCallElement extends LitElement {
   /** This user's Stream while in the call (or previewing), else null. */
   get localStream(): Stream | null {
     return this.preview;
-  }
-
-  private get t(): Strings {
-    return strings(this.getAttribute('lang'));
   }
 
   private get inCall(): boolean {
@@ -582,7 +598,7 @@ export class AgoraCallElement extends LitElement {
     const stream = this.preview;
     const name = clip(this.displayName);
     return html`<main class="prejoin" part="prejoin">
-      <section class="card">
+      <section class="card ${this.showPrejoin ? '' : 'narrow'}">
         ${
           this.showPrejoin
             ? html`<div class="preview" part="preview">
@@ -605,8 +621,8 @@ export class AgoraCallElement extends LitElement {
                 ${
                   stream
                     ? html`<div class="preview-controls">
-                        ${this.noMicrophone ? nothing : this.micButton(t)}
-                        ${this.noCamera ? nothing : this.camButton(t)}
+                        ${this.noMicrophone ? nothing : this.toggle(t, true)}
+                        ${this.noCamera ? nothing : this.toggle(t, false)}
                       </div>`
                     : nothing
                 }
@@ -741,29 +757,19 @@ export class AgoraCallElement extends LitElement {
     </div>`;
   }
 
-  private micButton(t: Strings) {
+  /** The microphone or camera button: red-tinted while off. */
+  private toggle(t: Strings, mic: boolean) {
+    const on = mic ? this.micOn : this.camOn;
     return html`<button
-      class="control ${this.micOn ? '' : 'off'}"
-      part="control ${this.micOn ? '' : 'control-off'}"
-      data-control="microphone"
-      aria-label=${this.micOn ? t.micOn : t.micOff}
-      title=${this.micOn ? t.micOn : t.micOff}
-      @click=${() => void this.toggleMicrophone()}
+      class="control ${on ? '' : 'off'}"
+      part="control ${on ? '' : 'control-off'}"
+      data-control=${mic ? 'microphone' : 'camera'}
+      aria-label=${mic ? (on ? t.micOn : t.micOff) : on ? t.camOn : t.camOff}
+      @click=${() => void (mic ? this.toggleMicrophone() : this.toggleCamera())}
     >
-      ${this.micOn ? icons.mic : icons.micOff}<span class="text">${t.microphone}</span>
-    </button>`;
-  }
-
-  private camButton(t: Strings) {
-    return html`<button
-      class="control ${this.camOn ? '' : 'off'}"
-      part="control ${this.camOn ? '' : 'control-off'}"
-      data-control="camera"
-      aria-label=${this.camOn ? t.camOn : t.camOff}
-      title=${this.camOn ? t.camOn : t.camOff}
-      @click=${() => void this.toggleCamera()}
-    >
-      ${this.camOn ? icons.cam : icons.camOff}<span class="text">${t.camera}</span>
+      ${mic ? (on ? icons.mic : icons.micOff) : on ? icons.cam : icons.camOff}<span class="text"
+        >${mic ? t.microphone : t.camera}</span
+      >
     </button>`;
   }
 
@@ -771,8 +777,8 @@ export class AgoraCallElement extends LitElement {
     const canShare = !this.noScreenShare && !!navigator.mediaDevices?.getDisplayMedia;
     const live =
       this.callState === 'connected' || this.callState === 'reconnecting' || this.callState === 'lost';
-    return html`<div class="bar" part="controls" role="toolbar" aria-label=${t.devices}>
-      ${this.noMicrophone ? nothing : this.micButton(t)} ${this.noCamera ? nothing : this.camButton(t)}
+    return html`<div class="bar" part="controls" role="toolbar" aria-label=${t.controls}>
+      ${this.noMicrophone ? nothing : this.toggle(t, true)} ${this.noCamera ? nothing : this.toggle(t, false)}
       ${
         canShare
           ? html`<button
@@ -781,7 +787,6 @@ export class AgoraCallElement extends LitElement {
               data-control="screen"
               aria-pressed=${this.sharing ? 'true' : 'false'}
               aria-label=${this.sharing ? t.shareOn : t.shareOff}
-              title=${this.sharing ? t.shareOn : t.shareOff}
               ?disabled=${!live || !this.preview}
               @click=${() => void this.toggleScreenShare()}
             >
@@ -800,7 +805,6 @@ export class AgoraCallElement extends LitElement {
                 aria-expanded=${this.menuOpen ? 'true' : 'false'}
                 aria-haspopup="dialog"
                 aria-label=${t.devices}
-                title=${t.devices}
                 @click=${() => (this.menuOpen = !this.menuOpen)}
               >
                 ${icons.gear}<span class="text">${t.devices}</span>
@@ -828,7 +832,6 @@ export class AgoraCallElement extends LitElement {
               part="control control-leave"
               data-control="leave"
               aria-label=${t.leave}
-              title=${t.leave}
               @click=${() => void this.leave()}
             >
               ${icons.leave}<span class="text">${t.leave}</span>

@@ -155,12 +155,7 @@ export const styles = css`
   }
   .card.narrow {
     grid-template-columns: 1fr;
-    width: min(360px, 100%);
-    text-align: center;
-  }
-  .card:not(:has(.preview)) {
-    grid-template-columns: 1fr;
-    width: min(400px, 100%);
+    width: min(380px, 100%);
   }
   .preview {
     position: relative;
@@ -240,6 +235,7 @@ export const styles = css`
   .left-msg {
     font-size: 1.2rem;
     margin: 0 0 8px;
+    text-align: center;
   }
   @media (max-width: 720px) {
     .card {

@@ -1,7 +1,6 @@
-import { LitElement, html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing } from 'lit';
 import type { Client, Stream } from '../index.js';
-import { strings } from './i18n.js';
+import { LocalizedElement } from './localized.js';
 import { styles } from './agora-device-picker.styles.js';
 import { theme } from './theme.styles.js';
 
@@ -30,22 +29,32 @@ const picked: Partial<Record<Kind, string>> = {};
  * @csspart select - Each of the three selects.
  * @csspart level - The microphone level bar.
  */
-export class AgoraDevicePickerElement extends LitElement {
+export class AgoraDevicePickerElement extends LocalizedElement {
   static override styles = [theme, styles];
 
-  /** The client whose devices are listed and switched. */
-  @property({ attribute: false }) client: Client | null = null;
-  /** The local stream: its microphone level is shown, and its picture with `preview`. */
-  @property({ attribute: false }) stream: Stream | null = null;
-  /** Show the camera picture above the choices. */
-  @property({ type: Boolean }) preview = false;
-  /** Hide the camera choice. */
-  @property({ type: Boolean, attribute: 'no-camera' }) noCamera = false;
-  /** Hide the microphone choice. */
-  @property({ type: Boolean, attribute: 'no-microphone' }) noMicrophone = false;
+  static override properties = {
+    client: { attribute: false },
+    stream: { attribute: false },
+    preview: { type: Boolean },
+    noCamera: { type: Boolean, attribute: 'no-camera' },
+    noMicrophone: { type: Boolean, attribute: 'no-microphone' },
+    devices: { state: true },
+    level: { state: true },
+  };
 
-  @state() private devices: Device[] = [];
-  @state() private level = 0;
+  /** The client whose devices are listed and switched. */
+  client: Client | null = null;
+  /** The local stream: its microphone level is shown, and its picture with `preview`. */
+  stream: Stream | null = null;
+  /** Show the camera picture above the choices. */
+  preview = false;
+  /** Hide the camera choice. */
+  noCamera = false;
+  /** Hide the microphone choice. */
+  noMicrophone = false;
+
+  private devices: Device[] = [];
+  private level = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly onDevices = (e: { devices: Device[] }) => (this.devices = e.devices);
   private listening: Client | null = null;
@@ -78,7 +87,7 @@ export class AgoraDevicePickerElement extends LitElement {
   }
 
   protected override render() {
-    const t = strings(this.closest('[lang]')?.getAttribute('lang'));
+    const t = this.t;
     const canSpeaker = 'setSinkId' in HTMLMediaElement.prototype;
     return html`
       ${

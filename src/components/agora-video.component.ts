@@ -1,5 +1,4 @@
 import { LitElement, html } from 'lit';
-import { property, query } from 'lit/decorators.js';
 import type { AgoraError, Stream } from '../index.js';
 import { styles } from './agora-video.styles.js';
 
@@ -21,16 +20,24 @@ export interface AutoplayBlockedDetail {
 export class AgoraVideoElement extends LitElement {
   static override styles = styles;
 
+  static override properties = {
+    stream: { attribute: false },
+    fit: { reflect: true },
+    mirror: { type: Boolean, reflect: true },
+  };
+
   /** The Stream to show; null shows nothing. */
-  @property({ attribute: false }) stream: Stream | null = null;
+  stream: Stream | null = null;
 
   /** `cover` fills the box (cropping); `contain` shows the whole picture (letterboxed). */
-  @property({ reflect: true }) fit: 'cover' | 'contain' = 'cover';
+  fit: 'cover' | 'contain' = 'cover';
 
   /** Mirror the picture, as people expect of their own camera. */
-  @property({ type: Boolean, reflect: true }) mirror = false;
+  mirror = false;
 
-  @query('div') private box!: HTMLDivElement;
+  private get box(): HTMLDivElement | null {
+    return this.renderRoot?.querySelector('div') ?? null;
+  }
   private playing: Stream | null = null;
 
   protected override render() {
@@ -57,7 +64,7 @@ export class AgoraVideoElement extends LitElement {
     const stream = this.stream;
     this.playing = stream;
     if (!stream) return;
-    stream.play(this.box).catch((e: AgoraError) => {
+    stream.play(this.box!).catch((e: AgoraError) => {
       if (e.name === 'ERR_ADM_START_PLAYOUT' && this.playing === stream) {
         this.dispatchEvent(
           new CustomEvent<AutoplayBlockedDetail>('agora-autoplay-blocked', {

@@ -1,7 +1,6 @@
 // The words the elements show, in English and Chinese. `lang` picks one; without it, the browser's language.
 
 const en = {
-  join: 'Join',
   joinCall: 'Join call',
   joining: 'Joining…',
   yourName: 'Your name',
@@ -19,12 +18,12 @@ const en = {
   shareOn: 'Stop sharing',
   shareOff: 'Share screen',
   devices: 'Settings',
+  controls: 'Call controls',
   leave: 'Leave',
   you: 'You',
   muted: 'Microphone muted',
   cameraOff: 'Camera off',
   speaking: 'Speaking',
-  sharing: 'Screen',
   reconnecting: 'Connection lost. Reconnecting…',
   lost: 'Still trying to reconnect. Check your network.',
   left: 'You left the call.',
@@ -36,84 +35,53 @@ const en = {
   participants: '{n} in the call',
   dismiss: 'Dismiss',
   errorCode: 'Error code {code}',
-  close: 'Close',
   // Errors, by the manual's constant; anything else gets `failed`.
   failed: 'Something went wrong.',
-  ERR_INVALID_APP_ID: 'This call is not set up correctly (invalid App ID).',
-  ERR_INVALID_CHANNEL_NAME:
-    'The room name can use letters, digits, spaces and common symbols, up to 64 characters.',
-  ERR_INVALID_CHANNEL_KEY: 'Your access key was refused. Ask the organiser for a new link.',
+  ERR_INVALID_APP_ID: 'This call is not set up right (App ID).',
+  ERR_INVALID_CHANNEL_NAME: 'Room names use letters, digits, spaces and common symbols (64 at most).',
+  ERR_INVALID_CHANNEL_KEY: 'Your access key was refused. Ask for a new link.',
   ERR_CHANNEL_KEY_EXPIRED: 'Your access to this call has expired.',
-  ERR_JOIN_CHANNEL_REJECTED: 'The call did not let you in. Try again in a moment.',
-  ERR_TIMEDOUT: 'The server did not answer in time. Check your network and try again.',
-  ERR_CONNECTION_INTERRUPTED: 'Could not reach the call server. Check your network and try again.',
-  ERR_VDM_CAMERA_NOT_AUTHORIZED: 'Camera or microphone access is blocked. Allow it in the address bar.',
-  ERR_START_CAMERA: 'The camera could not start: another app may be using it.',
-  ERR_ADM_INIT_RECORDING: 'The microphone could not start: another app may be using it.',
-  ERR_NOT_SUPPORTED: 'This browser cannot make calls. Use a current Chrome, Edge, Firefox or Safari.',
+  ERR_JOIN_CHANNEL_REJECTED: 'The call did not let you in. Try again.',
+  ERR_TIMEDOUT: 'No answer from the server. Check your network and try again.',
+  ERR_CONNECTION_INTERRUPTED: 'Cannot reach the server. Check your network and try again.',
+  ERR_VDM_CAMERA_NOT_AUTHORIZED: 'Camera or microphone access is blocked: allow it in the address bar.',
+  ERR_START_CAMERA: 'The camera is busy or missing.',
+  ERR_ADM_INIT_RECORDING: 'The microphone is busy or missing.',
+  ERR_NOT_SUPPORTED: 'This browser cannot make calls: use a current Chrome, Edge, Firefox or Safari.',
   ERR_FAILED: 'That did not work.',
-  noMedia: 'No camera or microphone: you joined without them.',
 };
 
 export type Strings = typeof en;
 
-const zh: Strings = {
-  join: '加入',
-  joinCall: '加入通话',
-  joining: '正在加入…',
-  yourName: '你的名字',
-  namePlaceholder: '其他人看到的名字',
-  previewOff: '摄像头和麦克风已关闭',
-  allow: '使用摄像头和麦克风',
-  allowHint: '在你同意之前不会采集任何画面或声音。',
-  camera: '摄像头',
-  microphone: '麦克风',
-  speaker: '扬声器',
-  micOn: '关闭麦克风',
-  micOff: '打开麦克风',
-  camOn: '关闭摄像头',
-  camOff: '打开摄像头',
-  shareOn: '停止共享',
-  shareOff: '共享屏幕',
-  devices: '设置',
-  leave: '离开',
-  you: '你',
-  muted: '麦克风已静音',
-  cameraOff: '摄像头已关闭',
-  speaking: '正在说话',
-  sharing: '屏幕',
-  reconnecting: '连接中断，正在重新连接…',
-  lost: '仍在尝试重新连接，请检查网络。',
-  left: '你已离开通话。',
-  rejoin: '重新加入',
-  enableSound: '点击开启声音',
-  waiting: '正在等待其他人加入…',
-  joinedMsg: '{name} 加入了通话',
-  leftMsg: '{name} 离开了通话',
-  participants: '通话中 {n} 人',
-  dismiss: '关闭提示',
-  errorCode: '错误码 {code}',
-  close: '关闭',
-  failed: '出错了。',
-  ERR_INVALID_APP_ID: '通话配置有误（App ID 无效）。',
-  ERR_INVALID_CHANNEL_NAME: '房间名只能使用字母、数字、空格和常用符号，最多 64 个字符。',
-  ERR_INVALID_CHANNEL_KEY: '访问密钥被拒绝，请向组织者索取新的链接。',
-  ERR_CHANNEL_KEY_EXPIRED: '你对此通话的访问已过期。',
-  ERR_JOIN_CHANNEL_REJECTED: '未能加入通话，请稍后重试。',
-  ERR_TIMEDOUT: '服务器未及时响应，请检查网络后重试。',
-  ERR_CONNECTION_INTERRUPTED: '无法连接通话服务器，请检查网络后重试。',
-  ERR_VDM_CAMERA_NOT_AUTHORIZED: '摄像头或麦克风权限被阻止，请在地址栏中允许。',
-  ERR_START_CAMERA: '摄像头无法启动，可能正被其他应用使用。',
-  ERR_ADM_INIT_RECORDING: '麦克风无法启动，可能正被其他应用使用。',
-  ERR_NOT_SUPPORTED: '此浏览器无法进行通话，请使用最新版 Chrome、Edge、Firefox 或 Safari。',
-  ERR_FAILED: '操作失败。',
-  noMedia: '没有可用的摄像头或麦克风：你已在没有它们的情况下加入。',
-};
+/** Beside the components bundle (a variable, so the bundler leaves the URL to run time). */
+const ZH_FILE = './agora-components-zh.js';
+let zh: Strings | null = null;
+let loadingZh: Promise<void> | null = null;
+
+const wantsZh = (lang: string | null | undefined) =>
+  (lang || globalThis.navigator?.language || 'en').toLowerCase().startsWith('zh');
 
 /** The strings for a `lang` value ('zh…' → Chinese, anything else → English); empty → the browser's language. */
 export function strings(lang: string | null | undefined): Strings {
-  const l = (lang || globalThis.navigator?.language || 'en').toLowerCase();
-  return l.startsWith('zh') ? zh : en;
+  return (wantsZh(lang) && zh) || en;
+}
+
+/**
+ * null when the strings for `lang` are here; otherwise a Promise that settles once they are (Chinese comes from
+ * agora-components-zh.js beside this bundle; if it cannot load, English stays). Elements await it before
+ * rendering, so a Chinese page never flashes English.
+ */
+export function stringsReady(lang: string | null | undefined): Promise<void> | null {
+  if (!wantsZh(lang) || zh) return null;
+  loadingZh ??= (
+    import(/* @vite-ignore */ new URL(ZH_FILE, import.meta.url).href) as Promise<
+      typeof import('./i18n-zh.js')
+    >
+  ).then(
+    (m) => void (zh = m.zh),
+    () => undefined,
+  );
+  return loadingZh;
 }
 
 /** Fill `{name}` placeholders. */
