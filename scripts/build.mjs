@@ -85,7 +85,7 @@ const steps = [
 function cem() {
   execFileSync(
     `${root}node_modules/.bin/cem`,
-    ['analyze', '--litelement', '--quiet', '--globs', 'src/components/*.component.ts', '--outdir', 'dist'],
+    ['analyze', '--litelement', '--quiet', '--globs', 'src/components/agora-*.ts', '--outdir', 'dist'],
     { cwd: root, stdio: 'inherit' },
   );
 }

@@ -45,6 +45,7 @@ const initials = (name: string) =>
  * <script type="module" src="/sdk/agora-components.js"></script>
  * <agora-call app-id="0123456789abcdef0123456789abcdef" channel="room 1" display-name="Ada"></agora-call>
  *
+ * @attribute lang - `zh` for Chinese labels, `en` for English; default: the browser's language.
  * @fires agora-joined - This user is in the channel. Detail: `{ uid, channel }`.
  * @fires agora-left - This user left. Detail: `{ channel }`.
  * @fires agora-peer-joined - Another member joined (or was there). Detail: `{ uid, name }`.
@@ -96,16 +97,16 @@ export class AgoraCallElement extends LocalizedElement {
     noScreenShare: { type: Boolean, attribute: 'no-screen-share' },
     noDevices: { type: Boolean, attribute: 'no-devices' },
     noLeave: { type: Boolean, attribute: 'no-leave' },
-    callState: { state: true },
-    micOn: { state: true },
-    camOn: { state: true },
-    sharing: { state: true },
-    error: { state: true },
-    notice: { state: true },
-    menuOpen: { state: true },
-    soundBlocked: { state: true },
-    stage: { state: true },
-    preview: { state: true },
+    callState: { state: true, attribute: false },
+    micOn: { state: true, attribute: false },
+    camOn: { state: true, attribute: false },
+    sharing: { state: true, attribute: false },
+    error: { state: true, attribute: false },
+    notice: { state: true, attribute: false },
+    menuOpen: { state: true, attribute: false },
+    soundBlocked: { state: true, attribute: false },
+    stage: { state: true, attribute: false },
+    preview: { state: true, attribute: false },
   };
 
   /** App ID (32 hex characters). */

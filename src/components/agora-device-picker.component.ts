@@ -24,6 +24,7 @@ const picked: Partial<Record<Kind, string>> = {};
  * @example
  * html`<agora-device-picker .client=${client} .stream=${localStream} preview></agora-device-picker>`
  *
+ * @attribute lang - `zh` for Chinese labels, `en` for English; default: the browser's language.
  * @fires agora-device-change - The user picked a device and the SDK switched to it. Detail: `{ kind, deviceId, label }`.
  * @fires agora-error - Switching failed (device gone or busy). Detail: `{ code, name, message }`.
  * @csspart select - Each of the three selects.
@@ -38,8 +39,8 @@ export class AgoraDevicePickerElement extends LocalizedElement {
     preview: { type: Boolean },
     noCamera: { type: Boolean, attribute: 'no-camera' },
     noMicrophone: { type: Boolean, attribute: 'no-microphone' },
-    devices: { state: true },
-    level: { state: true },
+    devices: { state: true, attribute: false },
+    level: { state: true, attribute: false },
   };
 
   /** The client whose devices are listed and switched. */
