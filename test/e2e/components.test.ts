@@ -91,6 +91,10 @@ describe('<agora-call>', () => {
     // A leaves: the tile goes away on B; A sees the rejoin screen.
     await a.locator('[data-control="leave"]').click();
     await until(async () => (await remoteUids(b)).length === 0, 10_000, 'tile removed on B');
+    // Screen readers hear it, politely.
+    expect(await b.locator('[role="status"][aria-live="polite"]').textContent()).toContain(
+      'Ada Lovelace left',
+    );
     expect(await a.locator('[data-action="rejoin"]').isVisible()).toBe(true);
     await a.context().close();
     await b.context().close();
@@ -130,6 +134,41 @@ describe('<agora-call>', () => {
     });
     expect(used).toBe(chosen);
     expect(await axeViolations(p)).toEqual([]);
+    await p.context().close();
+  });
+
+  test('keyboard only: Tab reaches the controls with a visible focus ring, Space toggles the microphone, Escape closes the settings menu', async () => {
+    const p = await page(callAttrs('keyboard', 'Ada', { autojoin: true, lang: 'en' }));
+    await until(
+      () => p.evaluate(() => document.querySelector('agora-call')!.callState === 'connected'),
+      15_000,
+      'joined',
+    );
+    const focused = () =>
+      p.evaluate(() => {
+        const el = document.querySelector('agora-call')!.shadowRoot!.activeElement as HTMLElement | null;
+        return el ? { control: el.dataset.control ?? '', outline: getComputedStyle(el).outlineStyle } : null;
+      });
+    let seen = '';
+    for (let i = 0; i < 10 && seen !== 'microphone'; i++) {
+      await p.keyboard.press('Tab');
+      seen = (await focused())?.control ?? '';
+    }
+    expect(seen).toBe('microphone');
+    expect((await focused())!.outline).toBe('solid');
+    await p.keyboard.press('Space');
+    await expect
+      .poll(() => p.locator('[data-control="microphone"]').getAttribute('aria-label'))
+      .toBe('Unmute microphone');
+    for (let i = 0; i < 10 && seen !== 'devices'; i++) {
+      await p.keyboard.press('Tab');
+      seen = (await focused())?.control ?? '';
+    }
+    await p.keyboard.press('Enter');
+    await p.locator('.menu[role="dialog"]').waitFor();
+    await p.keyboard.press('Escape');
+    await p.locator('.menu[role="dialog"]').waitFor({ state: 'detached' });
+    expect((await focused())?.control).toBe('devices');
     await p.context().close();
   });
 
