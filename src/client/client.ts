@@ -13,6 +13,19 @@ import { checkAppId, checkChannelName, checkDisplayName, checkUid } from '../pro
 import type { JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
 import { SignalingLink } from '../signaling/link.js';
 import { Stream, type StreamChange } from '../stream/stream.js';
+import { ConnectionTracker, type ConnectionStateName } from '../quality/connection.js';
+import {
+  checkComplaintArgs,
+  checkRateArgs,
+  complaintBody,
+  newCallId,
+  ratingBody,
+  type CallInfo,
+  type FeedbackRequestBody,
+} from '../quality/feedback.js';
+import { log, registerSecret } from '../quality/log.js';
+import { Quality } from '../quality/monitor.js';
+import type { CallStats } from '../quality/stats.js';
 import { VERSION } from '../version.js';
 
 /** createRtcClient's options. */
@@ -23,8 +36,6 @@ export interface ClientOptions {
    */
   signalingUrl?: string;
 }
-
-type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
 interface Remote {
   uid: number;
@@ -70,7 +81,26 @@ export class Client extends Emitter<ClientEvents> {
     number,
     Array<{ resolve: () => void; reject: (e: AgoraError) => void }>
   >();
-  private connection: ConnectionState = 'disconnected';
+  private readonly connection = new ConnectionTracker((e) => {
+    log.info(`connection ${e.prevState} → ${e.curState} (${e.reason})`);
+    this.emit('connection-state-change', e);
+  });
+  private readonly quality = new Quality({
+    transport: () => this.transport,
+    uid: () => this.uid,
+    users: () => [...this.remotes.keys()],
+    sendingAudio: () => {
+      const s = this.published;
+      return (
+        !!s && !s._muteState().audioMuted && s._media.getAudioTracks().some((t) => t.readyState === 'live')
+      );
+    },
+    wanted: () => this.listenerCount('network-quality') + this.listenerCount('warning') > 0,
+    onNetworkQuality: (e) => this.emit('network-quality', e),
+    onWarning: (e) => this.emit('warning', e),
+  });
+  /** The current or last call, for getCallId, rate and complain. */
+  private call: CallInfo | null = null;
   /** setEncryptionSecret / setEncryptionMode, kept until leave. */
   private encryption = { secret: '', mode: '' };
   /** setDisplayName: sent with each join, kept across leave. */
@@ -125,9 +155,9 @@ export class Client extends Emitter<ClientEvents> {
     return this.remotes.get(uid)?.name ?? '';
   }
 
-  /** The link to the signaling server: connected, or reconnecting after an interruption. */
-  get connectionState(): ConnectionState {
-    return this.connection;
+  /** The connection to the server (see the connection-state-change event). */
+  get connectionState(): ConnectionStateName {
+    return this.connection.state;
   }
 
   /**
@@ -171,7 +201,7 @@ export class Client extends Emitter<ClientEvents> {
     const link = new SignalingLink(this.signalingUrl, {
       onPush: (msg) => this.onPush(msg),
       onInterrupted: () => {
-        this.connection = 'reconnecting';
+        this.connection.set('RECONNECTING', 'INTERRUPTED');
         this.emitError(
           'CONNECTION_INTERRUPTED',
           'ERR_CONNECTION_INTERRUPTED',
@@ -187,13 +217,13 @@ export class Client extends Emitter<ClientEvents> {
       onReconnected: () => this.restore(),
     });
     this.link = link;
-    this.connection = 'connecting';
+    this.connection.set('CONNECTING', 'CONNECT');
     try {
       await link.open();
       await link.request({ t: 'hello', appId: this.appId, sdk: VERSION });
-      this.connection = 'connected';
+      this.connection.set('CONNECTED', 'CONNECT');
     } catch (e) {
-      this.connection = 'disconnected';
+      this.connection.set('DISCONNECTED', 'CONNECT_FAILED');
       throw e;
     }
   }
@@ -241,9 +271,12 @@ export class Client extends Emitter<ClientEvents> {
     const badUid = checkUid(uid);
     if (badUid) throw new AgoraError('ERR_INVALID_ARGUMENT', badUid);
     this.state = 'joining';
+    registerSecret(key);
+    log.info('join', { channel, uid });
     try {
       if (!this.link?.connected) await this.connect();
       await this.startEncryption();
+      const answered = this.quality.watchJoin();
       const result = await this.link!.request<JoinResult>({
         t: 'join',
         channel,
@@ -251,14 +284,16 @@ export class Client extends Emitter<ClientEvents> {
         key,
         state: this.localState(),
         ...(this.displayName ? { name: this.displayName } : {}),
-      });
+      }).finally(answered);
       if (this.state !== 'joining') throw new AgoraError('ERR_ABORTED', 'leave() was called while joining.');
       this.channel = channel;
       this.key = key;
       this.enterChannel(result);
       addEventListener('pagehide', this.onPageHide);
+      log.info('joined', { channel, uid: result.uid });
       return result.uid;
     } catch (e) {
+      log.warn('join failed', e);
       if (this.state === 'joining') this.state = 'ready';
       this.frameCrypto?.close();
       this.frameCrypto = null;
@@ -278,6 +313,8 @@ export class Client extends Emitter<ClientEvents> {
     });
     for (const peer of result.peers) this.applyPeer(peer, false);
     if (this.published) this.startPublishing(this.published);
+    this.call = { callId: newCallId(), channel: this.channel, uid: result.uid, stats: null };
+    this.quality.start();
   }
 
   /** After a reconnect: say hello again and rejoin with the same uid, without anyone seeing a leave. */
@@ -300,7 +337,7 @@ export class Client extends Emitter<ClientEvents> {
         const transient: ErrorName[] = ['ERR_CONNECTION_INTERRUPTED', 'ERR_TIMEDOUT', 'ERR_ABORTED'];
         if (e instanceof AgoraError && !transient.includes(e.name)) {
           // The server will not have us back (uid taken, key expired…): the stay is over.
-          this.connection = 'connected';
+          this.connection.set('CONNECTED', 'SERVER_ENDED');
           this.emitError(e.name, e.name, e.message);
           safeCall(this.lifetimeFailure, e);
           this.teardown();
@@ -317,7 +354,7 @@ export class Client extends Emitter<ClientEvents> {
         if (!present.has(uid) && !this.transport?.isConnected(uid)) this.removeRemote(uid);
       }
     }
-    this.connection = 'connected';
+    this.connection.set('CONNECTED', 'RECONNECTED');
   }
 
   /**
@@ -363,6 +400,7 @@ export class Client extends Emitter<ClientEvents> {
     const bad = this.encryptionSettable();
     if (bad) return bad;
     if (typeof secret !== 'string') return -ErrorCode.ERR_INVALID_ARGUMENT;
+    registerSecret(secret);
     this.encryption.secret = secret;
     return 0;
   }
@@ -443,21 +481,23 @@ export class Client extends Emitter<ClientEvents> {
       throw new AgoraError('ERR_LEAVE_CHANNEL_REJECTED', 'Not in a channel: join one before leaving.');
     }
     const link = this.link;
-    const wasReconnecting = this.connection === 'reconnecting';
+    const wasReconnecting = this.connection.state === 'RECONNECTING';
     this.teardown();
     if (link?.connected && !wasReconnecting) {
       await link.request({ t: 'leave' }).catch(() => undefined);
     } else {
       // Leaving ends the reconnect attempts; the next join opens a new connection.
+      this.connection.set('DISCONNECTING', 'LEAVE');
       link?.close();
       this.link = null;
-      this.connection = 'disconnected';
+      this.connection.set('DISCONNECTED', 'LEAVE');
     }
   }
 
   /** Forget the channel locally: links, remote streams, timers. */
   private teardown(): void {
     removeEventListener('pagehide', this.onPageHide);
+    this.quality.stop();
     this.state = this.state === 'closed' ? 'closed' : 'ready';
     this.transport?.close();
     this.transport = null;
@@ -632,11 +672,109 @@ export class Client extends Emitter<ClientEvents> {
       void this.link?.request({ t: 'leave' }).catch(() => undefined);
     this.teardown();
     this.state = 'closed';
+    if (this.link) this.connection.set('DISCONNECTING', 'CLOSE');
     this.link?.close();
     this.link = null;
-    this.connection = 'disconnected';
+    this.connection.set('DISCONNECTED', 'CLOSE');
     this.removeAllListeners();
     globalThis.navigator?.mediaDevices?.removeEventListener('devicechange', this.onDeviceChange);
+  }
+
+  // ---- quality (docs/quality.md) ----
+
+  /**
+   * Statistics of the call: what we send (`local`) and, per remote user, what we receive and send them, as plain
+   * numbers with the unit in the name (rttMs, sendBitrateKbps, packetLossPercent…). Needs a joined channel.
+   *
+   * @example
+   * client.getStats((stats) => log('uplink', stats.local.sendBitrateKbps, 'kbps, rtt', stats.local.rttMs, 'ms'));
+   */
+  getStats(callback?: ((stats: CallStats) => void) | null, onFailure?: Fail): Promise<CallStats> {
+    assertType(
+      isOptionalFn(callback) && isOptionalFn(onFailure),
+      'getStats(callback?, onFailure?) takes functions.',
+    );
+    return settle(
+      (async () => {
+        this.assertJoined('reading statistics');
+        const stats = await this.quality.getStats();
+        if (this.call) this.call.stats = stats;
+        return stats;
+      })(),
+      callback,
+      onFailure,
+    );
+  }
+
+  /**
+   * The id of the current call (a new one at each join; kept after leave), for rate and complain. '' before
+   * the first join.
+   *
+   * @example
+   * var callId = client.getCallId();
+   */
+  getCallId(): string {
+    return this.call?.callId ?? '';
+  }
+
+  /**
+   * Rate a call from 1 (worst) to 5 (best); the server stores it with the call's identifiers and last statistics.
+   *
+   * @example
+   * client.rate(client.getCallId(), 4, 'a little echo', () => log('thanks'), (err) => log('not sent', err));
+   */
+  rate(
+    callId: string,
+    score: number,
+    description?: string | null,
+    onSuccess?: (() => void) | null,
+    onFailure?: Fail,
+  ): Promise<void> {
+    checkRateArgs(callId, score, description);
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'rate(…, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(
+      this.sendFeedback(async () => ratingBody(this.call, callId, score, description ?? '')),
+      onSuccess,
+      onFailure,
+    );
+  }
+
+  /**
+   * Complain about a call: the server stores the description with the call's identifiers, last statistics and
+   * the recent log (AgoraRTC.exportLog, free of secrets).
+   *
+   * @example
+   * client.complain(client.getCallId(), 'no sound from the other side');
+   */
+  complain(
+    callId: string,
+    description: string,
+    onSuccess?: (() => void) | null,
+    onFailure?: Fail,
+  ): Promise<void> {
+    checkComplaintArgs(callId, description);
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'complain(…, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(
+      this.sendFeedback(() => complaintBody(this.call, callId, description)),
+      onSuccess,
+      onFailure,
+    );
+  }
+
+  /** Sends a rating or complaint built after the call's stats are refreshed (when still in the call). */
+  private async sendFeedback(build: () => Promise<FeedbackRequestBody>): Promise<void> {
+    this.assertInitialized();
+    const call = this.call;
+    if (this.state === 'joined' && call) call.stats = await this.quality.getStats().catch(() => call.stats);
+    const msg = await build();
+    if (!this.link?.connected) await this.connect();
+    await this.link!.request(msg);
   }
 
   // ---- devices and screen sharing (docs/devices-and-screen.md) ----
@@ -887,7 +1025,7 @@ export class Client extends Emitter<ClientEvents> {
 
   private onLinkClosed(uid: number): void {
     // With the server unreachable, a closed media link is the only news we get that the user left.
-    if (this.connection !== 'connected') this.removeRemote(uid);
+    if (this.connection.state !== 'CONNECTED') this.removeRemote(uid);
   }
 
   /** stream-subscribed once the user asked and the remote tracks are here. */

@@ -1,4 +1,6 @@
 import type { DeviceInfo } from '../media/devices.js';
+import type { ConnectionStateChangeEvent } from '../quality/connection.js';
+import type { NetworkQualityEvent, WarningEvent } from '../quality/monitor.js';
 import type { Stream } from '../stream/stream.js';
 
 /** Names of the Client's events (the manual's, plus stream-removed and the key-expiry warning). */
@@ -16,6 +18,9 @@ export const ClientEvent = {
   CRYPT_ERROR: 'crypt-error',
   DEVICE_CHANGED: 'device-changed',
   SCREEN_SHARING_STOPPED: 'screen-sharing-stopped',
+  NETWORK_QUALITY: 'network-quality',
+  CONNECTION_STATE_CHANGE: 'connection-state-change',
+  WARNING: 'warning',
 } as const;
 
 /** What each Client event carries; field names are the ones the manual's examples read. */
@@ -63,4 +68,16 @@ export interface ClientEvents {
    * window closed, video was disabled, or the stream closed. The camera is back (unless it was disabled).
    */
   'screen-sharing-stopped': { type: 'screen-sharing-stopped' };
+  /**
+   * Every 2 s in a channel: network-quality scores (0 unknown, 1 excellent … 5 very bad, 6 down), our own
+   * (`uplinkNetworkQuality`, `downlinkNetworkQuality`) and per remote user (`users`). See docs/quality.md.
+   */
+  'network-quality': NetworkQualityEvent;
+  /**
+   * The connection to the server changed state (`curState`, `prevState`, `reason`). RECONNECTING comes with the
+   * `error` event's CONNECTION_INTERRUPTED, and only with it.
+   */
+  'connection-state-change': ConnectionStateChangeEvent;
+  /** One of the manual's warning codes (`code`, `name`, `message`): informational, the SDK carries on. */
+  warning: WarningEvent;
 }

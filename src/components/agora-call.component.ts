@@ -342,6 +342,10 @@ export class AgoraCallElement extends LocalizedElement {
         .then((key) => (key ? client.renewChannelKey(key) : undefined))
         .catch((e: unknown) => this.fail(e));
     });
+    client.on('connection-state-change', ({ curState }) => {
+      if (curState === 'CONNECTED' && (this.callState === 'reconnecting' || this.callState === 'lost'))
+        this.setCallState('connected');
+    });
     client.on('error', ({ msg }) => {
       if (msg.reason === 'CONNECTION_INTERRUPTED') this.setCallState('reconnecting');
       else if (msg.reason === 'CONNECTION_LOST') this.setCallState('lost');
@@ -436,7 +440,7 @@ export class AgoraCallElement extends LocalizedElement {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  /** Speaking marks from audio levels; and the end of a reconnect (the SDK has no event for it). */
+  /** Speaking marks from audio levels. */
   private startPolling(): void {
     this.stopPolling();
     // The first audio meter creates an AudioContext, which holds the main thread for a while: not while the
@@ -446,11 +450,6 @@ export class AgoraCallElement extends LocalizedElement {
 
   private pollLevels(): void {
     this.poll = setInterval(() => {
-      if (
-        (this.callState === 'reconnecting' || this.callState === 'lost') &&
-        this.client.connectionState === 'connected'
-      )
-        this.setCallState('connected');
       const now = Date.now();
       let changed = false;
       for (const p of this.participants()) {

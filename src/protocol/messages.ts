@@ -73,6 +73,26 @@ export interface RecordingKeyRequest {
   key: string;
 }
 
+/**
+ * A call-quality rating (client.rate) or complaint (client.complain), with the call's identifiers and last
+ * statistics. ok → stored; err → 4 (the server collects none) or 2 (a field is wrong).
+ */
+export interface FeedbackRequest {
+  t: 'feedback';
+  id: number;
+  kind: 'rating' | 'complaint';
+  callId: string;
+  channel: string;
+  uid: number;
+  /** Ratings: 1 (worst) to 5 (best). */
+  score?: number;
+  description: string;
+  /** The last getStats() result, or null. */
+  stats: unknown;
+  /** Complaints: the tail of AgoraRTC.exportLog(). */
+  log?: string;
+}
+
 /** Publish/mute state changed; the server broadcasts it as `peer-state`. No reply. */
 export interface StateMessage {
   t: 'state';
@@ -92,7 +112,14 @@ export interface PingMessage {
 }
 
 export type ClientMessage =
-  HelloRequest | JoinRequest | LeaveRequest | RenewRequest | StateMessage | RelayMessage | PingMessage;
+  | HelloRequest
+  | JoinRequest
+  | LeaveRequest
+  | RenewRequest
+  | FeedbackRequest
+  | StateMessage
+  | RelayMessage
+  | PingMessage;
 
 // ---- server → SDK ----
 
