@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { build } from 'vite';
+import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
 import { writeServiceWorker } from './build-sw.mjs';
 
 const ifMissing = process.argv.includes('--if-missing');
@@ -25,14 +26,28 @@ const nodeShims = {
   },
 };
 
+/**
+ * The components use the core SDK through its public entry (src/index.ts); in their bundle that import stays a
+ * module of its own, `./agora-rtc.js` beside it, so a page that loads both gets one copy of the core.
+ */
+const coreAsSibling = {
+  name: 'agora-core-as-sibling',
+  enforce: 'pre',
+  async resolveId(source, importer, options) {
+    if (!importer?.includes(`${root}src/components/`)) return null;
+    const r = await this.resolve(source, importer, { ...options, skipSelf: true });
+    return r?.id === `${root}src/index.ts` ? { id: './agora-rtc.js', external: true } : null;
+  },
+};
+
 /** One library build: a single entry, a single format. */
-async function lib(entry, fileName, format, extra = {}) {
+async function lib(entry, fileName, format, extra = {}, plugins = []) {
   await build({
     root,
     configFile: false,
     logLevel: 'warn',
     publicDir: false,
-    plugins: [nodeShims],
+    plugins: [nodeShims, ...plugins],
     resolve: { alias: { buffer: shim('buffer'), 'safe-buffer': shim('buffer'), debug: shim('debug') } },
     // A classic script has no import.meta; the SDK reads document.currentScript there instead.
     define: {
@@ -62,6 +77,14 @@ const steps = [
     'sdk/agora-rtc-worker.js',
     () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
   ],
+  [
+    'sdk/agora-components.js',
+    () => lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),
+  ],
+  // Chinese labels, loaded by the components only for pages that show Chinese.
+  ['sdk/agora-components-zh.js', () => lib('src/components/i18n-zh.ts', 'agora-components-zh.js', 'es')],
+  // The elements' attributes, properties, events, parts and CSS properties, for IDEs and docs (from the JSDoc).
+  ['custom-elements.json', () => cem()],
   // The service worker's code; scripts/build-sw.mjs adds the precache manifest below.
   [
     'sw-src/agora-sw.js',
@@ -71,6 +94,14 @@ const steps = [
   ['sdk/types/index.d.ts', () => tsc('tsconfig.sdk-types.json')],
   ['node/server/main.js', () => tsc('tsconfig.server.json')],
 ];
+
+function cem() {
+  execFileSync(
+    `${root}node_modules/.bin/cem`,
+    ['analyze', '--litelement', '--quiet', '--globs', 'src/components/agora-*.ts', '--outdir', 'dist'],
+    { cwd: root, stdio: 'inherit' },
+  );
+}
 
 function tsc(project) {
   execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `${root}${project}`], { stdio: 'inherit' });

@@ -15,7 +15,13 @@ import {
   type PeerState,
   type ServerMessage,
 } from '../src/protocol/messages.js';
-import { MAX_UID, checkAppId, checkChannelName, checkUid } from '../src/protocol/validate.js';
+import {
+  MAX_UID,
+  checkAppId,
+  checkChannelName,
+  checkDisplayName,
+  checkUid,
+} from '../src/protocol/validate.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
 
@@ -153,6 +159,8 @@ interface Member {
   /** The address it joined from, for the per-address channel count. */
   ip: string;
   state: PeerState;
+  /** Display name given at join ('' = none). */
+  name: string;
   /** The state the others were last sent. */
   sentState: PeerState;
   stateSentAt: number;
@@ -197,15 +205,21 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 function info(m: Member): PeerInfo {
-  return { uid: m.uid, ...m.state };
+  return m.name ? { uid: m.uid, ...m.state, name: m.name } : { uid: m.uid, ...m.state };
 }
 
 function copyState(s: PeerState): PeerState {
-  return { published: s.published, audioMuted: s.audioMuted, videoMuted: s.videoMuted };
+  const copy = { published: s.published, audioMuted: s.audioMuted, videoMuted: s.videoMuted };
+  return s.screen ? { ...copy, screen: true } : copy;
 }
 
 function sameState(a: PeerState, b: PeerState): boolean {
-  return a.published === b.published && a.audioMuted === b.audioMuted && a.videoMuted === b.videoMuted;
+  return (
+    a.published === b.published &&
+    a.audioMuted === b.audioMuted &&
+    a.videoMuted === b.videoMuted &&
+    !a.screen === !b.screen
+  );
 }
 
 function isPolicyError(v: unknown): v is PolicyError {
@@ -754,6 +768,12 @@ export class SignalingServer {
     }
     const state = field(m, 'state');
     if (!this.validState(conn, id, state)) return;
+    const displayName = field(m, 'name') ?? '';
+    const badName = checkDisplayName(displayName);
+    if (badName !== null) {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', badName);
+      return;
+    }
     const name = channel as string;
     const chKey = `${appId}/${name}`; // App IDs are exactly 32 hex characters, so this key is unambiguous.
     const existingChannel = this.channels.get(chKey);
@@ -829,6 +849,7 @@ export class SignalingServer {
       channel: ch,
       ip: conn.ip,
       state: copyState(state),
+      name: displayName as string,
       sentState: copyState(state),
       stateSentAt: 0,
       conn,

@@ -10,7 +10,7 @@ import type { MediaTransport } from '../transport/transport.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
 import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, WarningCode, type ErrorName } from '../protocol/codes.js';
-import { checkAppId, checkChannelName, checkUid } from '../protocol/validate.js';
+import { checkAppId, checkChannelName, checkDisplayName, checkUid } from '../protocol/validate.js';
 import type { JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
 import { SignalingLink } from '../signaling/link.js';
 import { Stream, type StreamChange } from '../stream/stream.js';
@@ -46,6 +46,8 @@ export interface ClientOptions {
 
 interface Remote {
   uid: number;
+  /** Display name given at its join ('' = none). */
+  name: string;
   state: PeerState;
   /** Present while the user has a published stream. */
   stream: Stream | null;
@@ -108,6 +110,8 @@ export class Client extends Emitter<ClientEvents> {
   private call: CallInfo | null = null;
   /** setEncryptionSecret / setEncryptionMode, kept until leave. */
   private encryption = { secret: '', mode: '' };
+  /** setDisplayName: sent with each join, kept across leave. */
+  private displayName = '';
   private frameCrypto: FrameCrypto | null = null;
   /** Screen sharing in progress (track null while the picker is open). */
   private screen: { stream: Stream; track: MediaStreamTrack | null } | null = null;
@@ -130,6 +134,35 @@ export class Client extends Emitter<ClientEvents> {
   /** The uid this client joined with (0 before join). */
   get currentUid(): number {
     return this.uid;
+  }
+
+  /**
+   * Set the name the other members see for this user, sent with the next join (and kept for later joins):
+   * at most 64 characters of plain text, '' for none. The others read it with getDisplayName(uid) or from
+   * the peer-join event. Beyond the manual, which has only numeric uids.
+   *
+   * @example
+   * client.setDisplayName('Ada');
+   * client.join(null, '1024', 0);
+   */
+  setDisplayName(name: string): void {
+    assertType(typeof name === 'string', 'setDisplayName(name) takes a string.');
+    const bad = checkDisplayName(name);
+    if (bad) throw new AgoraError('ERR_INVALID_ARGUMENT', bad);
+    this.displayName = name;
+  }
+
+  /**
+   * The display name of a member of the channel (or of this user, by its own uid): '' when it gave none or is
+   * not in the channel. Show it as text, never as HTML.
+   *
+   * @example
+   * client.on('stream-subscribed', (evt) => label(evt.stream.getId(), client.getDisplayName(evt.stream.getId())));
+   */
+  getDisplayName(uid: number): string {
+    assertType(typeof uid === 'number', 'getDisplayName(uid) takes a uid number.');
+    if (uid === this.uid && uid !== 0) return this.displayName;
+    return this.remotes.get(uid)?.name ?? '';
   }
 
   /** The connection to the server (see the connection-state-change event). */
@@ -277,6 +310,7 @@ export class Client extends Emitter<ClientEvents> {
         uid,
         key,
         state: this.localState(),
+        ...(this.displayName ? { name: this.displayName } : {}),
       }).finally(answered);
       if (this.state !== 'joining') throw new AgoraError('ERR_ABORTED', 'leave() was called while joining.');
       this.channel = channel;
@@ -324,6 +358,7 @@ export class Client extends Emitter<ClientEvents> {
           key: this.key,
           session: this.session,
           state: this.localState(),
+          ...(this.displayName ? { name: this.displayName } : {}),
         });
       } catch (e) {
         const transient: ErrorName[] = ['ERR_CONNECTION_INTERRUPTED', 'ERR_TIMEDOUT', 'ERR_ABORTED'];
@@ -897,6 +932,7 @@ export class Client extends Emitter<ClientEvents> {
         void this.endScreen(true).catch(() => undefined);
     });
     await stream._share(track);
+    this.sendState();
   }
 
   private async endScreen(byBrowser: boolean): Promise<void> {
@@ -905,6 +941,7 @@ export class Client extends Emitter<ClientEvents> {
     try {
       if (s?.track) await s.stream._share(null);
     } finally {
+      if (s?.track) this.sendState();
       if (byBrowser) this.emit('screen-sharing-stopped', { type: 'screen-sharing-stopped' });
     }
   }
@@ -944,11 +981,26 @@ export class Client extends Emitter<ClientEvents> {
     let remote = this.remotes.get(info.uid);
     const prev: PeerState = remote?.state ?? { published: false, audioMuted: false, videoMuted: false };
     if (!remote) {
-      remote = { uid: info.uid, state: prev, stream: null, subscribed: false, announced: false, tracks: {} };
+      const name = info.name ?? '';
+      remote = {
+        uid: info.uid,
+        name,
+        state: prev,
+        stream: null,
+        subscribed: false,
+        announced: false,
+        tracks: {},
+      };
       this.remotes.set(info.uid, remote);
       this.transport?.addPeer(info.uid, joinedAfterUs);
+      this.emit('peer-join', { type: 'peer-join', uid: info.uid, name });
     }
-    remote.state = { published: info.published, audioMuted: info.audioMuted, videoMuted: info.videoMuted };
+    remote.state = {
+      published: info.published,
+      audioMuted: info.audioMuted,
+      videoMuted: info.videoMuted,
+      screen: info.screen === true,
+    };
     const uid = info.uid;
     if (info.published && !prev.published) {
       const stream = new Stream({}, uid);
@@ -959,6 +1011,7 @@ export class Client extends Emitter<ClientEvents> {
       this.emit('stream-added', { type: 'stream-added', stream });
       if (info.audioMuted) this.emitMute('audio', uid, true);
       if (info.videoMuted) this.emitMute('video', uid, true);
+      if (info.screen) this.emitScreen(uid, true);
     } else if (!info.published && prev.published) {
       const stream = remote.stream!;
       if (remote.subscribed) this.transport?.subscribe(uid, false);
@@ -971,6 +1024,7 @@ export class Client extends Emitter<ClientEvents> {
     } else if (info.published) {
       if (info.audioMuted !== prev.audioMuted) this.emitMute('audio', uid, info.audioMuted);
       if (info.videoMuted !== prev.videoMuted) this.emitMute('video', uid, info.videoMuted);
+      if (!info.screen !== !prev.screen) this.emitScreen(uid, info.screen === true);
     }
   }
 
@@ -1031,7 +1085,11 @@ export class Client extends Emitter<ClientEvents> {
 
   private localState(): PeerState {
     const s = this.published;
-    return { published: s !== null, ...(s ? s._muteState() : { audioMuted: false, videoMuted: false }) };
+    const state = {
+      published: s !== null,
+      ...(s ? s._muteState() : { audioMuted: false, videoMuted: false }),
+    };
+    return s && this.screen?.track ? { ...state, screen: true } : state;
   }
 
   private sendState(): void {
@@ -1041,6 +1099,10 @@ export class Client extends Emitter<ClientEvents> {
   private emitMute(kind: 'audio' | 'video', uid: number, muted: boolean): void {
     if (kind === 'audio') this.emit('peer-mute-audio', { type: 'peer-mute-audio', msg: { uid, muted } });
     else this.emit('peer-mute-video', { type: 'peer-mute-video', msg: { uid, muted } });
+  }
+
+  private emitScreen(uid: number, sharing: boolean): void {
+    this.emit('peer-screen', { type: 'peer-screen', msg: { uid, sharing } });
   }
 
   private emitError(reason: string, name: ErrorName, message: string): void {

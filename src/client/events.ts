@@ -8,9 +8,11 @@ export const ClientEvent = {
   STREAM_ADDED: 'stream-added',
   STREAM_REMOVED: 'stream-removed',
   STREAM_SUBSCRIBED: 'stream-subscribed',
+  PEER_JOIN: 'peer-join',
   PEER_LEAVE: 'peer-leave',
   PEER_MUTE_AUDIO: 'peer-mute-audio',
   PEER_MUTE_VIDEO: 'peer-mute-video',
+  PEER_SCREEN: 'peer-screen',
   ERROR: 'error',
   CHANNEL_KEY_WILL_EXPIRE: 'channel-key-will-expire',
   CRYPT_ERROR: 'crypt-error',
@@ -29,12 +31,22 @@ export interface ClientEvents {
   'stream-removed': { type: 'stream-removed'; stream: Stream };
   /** A subscribed remote stream is ready: play it. */
   'stream-subscribed': { type: 'stream-subscribed'; stream: Stream };
+  /**
+   * A remote user is in the channel: one joined, or was there when this client joined (beyond the manual,
+   * which announces only published streams). `name` is its display name ('' for none; show it as text).
+   */
+  'peer-join': { type: 'peer-join'; uid: number; name: string };
   /** A remote user left the channel (called leave, closed the page, or vanished). */
   'peer-leave': { type: 'peer-leave'; uid: number; stream?: Stream };
   /** A remote user stopped (muted: true) or resumed (false) sending audio. */
   'peer-mute-audio': { type: 'peer-mute-audio'; msg: { uid: number; muted: boolean } };
   /** A remote user stopped (muted: true) or resumed (false) sending video. */
   'peer-mute-video': { type: 'peer-mute-video'; msg: { uid: number; muted: boolean } };
+  /**
+   * A remote user's video became a shared screen (sharing: true) or went back to the camera (false). Beyond
+   * the manual; layouts use it to show a screen large.
+   */
+  'peer-screen': { type: 'peer-screen'; msg: { uid: number; sharing: boolean } };
   /**
    * The connection to the server was interrupted (`msg.reason === 'CONNECTION_INTERRUPTED'`, the SDK is
    * reconnecting), lost (`'CONNECTION_LOST'`: no success for 10 s; retries go on until leave), or the stay

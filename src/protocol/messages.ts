@@ -16,10 +16,14 @@ export interface PeerState {
   audioMuted: boolean;
   /** The published stream's video is disabled (disableVideo). */
   videoMuted: boolean;
+  /** The published video is a shared screen (startScreenSharing); absent = false. */
+  screen?: boolean;
 }
 
 export interface PeerInfo extends PeerState {
   uid: number;
+  /** The member's display name (at most 64 characters, plain text); absent when it gave none. */
+  name?: string;
 }
 
 // ---- SDK → server ----
@@ -43,6 +47,8 @@ export interface JoinRequest {
   /** Given by the server at the first join; sent again to rejoin after a reconnect. */
   session?: string;
   state: PeerState;
+  /** Display name shown to the others (at most 64 characters, plain text); omitted or '' for none. */
+  name?: string;
 }
 
 export interface LeaveRequest {
@@ -207,5 +213,10 @@ function isBool(v: unknown): v is boolean {
 export function isPeerState(v: unknown): v is PeerState {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as Record<string, unknown>;
-  return isBool(s.published) && isBool(s.audioMuted) && isBool(s.videoMuted);
+  return (
+    isBool(s.published) &&
+    isBool(s.audioMuted) &&
+    isBool(s.videoMuted) &&
+    (s.screen === undefined || isBool(s.screen))
+  );
 }
