@@ -23,14 +23,28 @@ const nodeShims = {
   },
 };
 
+/**
+ * ts-ebml and its helpers (the recording's WebM fixer) use Node's global Buffer and read and write numbers with it:
+ * they get the real `buffer` package (by path, past the shim alias), injected per module, never made global.
+ */
+const realBuffer = {
+  name: 'agora-real-buffer',
+  transform(code, id) {
+    if (!/node_modules[\\/](ts-ebml|ebml|ebml-block|int64-buffer)[\\/]/.test(id) || !code.includes('Buffer'))
+      return null;
+    const path = JSON.stringify(`${root}node_modules/buffer/index.js`);
+    return { code: `var Buffer = require(${path}).Buffer;\n${code}`, map: null };
+  },
+};
+
 /** One library build: a single entry, a single format. */
-async function lib(entry, fileName, format, extra = {}) {
+async function lib(entry, fileName, format, extra = {}, plugins = []) {
   await build({
     root,
     configFile: false,
     logLevel: 'warn',
     publicDir: false,
-    plugins: [nodeShims],
+    plugins: [nodeShims, ...plugins],
     resolve: { alias: { buffer: shim('buffer'), 'safe-buffer': shim('buffer'), debug: shim('debug') } },
     // A classic script has no import.meta; the SDK reads document.currentScript there instead.
     define: { global: 'globalThis', ...(format === 'iife' ? { 'import.meta.url': 'undefined' } : {}) },
@@ -55,6 +69,8 @@ const steps = [
     'sdk/agora-rtc-worker.js',
     () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
   ],
+  // Loaded by the SDK only to finalise a recording (WebM duration and cues).
+  ['sdk/agora-rtc-webm.js', () => lib('src/recording/webm.ts', 'agora-rtc-webm.js', 'es', {}, [realBuffer])],
   ['sdk/types/index.d.ts', () => tsc('tsconfig.sdk-types.json')],
   ['node/server/main.js', () => tsc('tsconfig.server.json')],
 ];

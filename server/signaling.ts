@@ -10,6 +10,7 @@ import {
   MAX_FRAME_BYTES,
   isPeerState,
   type PeerInfo,
+  type RecordingInfo,
   type PeerState,
   type ServerMessage,
 } from '../src/protocol/messages.js';
@@ -70,6 +71,8 @@ interface Channel {
   readonly name: string;
   /** Insertion order is join order (a session rejoin keeps its place). */
   readonly members: Map<number, Member>;
+  /** The one recording of the channel, and the Recording Key it was started with (stop needs the same key). */
+  recording: (RecordingInfo & { key: string }) | null;
 }
 
 interface Member {
@@ -119,6 +122,10 @@ function copyState(s: PeerState): PeerState {
 
 function sameState(a: PeerState, b: PeerState): boolean {
   return a.published === b.published && a.audioMuted === b.audioMuted && a.videoMuted === b.videoMuted;
+}
+
+function recordingOf(ch: Channel): RecordingInfo | null {
+  return ch.recording && { uid: ch.recording.uid, startedAt: ch.recording.startedAt };
 }
 
 function isPolicyError(v: unknown): v is PolicyError {
@@ -283,7 +290,7 @@ export class SignalingServer {
     this.send(conn, { t: 'err', id, code: e.code, name: e.name, message: e.message });
   }
 
-  private broadcast(ch: Channel, except: Member, msg: ServerMessage): void {
+  private broadcast(ch: Channel, except: Member | null, msg: ServerMessage): void {
     const text = JSON.stringify(msg);
     for (const m of ch.members.values()) if (m !== except && m.conn) this.send(m.conn, text);
   }
@@ -360,6 +367,8 @@ export class SignalingServer {
         case 'leave':
         case 'renew':
         case 'recording-key':
+        case 'recording-start':
+        case 'recording-stop':
           if (id === undefined) {
             this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `"${t}" needs a numeric "id" to answer to.`);
             return;
@@ -368,6 +377,8 @@ export class SignalingServer {
           else if (t === 'join') this.onJoin(conn, id, m);
           else if (t === 'leave') this.onLeave(conn, id);
           else if (t === 'renew') this.onRenew(conn, id, m);
+          else if (t === 'recording-start') this.onRecordingStart(conn, id, m);
+          else if (t === 'recording-stop') this.onRecordingStop(conn, id, m);
           else this.onRecordingKey(conn, id, m);
           return;
         default: {
@@ -504,7 +515,13 @@ export class SignalingServer {
     }
     const expiresAt = this.expiryOf(verdict);
 
-    const ch = existingChannel ?? { key: chKey, appId, name, members: new Map<number, Member>() };
+    const ch: Channel = existingChannel ?? {
+      key: chKey,
+      appId,
+      name,
+      members: new Map<number, Member>(),
+      recording: null,
+    };
     if (!existingChannel) this.channels.set(chKey, ch);
     const member: Member = {
       uid: assigned,
@@ -517,7 +534,13 @@ export class SignalingServer {
     const peers = [...ch.members.values()].map(info);
     ch.members.set(assigned, member);
     conn.member = member;
-    this.ok(conn, id, { uid: assigned, session: member.session, peers, expiresAt });
+    this.ok(conn, id, {
+      uid: assigned,
+      session: member.session,
+      peers,
+      expiresAt,
+      recording: recordingOf(ch),
+    });
     this.broadcast(ch, member, { t: 'peer-join', peer: info(member) });
     this.scheduleExpiry(member);
     this.opts.log(
@@ -544,7 +567,13 @@ export class SignalingServer {
     member.state = copyState(state);
     const ch = member.channel;
     const peers = [...ch.members.values()].filter((p) => p !== member).map(info);
-    this.ok(conn, id, { uid: member.uid, session: member.session, peers, expiresAt: member.expiresAt });
+    this.ok(conn, id, {
+      uid: member.uid,
+      session: member.session,
+      peers,
+      expiresAt: member.expiresAt,
+      recording: recordingOf(ch),
+    });
     if (changed) this.broadcast(ch, member, { t: 'peer-state', peer: info(member) });
     // Re-arms the timers; an `expiring` missed while disconnected is sent again.
     this.scheduleExpiry(member);
@@ -576,6 +605,77 @@ export class SignalingServer {
 
   /** Recording Key check (service type ARS) for the member's own app, channel and uid; nothing changes. */
   private onRecordingKey(conn: Conn, id: number, msg: Msg): void {
+    const req = this.recordingKeyVerdict(conn, id, msg);
+    if (req) this.ok(conn, id, { expiresAt: req.expiresAt });
+  }
+
+  /** One recorder per channel; everyone, the recorder included, hears that the channel is being recorded. */
+  private onRecordingStart(conn: Conn, id: number, msg: Msg): void {
+    const req = this.recordingKeyVerdict(conn, id, msg);
+    if (!req) return;
+    const ch = req.member.channel;
+    if (ch.recording) {
+      this.err(
+        conn,
+        id,
+        'ERR_ALREADY_IN_USE',
+        ch.recording.uid === req.member.uid
+          ? 'You are already recording this channel.'
+          : `User ${ch.recording.uid} is already recording this channel (one recording per channel at a time).`,
+      );
+      return;
+    }
+    ch.recording = { uid: req.member.uid, startedAt: Date.now(), key: req.key };
+    const recording = recordingOf(ch)!;
+    this.ok(conn, id, { expiresAt: req.expiresAt, recording });
+    this.broadcast(ch, null, { t: 'recording', recording });
+  }
+
+  private onRecordingStop(conn: Conn, id: number, msg: Msg): void {
+    const m = conn.member;
+    const key = field(msg, 'key');
+    if (!m) {
+      this.err(conn, id, 'ERR_NOT_INITIALIZED', 'Not in a channel: there is no recording to stop.');
+      return;
+    }
+    const rec = m.channel.recording;
+    if (!rec || rec.uid !== m.uid) {
+      this.err(
+        conn,
+        id,
+        'ERR_NOT_READY',
+        rec
+          ? `User ${rec.uid} records this channel, not you: only the recorder can stop it.`
+          : 'This channel is not being recorded: call startRecording first.',
+      );
+      return;
+    }
+    if (typeof key !== 'string' || !sameSecret(key, rec.key)) {
+      this.err(
+        conn,
+        id,
+        'ERR_INVALID_CHANNEL_KEY',
+        'Stop the recording with the Recording Key it was started with.',
+      );
+      return;
+    }
+    this.endRecording(m.channel);
+    this.ok(conn, id);
+  }
+
+  private endRecording(ch: Channel): void {
+    const ended = recordingOf(ch);
+    if (!ended) return;
+    ch.recording = null;
+    this.broadcast(ch, null, { t: 'recording', recording: null, ended });
+  }
+
+  /** The member's Recording Key verdict: the key and its expiry, or null after replying an error. */
+  private recordingKeyVerdict(
+    conn: Conn,
+    id: number,
+    msg: Msg,
+  ): { member: Member; key: string; expiresAt: number } | null {
     const req = this.keyRequest(
       conn,
       id,
@@ -583,7 +683,7 @@ export class SignalingServer {
       'Recording Key',
       'join before checking a Recording Key (it is checked for your channel and uid).',
     );
-    if (!req) return;
+    if (!req) return null;
     const check = this.opts.policy.checkRecordingKey;
     const verdict: unknown =
       check === undefined
@@ -595,9 +695,9 @@ export class SignalingServer {
         : check.call(this.opts.policy, req.check);
     if (isPolicyError(verdict)) {
       this.policyErr(conn, id, verdict);
-      return;
+      return null;
     }
-    this.ok(conn, id, { expiresAt: this.expiryOf(verdict) });
+    return { member: req.member, key: req.check.key!, expiresAt: this.expiryOf(verdict) };
   }
 
   /** A key request of a joined member: the member and what the policy checks, or null after replying an error. */
@@ -737,6 +837,8 @@ export class SignalingServer {
     m.conn = null;
     if (ch.members.size === 0) this.channels.delete(ch.key);
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
+    // The recorder left (or vanished): its recording ended with it.
+    if (ch.recording?.uid === m.uid) this.endRecording(ch);
     this.opts.log(
       `leave  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${m.uid} (${why}; ${ch.members.size} left)`,
     );

@@ -5,6 +5,8 @@ import { AgoraError } from './client/errors.js';
 import { ClientEvent } from './client/events.js';
 import { VIDEO_PROFILES } from './media/profiles.js';
 import { ErrorCode, WarningCode } from './protocol/codes.js';
+import { RecordingStatus, type RecordingState } from './recording/controller.js';
+import { recordings } from './recording/library.js';
 import { Stream, type StreamSpec } from './stream/stream.js';
 import { VERSION } from './version.js';
 
@@ -52,8 +54,20 @@ export function createStream(spec: StreamSpec): Stream {
   return new Stream(spec);
 }
 
-export { AgoraError, Client, ClientEvent, ErrorCode, Stream, VERSION, VIDEO_PROFILES, WarningCode };
-export type { ClientOptions, StreamSpec };
+export {
+  AgoraError,
+  Client,
+  ClientEvent,
+  ErrorCode,
+  RecordingStatus,
+  recordings,
+  Stream,
+  VERSION,
+  VIDEO_PROFILES,
+  WarningCode,
+};
+export type { ClientOptions, RecordingState, StreamSpec };
+export type { RecordingEntry } from './recording/store.js';
 export type { ClientEvents } from './client/events.js';
 export type { VideoProfile } from './media/profiles.js';
 
@@ -67,6 +81,9 @@ const AgoraRTC = {
   VIDEO_PROFILES,
   AgoraError,
   ClientEvent,
+  RecordingStatus,
+  /** The recordings stored in this browser: list, get, remove, download, recover. */
+  recordings,
 };
 
 export default AgoraRTC;

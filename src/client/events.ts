@@ -1,4 +1,5 @@
 import type { DeviceInfo } from '../media/devices.js';
+import type { RecordingState } from '../recording/controller.js';
 import type { Stream } from '../stream/stream.js';
 
 /** Names of the Client's events (the manual's, plus stream-removed and the key-expiry warning). */
@@ -14,6 +15,7 @@ export const ClientEvent = {
   CRYPT_ERROR: 'crypt-error',
   DEVICE_CHANGED: 'device-changed',
   SCREEN_SHARING_STOPPED: 'screen-sharing-stopped',
+  RECORDING_STATE_CHANGE: 'recording-state-change',
 } as const;
 
 /** What each Client event carries; field names are the ones the manual's examples read. */
@@ -51,4 +53,10 @@ export interface ClientEvents {
    * window closed, video was disabled, or the stream closed. The camera is back (unless it was disabled).
    */
   'screen-sharing-stopped': { type: 'screen-sharing-stopped' };
+  /**
+   * The channel started (`status: 1`, by `uid` since `startedAt`) or stopped (`status: 0`, `uid`/`startedAt` of
+   * the recording that ended) being recorded. Every member gets it, the recorder too; a member joining a recorded
+   * channel gets it right after join. `self`: this client is the recorder.
+   */
+  'recording-state-change': { type: 'recording-state-change' } & RecordingState;
 }

@@ -67,6 +67,24 @@ export interface RecordingKeyRequest {
   key: string;
 }
 
+/**
+ * Start recording the channel with a Recording Key (checked as for `recording-key`). One recorder per channel at
+ * a time: a second gets ERR_ALREADY_IN_USE naming the recorder. ok → result `{ recording }`; everyone in the
+ * channel (the recorder included) gets a `recording` push.
+ */
+export interface RecordingStartRequest {
+  t: 'recording-start';
+  id: number;
+  key: string;
+}
+
+/** Stop the recording this member started, with the key it started with; everyone gets a `recording` push. */
+export interface RecordingStopRequest {
+  t: 'recording-stop';
+  id: number;
+  key: string;
+}
+
 /** Publish/mute state changed; the server broadcasts it as `peer-state`. No reply. */
 export interface StateMessage {
   t: 'state';
@@ -86,9 +104,23 @@ export interface PingMessage {
 }
 
 export type ClientMessage =
-  HelloRequest | JoinRequest | LeaveRequest | RenewRequest | StateMessage | RelayMessage | PingMessage;
+  | HelloRequest
+  | JoinRequest
+  | LeaveRequest
+  | RenewRequest
+  | RecordingStartRequest
+  | RecordingStopRequest
+  | StateMessage
+  | RelayMessage
+  | PingMessage;
 
 // ---- server → SDK ----
+
+/** Who records the channel and since when (Unix milliseconds). */
+export interface RecordingInfo {
+  uid: number;
+  startedAt: number;
+}
 
 export interface JoinResult {
   uid: number;
@@ -97,13 +129,15 @@ export interface JoinResult {
   peers: PeerInfo[];
   /** Unix seconds when the stay ends (Channel Key service expiry), 0 = none. */
   expiresAt: number;
+  /** The channel's recording in progress, if any: a late joiner learns it is recorded. */
+  recording?: RecordingInfo | null;
 }
 
 export interface OkReply {
   t: 'ok';
   id: number;
   /** Present for join (and renew, with only expiresAt meaningful). */
-  result?: JoinResult | { expiresAt: number };
+  result?: JoinResult | { expiresAt: number; recording?: RecordingInfo };
 }
 
 export interface ErrReply {
@@ -152,6 +186,13 @@ export interface ExpiringPush {
   expiresAt: number;
 }
 
+/** The channel's recording started (`recording` set) or ended (null, `ended` the one that ended). */
+export interface RecordingPush {
+  t: 'recording';
+  recording: RecordingInfo | null;
+  ended?: RecordingInfo;
+}
+
 export interface PongMessage {
   t: 'pong';
 }
@@ -165,6 +206,7 @@ export type ServerMessage =
   | RelayPush
   | KickPush
   | ExpiringPush
+  | RecordingPush
   | PongMessage;
 
 /** Largest frame either side accepts; SDP with many candidates stays well below. */

@@ -1,0 +1,29 @@
+// Makes a MediaRecorder WebM seekable: MediaRecorder writes neither the duration nor cues (it cannot know them
+// while streaming). ts-ebml reads the file chunk by chunk, collecting the header elements, the cluster positions
+// and the last timestamp, and writes a new header with Duration, SeekHead and Cues. Only the header is new: the
+// clusters stay where they are in the stored chunks. Built as its own file (dist/sdk/agora-rtc-webm.js) and
+// loaded when a recording is finalised, so calls that never record do not download the EBML code.
+import { Decoder, Reader, tools } from 'ts-ebml';
+
+export interface FixedHeader {
+  /** The new header: replaces the first `skip` bytes of the file. */
+  head: Blob;
+  skip: number;
+  durationMs: number;
+}
+
+/** Reads `chunks` (the file's bytes in order) once; null when they hold no complete header (nothing recorded). */
+export async function fixWebm(chunks: AsyncIterable<Blob>): Promise<FixedHeader | null> {
+  const decoder = new Decoder();
+  const reader = new Reader();
+  reader.logging = false;
+  reader.drop_default_duration = false;
+  for await (const chunk of chunks) {
+    for (const elm of decoder.decode(await chunk.arrayBuffer())) reader.read(elm);
+  }
+  reader.stop();
+  if (reader.metadatas.length === 0 || reader.metadataSize === 0) return null;
+  const durationMs = (reader.duration * reader.timestampScale) / 1e6;
+  const head = tools.makeMetadataSeekable(reader.metadatas, reader.duration, reader.cues);
+  return { head: new Blob([head]), skip: reader.metadataSize, durationMs };
+}
