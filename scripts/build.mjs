@@ -30,7 +30,7 @@ const nodeShims = {
 const realBuffer = {
   name: 'agora-real-buffer',
   transform(code, id) {
-    if (!/node_modules[\\/](ts-ebml|ebml|ebml-block|int64-buffer)[\\/]/.test(id) || !code.includes('Buffer'))
+    if (!/node_modules[\\/](ts-ebml|ebml-block|int64-buffer)[\\/]/.test(id) || !code.includes('Buffer'))
       return null;
     const path = JSON.stringify(`${root}node_modules/buffer/index.js`);
     return { code: `var Buffer = require(${path}).Buffer;\n${code}`, map: null };
@@ -45,7 +45,15 @@ async function lib(entry, fileName, format, extra = {}, plugins = []) {
     logLevel: 'warn',
     publicDir: false,
     plugins: [nodeShims, ...plugins],
-    resolve: { alias: { buffer: shim('buffer'), 'safe-buffer': shim('buffer'), debug: shim('debug') } },
+    resolve: {
+      alias: {
+        buffer: shim('buffer'),
+        'safe-buffer': shim('buffer'),
+        debug: shim('debug'),
+        // ts-ebml requires ebml as CommonJS; its package.json "browser" build is a script that exports nothing.
+        ebml: `${root}node_modules/ebml/lib/ebml.js`,
+      },
+    },
     // A classic script has no import.meta; the SDK reads document.currentScript there instead.
     define: { global: 'globalThis', ...(format === 'iife' ? { 'import.meta.url': 'undefined' } : {}) },
     build: {

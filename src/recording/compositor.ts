@@ -15,6 +15,27 @@ export const CANVAS_WIDTH = 960;
 export const CANVAS_HEIGHT = 540;
 export const FRAME_RATE = 15;
 
+/**
+ * Calls `fn` every `ms` from a worker's timer: a page in the background gets its own timers throttled to once a
+ * second or less, and requestAnimationFrame not at all, but still receives messages, so the recording keeps its
+ * frame rate while the user looks at another tab. Returns the stop function.
+ */
+function tick(ms: number, fn: () => void): () => void {
+  try {
+    const url = URL.createObjectURL(
+      new Blob([`setInterval(() => postMessage(0), ${ms});`], { type: 'text/javascript' }),
+    );
+    const worker = new Worker(url);
+    URL.revokeObjectURL(url);
+    worker.onmessage = fn;
+    return () => worker.terminate();
+  } catch {
+    // No blob: workers here (a strict Content-Security-Policy): a page timer, full rate while the page is visible.
+    const timer = setInterval(fn, ms);
+    return () => clearInterval(timer);
+  }
+}
+
 interface Tile {
   video: HTMLVideoElement;
   videoTrack: MediaStreamTrack | null;
@@ -29,7 +50,7 @@ export class Compositor {
   private readonly audio = new AudioContext();
   private readonly mix: MediaStreamAudioDestinationNode;
   private readonly tiles = new Map<number, Tile>();
-  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly ticker: () => void;
 
   constructor(private readonly sources: () => RecordingSource[]) {
     this.canvas.width = CANVAS_WIDTH;
@@ -43,8 +64,7 @@ export class Compositor {
     silence.start();
     void this.audio.resume();
     this.draw();
-    // A timer, not requestAnimationFrame: a recording page in the background must keep recording.
-    this.timer = setInterval(() => this.draw(), 1000 / FRAME_RATE);
+    this.ticker = tick(1000 / FRAME_RATE, () => this.draw());
     this.stream = new MediaStream([
       ...this.canvas.captureStream(FRAME_RATE).getVideoTracks(),
       ...this.mix.stream.getAudioTracks(),
@@ -52,7 +72,7 @@ export class Compositor {
   }
 
   close(): void {
-    clearInterval(this.timer);
+    this.ticker();
     for (const uid of [...this.tiles.keys()]) this.drop(uid);
     this.stream.getTracks().forEach((t) => t.stop());
     void this.audio.close();

@@ -3,7 +3,6 @@
 // joiners in their join result) who records since when. The recording itself happens here, in the recorder's
 // browser (recorder.ts).
 import { AgoraError } from '../client/errors.js';
-import type { ErrorName } from '../protocol/codes.js';
 import type { ClientMessage, RecordingInfo } from '../protocol/messages.js';
 import type { RecordingSource } from './compositor.js';
 import { Recorder, type RecorderInfo } from './recorder.js';
@@ -83,11 +82,15 @@ export class RecordingController {
     const own: { key: string; recorder: Recorder | null } = { key, recorder: null };
     this.own = own;
     try {
+      const mimeType = await Recorder.prepare();
       // The server checks the key and takes the channel's one recording slot before anything is recorded.
       await this.host.request({ t: 'recording-start', key });
-      const recorder = await Recorder.start(
+      if (this.own !== own)
+        throw new AgoraError('ERR_ABORTED', 'Left the channel while recording was starting.');
+      const recorder = Recorder.start(
         info,
         () => this.host.sources(),
+        mimeType,
         (err, done) => {
           if (this.own?.recorder !== recorder) return;
           this.own = null;
@@ -95,18 +98,9 @@ export class RecordingController {
           void done.finally(() => this.host.onAbort(err));
         },
       );
-      if (this.own !== own) {
-        // Left the channel meanwhile.
-        await recorder.stop('left');
-        throw new AgoraError('ERR_ABORTED', 'Left the channel while recording was starting.');
-      }
       own.recorder = recorder;
     } catch (e) {
-      if (this.own === own) {
-        this.own = null;
-        const started = !(e instanceof AgoraError && isKeyOrSlotError(e.name));
-        if (started) await this.host.request({ t: 'recording-stop', key }).catch(() => undefined);
-      }
+      if (this.own === own) this.own = null;
       throw e;
     }
   }
@@ -150,14 +144,4 @@ export class RecordingController {
     const me = this.host.info()?.uid;
     return { status, uid: r?.uid ?? null, startedAt: r?.startedAt ?? null, self: r !== null && r.uid === me };
   }
-}
-
-function isKeyOrSlotError(name: ErrorName): boolean {
-  return [
-    'ERR_INVALID_CHANNEL_KEY',
-    'ERR_CHANNEL_KEY_EXPIRED',
-    'ERR_ALREADY_IN_USE',
-    'ERR_INVALID_ARGUMENT',
-    'ERR_NOT_INITIALIZED',
-  ].includes(name);
 }

@@ -14,6 +14,7 @@ export const MIN_FREE_TO_START = 64 * 1024 * 1024;
 export const MIN_FREE_WHILE_RECORDING = 16 * 1024 * 1024;
 const VIDEO_BITS_PER_SECOND = 1_500_000;
 const AUDIO_BITS_PER_SECOND = 64_000;
+const KEY_FRAME_INTERVAL_MS = 2000;
 const TYPES = ['video/webm;codecs=vp8,opus', 'video/webm;codecs=vp9,opus', 'video/webm'];
 
 export interface RecorderInfo {
@@ -45,15 +46,8 @@ export class Recorder {
   private stopping: Promise<RecordingEntry | null> | null = null;
   private failure: AgoraError | null = null;
 
-  /**
-   * Checks storage, then starts recording. `onAbort` hears a recording that stopped by itself (storage full, write
-   * failure); the file written so far is kept and finalised.
-   */
-  static async start(
-    info: RecorderInfo,
-    sources: () => RecordingSource[],
-    onAbort: (err: AgoraError, entry: Promise<RecordingEntry | null>) => void,
-  ): Promise<Recorder> {
+  /** Can this browser record, with room to store it: the WebM type to record, else the error. */
+  static async prepare(): Promise<string> {
     if (typeof MediaRecorder === 'undefined' || !globalThis.indexedDB) {
       throw new AgoraError(
         'ERR_NOT_SUPPORTED',
@@ -66,6 +60,19 @@ export class Recorder {
     if (free < MIN_FREE_TO_START) throw storageFull(free);
     // Ask that the browser not evict recordings under storage pressure; it may say no, which changes nothing here.
     await navigator.storage?.persist?.().catch(() => false);
+    return mimeType;
+  }
+
+  /**
+   * Starts recording (after prepare). `onAbort` hears a recording that stopped by itself (storage full, write
+   * failure); the file written so far is kept and finalised.
+   */
+  static start(
+    info: RecorderInfo,
+    sources: () => RecordingSource[],
+    mimeType: string,
+    onAbort: (err: AgoraError, entry: Promise<RecordingEntry | null>) => void,
+  ): Recorder {
     return new Recorder(info, sources, mimeType, onAbort);
   }
 
@@ -94,7 +101,9 @@ export class Recorder {
       mimeType,
       videoBitsPerSecond: VIDEO_BITS_PER_SECOND,
       audioBitsPerSecond: AUDIO_BITS_PER_SECOND,
-    });
+      // A key frame every couple of seconds starts a cluster there, so every cue is a place a player can seek to.
+      videoKeyFrameIntervalDuration: KEY_FRAME_INTERVAL_MS,
+    } as MediaRecorderOptions);
     this.media.ondataavailable = (e) => {
       if (e.data.size === 0 || this.failure) return;
       this.writes = this.writes.then(() => this.write(e.data));
