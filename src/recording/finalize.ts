@@ -43,8 +43,9 @@ export async function finalize(id: string, endReason?: string): Promise<Recordin
     ...meta,
     head: fixed.head,
     skip: fixed.skip,
+    end: fixed.end,
     durationMs: Math.round(fixed.durationMs),
-    size: meta.size - fixed.skip + fixed.head.size,
+    size: fixed.end - fixed.skip + fixed.head.size,
     complete: true,
     ...(endReason ? { endReason } : {}),
   };

@@ -45,6 +45,8 @@ export class Recorder {
   private releaseLock!: () => void;
   private stopping: Promise<RecordingEntry | null> | null = null;
   private failure: AgoraError | null = null;
+  /** A write failed: later chunks would leave a hole, so none is written. */
+  private broken = false;
 
   /** Can this browser record, with room to store it: the WebM type to record, else the error. */
   static async prepare(): Promise<string> {
@@ -105,7 +107,7 @@ export class Recorder {
       videoKeyFrameIntervalDuration: KEY_FRAME_INTERVAL_MS,
     } as MediaRecorderOptions);
     this.media.ondataavailable = (e) => {
-      if (e.data.size === 0 || this.failure) return;
+      if (e.data.size === 0 || this.broken) return;
       this.writes = this.writes.then(() => this.write(e.data));
     };
     this.media.start(CHUNK_MS);
@@ -116,12 +118,14 @@ export class Recorder {
   }
 
   private async write(data: Blob): Promise<void> {
-    if (this.failure) return;
+    if (this.broken) return;
     try {
       await appendChunk(this.meta, data);
       const free = await freeBytes();
+      // The margin left still holds the chunks in flight, written as recording stops.
       if (free < MIN_FREE_WHILE_RECORDING) this.abort(storageFull(free));
     } catch (e) {
+      this.broken = true;
       const full = e instanceof DOMException && e.name === 'QuotaExceededError';
       this.abort(
         full

@@ -31,10 +31,13 @@ export async function recordingResponse(request: Request): Promise<Response | nu
   if (request.method === 'HEAD') return new Response(null, { headers });
   const parts = (async function* () {
     if (meta.head) yield meta.head;
-    let skip = meta.head ? (meta.skip ?? 0) : 0;
+    // Bytes [from, to) of the stored chunks make the rest of the file.
+    const from = meta.head ? (meta.skip ?? 0) : 0;
+    const to = meta.end ?? meta.size;
+    let at = 0;
     for await (const chunk of chunksOf(meta)) {
-      const part = skip > 0 ? chunk.slice(skip) : chunk;
-      skip = Math.max(0, skip - chunk.size);
+      const part = chunk.slice(Math.max(0, from - at), Math.max(0, to - at));
+      at += chunk.size;
       if (part.size > 0) yield part;
     }
   })();

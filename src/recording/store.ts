@@ -33,6 +33,8 @@ export interface StoredRecording extends RecordingEntry {
   head?: Blob;
   /** Bytes at the start of the chunks that `head` replaces. */
   skip?: number;
+  /** Bytes of the chunks that belong to the file (a crash may leave a cut-off element after them). */
+  end?: number;
 }
 
 interface Schema extends DBSchema {
@@ -99,7 +101,9 @@ export async function fileOf(meta: StoredRecording): Promise<Blob> {
   const parts = (await d.getAll('chunks', range)).map((r) => r.data);
   const body = new Blob(parts);
   const type = meta.mimeType.split(';')[0] ?? 'video/webm';
-  return meta.head ? new Blob([meta.head, body.slice(meta.skip ?? 0)], { type }) : new Blob([body], { type });
+  return meta.head
+    ? new Blob([meta.head, body.slice(meta.skip ?? 0, meta.end ?? body.size)], { type })
+    : new Blob([body], { type });
 }
 
 export async function removeRecording(id: string): Promise<void> {

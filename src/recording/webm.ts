@@ -9,6 +9,8 @@ export interface FixedHeader {
   /** The new header: replaces the first `skip` bytes of the file. */
   head: Blob;
   skip: number;
+  /** Bytes of the file up to the end of its last complete element: a crash can cut the last one short. */
+  end: number;
   durationMs: number;
 }
 
@@ -18,12 +20,17 @@ export async function fixWebm(chunks: AsyncIterable<Blob>): Promise<FixedHeader 
   const reader = new Reader();
   reader.logging = false;
   reader.drop_default_duration = false;
+  let end = 0;
   for await (const chunk of chunks) {
-    for (const elm of decoder.decode(await chunk.arrayBuffer())) reader.read(elm);
+    for (const elm of decoder.decode(await chunk.arrayBuffer())) {
+      reader.read(elm);
+      // Master elements of unknown size (Segment, Cluster) have no end of their own.
+      if (elm.type !== 'm' && elm.dataEnd > end) end = elm.dataEnd;
+    }
   }
   reader.stop();
   if (reader.metadatas.length === 0 || reader.metadataSize === 0) return null;
   const durationMs = (reader.duration * reader.timestampScale) / 1e6;
   const head = tools.makeMetadataSeekable(reader.metadatas, reader.duration, reader.cues);
-  return { head: new Blob([head]), skip: reader.metadataSize, durationMs };
+  return { head: new Blob([head]), skip: reader.metadataSize, end, durationMs };
 }

@@ -1,13 +1,14 @@
 // Recording in real browsers against the server as `npm start` runs it (demo keys on): pages join the keyed demo
 // app with Channel Keys from POST /api/channel-key and record with Recording Keys from the same endpoint
 // ("service": "recording"). The files are checked with Debian's ffprobe/ffmpeg as a user's player would read them.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Page } from 'playwright-core';
-import { until } from './harness.js';
+import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, until } from './harness.js';
 import { browserSuite, outcome } from './setup.js';
 import { configureApps, DEMO_KEYED_APP_ID } from '../../server/demo-keys.js';
 
@@ -128,6 +129,46 @@ function decodeAll(file: string): void {
   execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-']);
 }
 
+/**
+ * A Chromium this test starts itself on a profile directory, so it can kill the browser process (as a crash or a
+ * power cut would) and start it again on the same storage.
+ */
+async function ownBrowser(profile: string) {
+  const child = spawn(
+    CHROMIUM,
+    [
+      ...CHROMIUM_ARGS,
+      '--headless=new',
+      `--user-data-dir=${profile}`,
+      '--remote-debugging-port=0',
+      'about:blank',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  const ws = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`chromium exited with ${code}: ${err}`)));
+  });
+  const browser = await chromium.connectOverCDP(ws);
+  return {
+    async page(url: string): Promise<Page> {
+      const page = await browser.contexts()[0]!.newPage();
+      await page.goto(url);
+      return page;
+    },
+    async kill(): Promise<void> {
+      if (child.exitCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+}
+
 describe('recording', () => {
   test('three users: one records 10 s while another leaves and a third joins late; everyone is told, and the file is WebM with video and audio of the right length that seeks', async () => {
     const channel = 'rec three';
@@ -195,38 +236,41 @@ describe('recording', () => {
     void uidB;
   });
 
-  test('a recording page that crashes midway: on the next load the recording is listed, finalised and plays', async () => {
+  test('the browser dies while recording: on the next start the recording is listed, finalised and plays', async () => {
     const channel = 'rec crash';
-    const a = await suite.user();
+    const profile = join(dir, 'profile');
+    let chrome = await ownBrowser(profile);
+    const a = await chrome.page(`${suite.server.url}/test-pages/call.html`);
     const uidA = await joinCall(a, channel);
     const recKey = await fetchKey(a, { channel, uid: uidA, service: 'recording' });
     const startedAt = await inPage<number>(a, 'await client.startRecording(arg); return Date.now();', recKey);
     await new Promise((r) => setTimeout(r, 5000));
-    const crashedAt = Date.now();
-    // The renderer dies at once: no pagehide, no leave, no last chunk.
-    const cdp = await a.context().newCDPSession(a);
-    await cdp.send('Page.crash').catch(() => undefined);
-    await until(() => a.isClosed() || a.evaluate(() => false).catch(() => true), 5000, 'the page to crash');
+    const killedAt = Date.now();
+    // SIGKILL: no pagehide, no leave, no last chunk, nothing flushed by the page.
+    await chrome.kill();
 
-    const again = await a.context().newPage();
-    await again.goto(`${suite.server.url}/test-pages/call.html`);
-    const list = await inPage<Entry[]>(again, 'return AgoraRTC.recordings.list();');
-    expect(list).toHaveLength(1);
-    const entry = list[0]!;
-    expect(entry).toMatchObject({ channel, uid: uidA, complete: true, endReason: 'interrupted' });
-    const recordedS = (crashedAt - startedAt) / 1000;
-    // At most the chunk in flight (a second) and the one being written are lost.
-    expect(entry.durationMs / 1000).toBeGreaterThan(recordedS - 2.5);
-    expect(entry.durationMs / 1000).toBeLessThan(recordedS + 0.5);
-    const file = await download(again, entry.id, 'crash.webm');
-    const info = probe(file);
-    expect(info.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
-    expect(Math.abs(Number(info.format.duration) - entry.durationMs / 1000)).toBeLessThan(0.5);
-    decodeAll(file);
+    chrome = await ownBrowser(profile);
+    try {
+      const again = await chrome.page(`${suite.server.url}/test-pages/call.html`);
+      const list = await inPage<Entry[]>(again, 'return AgoraRTC.recordings.list();');
+      expect(list).toHaveLength(1);
+      const entry = list[0]!;
+      expect(entry).toMatchObject({ channel, uid: uidA, complete: true, endReason: 'interrupted' });
+      const recordedS = (killedAt - startedAt) / 1000;
+      // At most the chunk in flight (a second) and the one being written are lost.
+      expect(entry.durationMs / 1000).toBeGreaterThan(recordedS - 2.5);
+      expect(entry.durationMs / 1000).toBeLessThan(recordedS + 0.5);
+      const file = await download(again, entry.id, 'crash.webm');
+      const info = probe(file);
+      expect(info.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+      expect(Math.abs(Number(info.format.duration) - entry.durationMs / 1000)).toBeLessThan(0.5);
+      decodeAll(file);
 
-    await inPage(again, 'await AgoraRTC.recordings.remove(arg);', entry.id);
-    expect(await inPage<Entry[]>(again, 'return AgoraRTC.recordings.list();')).toEqual([]);
-    await again.context().close();
+      await inPage(again, 'await AgoraRTC.recordings.remove(arg);', entry.id);
+      expect(await inPage<Entry[]>(again, 'return AgoraRTC.recordings.list();')).toEqual([]);
+    } finally {
+      await chrome.kill();
+    }
   });
 
   test('wrong keys are 110, stop without start and a second recorder are clear errors, wrong types are TypeErrors', async () => {
@@ -290,7 +334,7 @@ describe('recording', () => {
     await joinCall(b, channel);
     const key = await fetchKey(a, { channel, uid: uidA, service: 'recording' });
     expect(await outcome(a, `await T.client.startRecording(${JSON.stringify(key)});`)).toBe('ok');
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 4000));
     // Simulated: the origin's quota shrinks to what it already uses plus 1 MB (another app filled the disk).
     await a.evaluate(() => {
       const real = StorageManager.prototype.estimate;
