@@ -105,7 +105,7 @@ interface W {
   AgoraRTC: typeof import('../../src/index.js').default;
 }
 
-const mb = (n: number) => `${(n / MB).toFixed(1)} MB`;
+const mb = (n: number) => `${(n / MB).toFixed(2)} MB`;
 
 export default async function bench(): Promise<BenchRow[]> {
   const apps = configureApps({ AGORA_DEMO_KEYS: '1' }, null);
@@ -167,42 +167,34 @@ export default async function bench(): Promise<BenchRow[]> {
     // (2) A 100 MB recording in the library of a fresh page (1 MB chunks of random bytes written as the recorder
     // would write them), downloaded by the SDK, then read whole by the naive way.
     const p = await openPage(browser, url);
-    const id = await p.evaluate(async (mbCount) => {
-      const { DB } = { DB: 'agora-rtc-recordings' };
-      await (window as unknown as W).AgoraRTC.recordings.list(); // creates the database
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const r = indexedDB.open(DB);
+    // A string, not a function: tsx would wrap the helpers' names in a __name() the page does not have.
+    const id = await p.evaluate<string>(`(async () => {
+      await AgoraRTC.recordings.list(); // creates the database
+      const db = await new Promise((resolve, reject) => {
+        const r = indexedDB.open('agora-rtc-recordings');
         r.onsuccess = () => resolve(r.result);
         r.onerror = () => reject(r.error);
       });
-      const id = `bench-${Date.now()}`;
+      const id = 'bench-' + Date.now();
       const chunk = new Uint8Array(1024 * 1024);
-      const put = (store: string, value: unknown) =>
-        new Promise<void>((resolve, reject) => {
+      const put = (store, value) =>
+        new Promise((resolve, reject) => {
           const tx = db.transaction(store, 'readwrite');
           tx.objectStore(store).put(value);
           tx.oncomplete = () => resolve();
           tx.onerror = () => reject(tx.error);
         });
-      for (let seq = 0; seq < mbCount; seq++) {
+      for (let seq = 0; seq < ${FILE_MB}; seq++) {
         for (let i = 0; i < chunk.length; i += 65536) crypto.getRandomValues(chunk.subarray(i, i + 65536));
         await put('chunks', { id, seq, data: new Blob([chunk]) });
       }
       await put('recordings', {
-        id,
-        appId: '0'.repeat(32),
-        channel: 'bench',
-        uid: 1,
-        startedAt: Date.now(),
-        durationMs: 0,
-        size: mbCount * 1024 * 1024,
-        mimeType: 'video/webm',
-        complete: true,
-        chunks: mbCount,
+        id, appId: '0'.repeat(32), channel: 'bench', uid: 1, startedAt: Date.now(), durationMs: 0,
+        size: ${FILE_MB} * 1024 * 1024, mimeType: 'video/webm', complete: true, chunks: ${FILE_MB},
       });
       db.close();
       return id;
-    }, FILE_MB);
+    })()`);
     await new Promise((r) => setTimeout(r, 2000));
     const sdkPeak = await peakDuring(tag, async () => {
       const [dl] = await Promise.all([
