@@ -8,11 +8,11 @@ const ifMissing = process.argv.includes('--if-missing');
 const root = new URL('..', import.meta.url).pathname;
 const out = (p) => `${root}dist/${p}`;
 
-const shim = (name) => `${root}src/mesh/shims/${name}.cjs`;
+const shim = (name) => `${root}src/transport/shims/${name}.cjs`;
 
 /**
  * simple-peer is CommonJS written for Node: give it small browser stand-ins for buffer, debug and process (see
- * src/mesh/shims) instead of its 28 KB prebuilt bundle. `process` is injected per module, never made global.
+ * src/transport/shims) instead of its 28 KB prebuilt bundle. `process` is injected per module, never made global.
  */
 const nodeShims = {
   name: 'agora-node-shims',

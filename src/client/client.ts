@@ -4,7 +4,8 @@ import { Emitter } from './emitter.js';
 import type { FrameCrypto } from '../crypto/attach.js';
 import { parseMode } from '../crypto/modes.js';
 import type { ClientEvents } from './events.js';
-import { Mesh } from '../mesh/mesh.js';
+import { Mesh } from '../transport/mesh.js';
+import type { MediaTransport } from '../transport/transport.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
 import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, type ErrorName } from '../protocol/codes.js';
@@ -61,7 +62,7 @@ export class Client extends Emitter<ClientEvents> {
   private key: string | null = null;
   private uid = 0;
   private session: string | undefined;
-  private mesh: Mesh | null = null;
+  private transport: MediaTransport | null = null;
   private remotes = new Map<number, Remote>();
   private published: Stream | null = null;
   private unwatchPublished: (() => void) | null = null;
@@ -249,7 +250,7 @@ export class Client extends Emitter<ClientEvents> {
     this.uid = result.uid;
     this.session = result.session;
     this.state = 'joined';
-    this.mesh = new Mesh(result.uid, {
+    this.transport = new Mesh(result.uid, {
       send: (to, data) => this.link?.send({ t: 'relay', to, data }),
       onTrack: (uid, track) => this.onRemoteTrack(uid, track),
       onLinkClosed: (uid) => this.onLinkClosed(uid),
@@ -294,7 +295,7 @@ export class Client extends Emitter<ClientEvents> {
       // Users missing from the restarted server's list may simply not be back yet: keep those whose media
       // link is still up; the others are gone.
       for (const uid of [...this.remotes.keys()]) {
-        if (!present.has(uid) && !this.mesh?.isConnected(uid)) this.removeRemote(uid);
+        if (!present.has(uid) && !this.transport?.isConnected(uid)) this.removeRemote(uid);
       }
     }
     this.connection = 'connected';
@@ -440,8 +441,8 @@ export class Client extends Emitter<ClientEvents> {
     removeEventListener('pagehide', this.onPageHide);
     this.recording.left();
     this.state = this.state === 'closed' ? 'closed' : 'ready';
-    this.mesh?.close();
-    this.mesh = null;
+    this.transport?.close();
+    this.transport = null;
     // The manual: the secret is cleared when the user leaves the channel.
     this.frameCrypto?.close();
     this.frameCrypto = null;
@@ -492,7 +493,7 @@ export class Client extends Emitter<ClientEvents> {
     this.published = stream;
     this.unwatchPublished?.();
     this.unwatchPublished = stream._onChange((c) => this.onLocalChange(c));
-    this.mesh?.publish(
+    this.transport?.publish(
       { audio: stream._media.getAudioTracks()[0] ?? null, video: stream._media.getVideoTracks()[0] ?? null },
       stream._profile,
     );
@@ -507,8 +508,8 @@ export class Client extends Emitter<ClientEvents> {
       this.screen = null; // disableVideo or close ended the sharing
       this.emit('screen-sharing-stopped', { type: 'screen-sharing-stopped' });
     }
-    if (c.type === 'track') this.mesh?.setTrack(c.kind, c.track);
-    else if (c.type === 'profile') this.mesh?.setProfile(c.profile);
+    if (c.type === 'track') this.transport?.setTrack(c.kind, c.track);
+    else if (c.type === 'profile') this.transport?.setProfile(c.profile);
     else if (c.type === 'mute') this.sendState();
     else if (c.type === 'closed' && this.published)
       void this.doUnpublish(this.published).catch(() => undefined);
@@ -536,7 +537,7 @@ export class Client extends Emitter<ClientEvents> {
     this.unwatchPublished?.();
     this.unwatchPublished = null;
     this.published = null;
-    this.mesh?.unpublish();
+    this.transport?.unpublish();
     this.sendState();
   }
 
@@ -557,7 +558,7 @@ export class Client extends Emitter<ClientEvents> {
     const remote = this.remoteOf(stream);
     if (!remote.subscribed) {
       remote.subscribed = true;
-      this.mesh?.subscribe(remote.uid, true);
+      this.transport?.subscribe(remote.uid, true);
     }
     return new Promise<void>((resolve, reject) => {
       const waiters = this.subscribeWaiters.get(remote.uid) ?? [];
@@ -592,7 +593,7 @@ export class Client extends Emitter<ClientEvents> {
         const remote = this.remoteOf(stream);
         remote.subscribed = false;
         remote.announced = false;
-        this.mesh?.subscribe(remote.uid, false);
+        this.transport?.subscribe(remote.uid, false);
       })(),
       null,
       onFailure,
@@ -882,7 +883,7 @@ export class Client extends Emitter<ClientEvents> {
         this.removeRemote(msg.uid);
         break;
       case 'relay':
-        this.mesh?.signal(msg.from, msg.data);
+        this.transport?.signal(msg.from, msg.data);
         break;
       case 'expiring':
         this.emit('channel-key-will-expire', { type: 'channel-key-will-expire', expiresAt: msg.expiresAt });
@@ -907,7 +908,7 @@ export class Client extends Emitter<ClientEvents> {
     if (!remote) {
       remote = { uid: info.uid, state: prev, stream: null, subscribed: false, announced: false, tracks: {} };
       this.remotes.set(info.uid, remote);
-      this.mesh?.addPeer(info.uid, joinedAfterUs);
+      this.transport?.addPeer(info.uid, joinedAfterUs);
     }
     remote.state = { published: info.published, audioMuted: info.audioMuted, videoMuted: info.videoMuted };
     const uid = info.uid;
@@ -922,7 +923,7 @@ export class Client extends Emitter<ClientEvents> {
       if (info.videoMuted) this.emitMute('video', uid, true);
     } else if (!info.published && prev.published) {
       const stream = remote.stream!;
-      if (remote.subscribed) this.mesh?.subscribe(uid, false);
+      if (remote.subscribed) this.transport?.subscribe(uid, false);
       remote.stream = null;
       remote.subscribed = remote.announced = false;
       remote.tracks = {}; // a later publish arrives on new transceivers with new tracks
@@ -939,7 +940,7 @@ export class Client extends Emitter<ClientEvents> {
     const remote = this.remotes.get(uid);
     if (!remote) return;
     this.remotes.delete(uid);
-    this.mesh?.removePeer(uid);
+    this.transport?.removePeer(uid);
     for (const w of this.subscribeWaiters.get(uid) ?? []) {
       w.reject(new AgoraError('ERR_ABORTED', `User ${uid} left before the stream arrived.`));
     }

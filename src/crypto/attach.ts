@@ -1,4 +1,4 @@
-// Page side of media encryption: one worker per client, and the calls src/mesh makes for every RTCRtpSender and
+// Page side of media encryption: one worker per client, and the calls src/transport makes for every RTCRtpSender and
 // RTCRtpReceiver of every link. Chromium 156 supports both encoded-transform APIs; RTCRtpScriptTransform is used
 // whenever it exists (standard, no RTCPeerConnection option, survives replaceTrack), createEncodedStreams only
 // where it is the sole API (older Chromium). docs/encryption.md has the measurements behind this.

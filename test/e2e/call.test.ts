@@ -114,8 +114,8 @@ describe('a call between two browsers', () => {
       a.evaluate(
         async ([uid, ms]) => {
           const pc = (
-            window.T.client as unknown as { mesh: { connections(): Map<number, RTCPeerConnection> } }
-          ).mesh
+            window.T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+          ).transport
             .connections()
             .get(uid)!;
           const bytes = async () => {

@@ -96,7 +96,8 @@ describe('selectDevice during a call', () => {
     }, remote);
     const sdp = () =>
       a.evaluate(() => {
-        const pcs = (T.client as unknown as { mesh: { connections(): Map<number, RTCPeerConnection> } }).mesh;
+        const pcs = (T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } })
+          .transport;
         const pc = [...pcs.connections().values()][0]!;
         return pc.localDescription!.sdp + pc.remoteDescription!.sdp;
       });
@@ -117,7 +118,7 @@ describe('selectDevice during a call', () => {
       await T.local.enableAudio();
       const cam = media.getVideoTracks()[0]!;
       const pc = [
-        ...(T.client as unknown as { mesh: { connections(): Map<number, RTCPeerConnection> } }).mesh
+        ...(T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }).transport
           .connections()
           .values(),
       ][0]!;

@@ -96,8 +96,9 @@ describe('video profiles', () => {
       await until(
         async () => {
           const sender = await a.evaluate(() => {
-            const mesh = (T.client as unknown as { mesh: { connections(): Map<number, RTCPeerConnection> } })
-              .mesh;
+            const mesh = (
+              T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+            ).transport;
             const s = [...mesh.connections().values()][0]!
               .getSenders()
               .find((x) => x.track?.kind === 'video')!;
@@ -119,8 +120,8 @@ describe('video profiles', () => {
       });
       // maxFramerate is the profile's too.
       const fps = await a.evaluate(() => {
-        const mesh = (T.client as unknown as { mesh: { connections(): Map<number, RTCPeerConnection> } })
-          .mesh;
+        const mesh = (T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } })
+          .transport;
         const s = [...mesh.connections().values()][0]!.getSenders().find((x) => x.track?.kind === 'video')!;
         return s.getParameters().encodings[0]!.maxFramerate;
       });

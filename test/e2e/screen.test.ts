@@ -44,8 +44,8 @@ async function call(channel: string) {
       `${what}: B sees ${w}x${h}`,
     ).catch(async (e: Error) => {
       const why = await a.evaluate(async () => {
-        const mesh = (T.client as unknown as { mesh: { connections(): Map<number, RTCPeerConnection> } })
-          .mesh;
+        const mesh = (T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } })
+          .transport;
         const out: unknown[] = [];
         (await [...mesh.connections().values()][0]!.getStats()).forEach((r) => {
           if (r.type === 'outbound-rtp' && r.kind === 'video')
@@ -64,7 +64,8 @@ async function call(channel: string) {
   /** A's video sender encoding, degradation preference and track. */
   const sending = () =>
     a.evaluate(() => {
-      const mesh = (T.client as unknown as { mesh: { connections(): Map<number, RTCPeerConnection> } }).mesh;
+      const mesh = (T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } })
+        .transport;
       const sender = [...mesh.connections().values()][0]!
         .getSenders()
         .find((s) => s.track?.kind === 'video')!;

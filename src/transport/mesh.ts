@@ -10,30 +10,15 @@
 // - simple-peer has no ICE restart: a failed link is replaced by a new one with a new link id.
 import SimplePeer from 'simple-peer';
 import type { SignalData, Instance as PeerInstance } from 'simple-peer';
-import type { FrameCrypto } from '../crypto/attach.js';
 import { encoderParameters, type VideoProfile } from '../media/profiles.js';
 import { screenEncoding } from '../media/screen.js';
+import type { MediaKind as Kind, MediaTransport, TransportHooks } from './transport.js';
 
-type Kind = 'audio' | 'video';
-
-/** What the mesh relays through the server to one other member. */
+/** What the mesh relays through the server to one other member (TransportHooks.send). */
 export type MeshSignal =
   | { k: 'sig'; link: string; sig: SignalData }
   /** The sender of this message wants (or no longer wants) our media. */
   | { k: 'sub'; on: boolean };
-
-export interface MeshHooks {
-  /** Relay to another member of the channel through the signaling server. */
-  send(to: number, data: MeshSignal): void;
-  /** A remote user's track arrived (first negotiation or a renegotiation). */
-  onTrack(uid: number, track: MediaStreamTrack): void;
-  /** A link closed; `willRetry` when the mesh is replacing it. */
-  onLinkClosed(uid: number): void;
-  /** A link connected (ICE + DTLS up). */
-  onLinkConnected?(uid: number): void;
-  /** Media encryption: every sender and receiver of every link gets its encoded transform. */
-  crypto?: FrameCrypto;
-}
 
 interface LocalMedia {
   /** A fresh MediaStream per publish: simple-peer refuses to re-add a track to a stream it was removed from. */
@@ -74,7 +59,7 @@ class Link {
 
 const RETRY_MS = 1_000;
 
-export class Mesh {
+export class Mesh implements MediaTransport {
   private links = new Map<number, Link>();
   /** Members we should be linked to (the channel's other users), and whether we make the offers. */
   private members = new Map<number, boolean>();
@@ -86,7 +71,7 @@ export class Mesh {
 
   constructor(
     readonly selfUid: number,
-    private readonly hooks: MeshHooks,
+    private readonly hooks: TransportHooks,
   ) {}
 
   /**
@@ -185,7 +170,15 @@ export class Mesh {
     for (const link of this.links.values()) this.applyEncoding(link);
   }
 
-  /** The RTCPeerConnections, for stats. */
+  async stats(): Promise<Map<number, RTCStatsReport>> {
+    const links = [...this.links.values()];
+    const reports = await Promise.all(links.map((l) => l.pc.getStats().catch(() => null)));
+    return new Map(
+      links.flatMap((l, i) => (reports[i] ? [[l.uid, reports[i]] as [number, RTCStatsReport]] : [])),
+    );
+  }
+
+  /** The RTCPeerConnections, for tests that inspect senders and encoders. */
   connections(): Map<number, RTCPeerConnection> {
     return new Map([...this.links].map(([uid, l]) => [uid, l.pc]));
   }

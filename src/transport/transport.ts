@@ -1,0 +1,45 @@
+// How media travels between the members of a channel, seen from the Client: one interface, so that the Client,
+// stats, encryption and recording never know whether links go peer to peer (mesh.ts) or through an SFU.
+import type { FrameCrypto } from '../crypto/attach.js';
+import type { VideoProfile } from '../media/profiles.js';
+
+export type MediaKind = 'audio' | 'video';
+
+/** What a transport asks of the Client that owns it. */
+export interface TransportHooks {
+  /** Relay a transport message to another member of the channel through the signaling server. */
+  send(to: number, data: unknown): void;
+  /** A remote user's track arrived (first negotiation or a renegotiation). */
+  onTrack(uid: number, track: MediaStreamTrack): void;
+  /** The media link with a remote user closed (it may be replaced). */
+  onLinkClosed(uid: number): void;
+  /** The media link with a remote user connected (ICE + DTLS up). */
+  onLinkConnected?(uid: number): void;
+  /** Media encryption: every sender and receiver gets its encoded transform before negotiation. */
+  crypto?: FrameCrypto;
+}
+
+export interface MediaTransport {
+  /** A member of the channel to exchange media with; `offerer`: we were in the channel first. */
+  addPeer(uid: number, offerer: boolean): void;
+  /** The member left. */
+  removePeer(uid: number): void;
+  /** Whether media with that member currently flows. */
+  isConnected(uid: number): boolean;
+  /** A transport message relayed from another member (untrusted: validated before use). */
+  signal(from: number, data: unknown): void;
+  /** Ask a remote publisher to send us its media, or stop. */
+  subscribe(uid: number, on: boolean): void;
+  /** Start sending these tracks to subscribers. */
+  publish(tracks: Partial<Record<MediaKind, MediaStreamTrack | null>>, profile: VideoProfile): void;
+  unpublish(): void;
+  /** Our track of one kind changed (camera off/on, device or screen switch): no renegotiation. */
+  setTrack(kind: MediaKind, track: MediaStreamTrack | null): void;
+  setProfile(profile: VideoProfile): void;
+  /**
+   * WebRTC statistics per remote user: the report holding what we receive from that user and what we send it
+   * (an SFU transport reports its one upload under every user).
+   */
+  stats(): Promise<Map<number, RTCStatsReport>>;
+  close(): void;
+}
