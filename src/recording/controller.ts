@@ -55,6 +55,24 @@ export class RecordingController {
   /** After join (or a rejoin): the channel's recording as the server knows it. */
   joined(recording: RecordingInfo | null | undefined): void {
     this.update(recording ?? null, undefined);
+    const own = this.own;
+    const me = this.host.info()?.uid;
+    if (own?.recorder && recording?.uid !== me) {
+      // A restarted server forgot the recording this client is still making: claim the slot again so the others
+      // are told; if someone else took it meanwhile, this recording ends.
+      const recorder = own.recorder;
+      this.host.request({ t: 'recording-start', key: own.key }).catch((e: unknown) => {
+        if (this.own !== own) return;
+        this.own = null;
+        void recorder
+          .stop('interrupted')
+          .finally(() =>
+            this.host.onAbort(
+              e instanceof AgoraError ? e : new AgoraError('ERR_FAILED', `Recording ended: ${String(e)}`),
+            ),
+          );
+      });
+    }
   }
 
   /** A `recording` push. */
