@@ -153,7 +153,13 @@ export default async function bench(): Promise<BenchRow[]> {
     }, uidA);
     await a.evaluate((k) => (window as unknown as W).T.client.startRecording(k), recKey);
     const rec = await heapRise(a, RECORDING_S);
-    const entry = await a.evaluate((k) => (window as unknown as W).T.client.stopRecording(k), recKey);
+    const entry = await a
+      .evaluate((k) => (window as unknown as W).T.client.stopRecording(k), recKey)
+      .catch(async (e: unknown) => {
+        // What ended the stay is in the page's event log.
+        const events = await a.evaluate(() => JSON.stringify(window.events.filter((e) => e.ev === 'error')));
+        throw new Error(`${String(e)}; the recording page's error events: ${events}`);
+      });
     rows.push({
       name: `recording page JS heap rise over ${RECORDING_S} s of recording (${mb(entry?.size ?? 0)} recorded)`,
       value: mb(rec.rise),
