@@ -23,7 +23,12 @@ export async function fixWebm(chunks: AsyncIterable<Blob>): Promise<FixedHeader 
   let end = 0;
   for await (const chunk of chunks) {
     for (const elm of decoder.decode(await chunk.arrayBuffer())) {
+      const cues = reader.cues.length;
       reader.read(elm);
+      // The reader cues every cluster at its first video block, but MediaRecorder starts clusters between key
+      // frames too: a player that seeks to such a cue cannot decode from there. Keep the cues on key frames.
+      if (reader.cues.length > cues && elm.type === 'b' && !tools.ebmlBlock(elm.data).keyframe)
+        reader.cues.pop();
       // Master elements of unknown size (Segment, Cluster) have no end of their own.
       if (elm.type !== 'm' && elm.dataEnd > end) end = elm.dataEnd;
     }
