@@ -1,9 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import type { Page } from 'playwright-core';
-import { APP_ID, OTHER_APP_ID, audioPeak, until, videoFrames } from './harness.js';
-import { browserSuite } from './setup.js';
+import { APP_ID, OTHER_APP_ID, PAIRINGS, audioPeak, until, videoFrames, type UserPage } from './harness.js';
+import { crossBrowserSuite } from './setup.js';
 
-const has = (page: Page, ev: string, uid?: number, extra: Record<string, unknown> = {}) =>
+const has = (page: UserPage, ev: string, uid?: number, extra: Record<string, unknown> = {}) =>
   page.evaluate(([ev, uid, extra]) => window.T.has(ev, uid, extra), [ev, uid, extra] as const);
 
 declare global {
@@ -26,9 +25,9 @@ declare global {
   }
 }
 
-const { user } = browserSuite();
+describe.each(PAIRINGS)('a call between two browsers (%s)', (pairing) => {
+  const { user } = crossBrowserSuite(pairing);
 
-describe('a call between two browsers', () => {
   test('B receives A: stream-added, stream-subscribed, decoded frames, sound; then mute events and peer-leave', async () => {
     const a = await user();
     const b = await user();

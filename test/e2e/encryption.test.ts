@@ -1,9 +1,8 @@
 // The manual's built-in encryption (加密数据) through the SDK: same secret and mode → the call works both ways;
 // anything else → nothing decodes, and nothing is ever sent in clear.
 import { describe, expect, test } from 'vitest';
-import type { Page } from 'playwright-core';
-import { APP_ID, audioPeak, until, videoFrames } from './harness.js';
-import { browserSuite } from './setup.js';
+import { APP_ID, PAIRINGS, audioPeak, run, until, videoFrames, type Evaluator } from './harness.js';
+import { browserSuite, crossBrowserSuite } from './setup.js';
 
 interface Ev {
   ev: string;
@@ -12,9 +11,10 @@ interface Ev {
   direction?: string;
 }
 
-const events = (p: Page) => p.evaluate(() => (window as unknown as { events: Ev[] }).events);
-const join = (p: Page, channel: string, opts: Record<string, unknown>) =>
-  p.evaluate(
+const events = (p: Evaluator) => run(p, () => (window as unknown as { events: Ev[] }).events, undefined);
+const join = (p: Evaluator, channel: string, opts: Record<string, unknown>) =>
+  run(
+    p,
     ([appId, channel, opts]) =>
       (
         window as unknown as { T: { join(a: string, c: string, u: number, o: object): Promise<number> } }
@@ -22,10 +22,9 @@ const join = (p: Page, channel: string, opts: Record<string, unknown>) =>
     [APP_ID, channel, opts] as const,
   );
 
-// Three fake cameras: the second one Chromium offers is a depth camera that WebRTC does not send.
-const { user } = browserSuite(['--use-fake-device-for-media-stream=device-count=3']);
+describe.each(PAIRINGS)('encrypted calls (%s)', (pairing) => {
+  const { user } = crossBrowserSuite(pairing);
 
-describe('encrypted calls', () => {
   test.each(['', 'aes-128-xts', 'aes-256-xts', 'aes-128-gcm', 'aes-256-gcm'])(
     'mode "%s": same secret on both sides → video and sound both ways',
     async (mode) => {
@@ -87,6 +86,11 @@ describe('encrypted calls', () => {
     expect((await videoFrames(a, `#remote-${uidB} video`, 1500, 4000)).frames).toBe(0);
     await Promise.all([a.close(), b.close()]);
   });
+});
+
+describe('encrypted calls', () => {
+  // Three fake cameras: the second one Chromium offers is a depth camera that WebRTC does not send.
+  const { user } = browserSuite(['--use-fake-device-for-media-stream=device-count=3']);
 
   test('the bytes on the wire are not the plaintext', async () => {
     const [a, b] = await Promise.all([user(), user()]);

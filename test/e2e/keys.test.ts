@@ -2,8 +2,18 @@
 // from POST /api/channel-key, join the keyed demo app, lose their stay at the key's service expiry unless they
 // renew, and keep media flowing when they do.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, serve, until, videoFrames } from './harness.js';
+import type { Browser } from 'playwright-core';
+import {
+  PAIRINGS,
+  launchBrowser,
+  openPage,
+  run,
+  serve,
+  until,
+  videoFrames,
+  type Evaluator,
+} from './harness.js';
+import { crossBrowserSuite } from './setup.js';
 import type { RunningServer } from '../../server/app.js';
 import { DEMO_APP_ID } from '../../server/app.js';
 import { configureApps, DEMO_KEYED_APP_ID } from '../../server/demo-keys.js';
@@ -41,31 +51,36 @@ interface KeyReply {
   expiresAt: number;
 }
 
-const events = (p: Page) => p.evaluate(() => (window as unknown as { events: Ev[] }).events);
-const has = async (p: Page, pred: (e: Ev) => boolean) => (await events(p)).find(pred);
+const events = (p: Evaluator) => run(p, () => (window as unknown as { events: Ev[] }).events, undefined);
+const has = async (p: Evaluator, pred: (e: Ev) => boolean) => (await events(p)).find(pred);
 /** The first event matching `pred`, waiting up to `ms` for it. */
-const waitFor = async (p: Page, pred: (e: Ev) => boolean, ms: number, what: string): Promise<Ev> =>
+const waitFor = async (p: Evaluator, pred: (e: Ev) => boolean, ms: number, what: string): Promise<Ev> =>
   (await until(() => has(p, pred), ms, what))!;
 
 /** The page asks the demo endpoint for a key, as an app would. */
-function fetchKey(p: Page, body: { channel: string; uid: number; lifetime?: number; appId?: string }) {
-  return p.evaluate(async (body) => {
-    const r = await fetch('/api/channel-key', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`channel-key ${r.status}: ${await r.text()}`);
-    return (await r.json()) as KeyReply;
-  }, body);
+function fetchKey(p: Evaluator, body: { channel: string; uid: number; lifetime?: number; appId?: string }) {
+  return run(
+    p,
+    async (body) => {
+      const r = await fetch('/api/channel-key', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!r.ok) throw new Error(`channel-key ${r.status}: ${await r.text()}`);
+      return (await r.json()) as KeyReply;
+    },
+    body,
+  );
 }
 
 /**
  * Joins with the manual's callbacks on call.html's client helpers; init's onFailure (which also hears the
  * service expiry) is recorded as `init-failure`, and channel-key-will-expire with its expiresAt.
  */
-function join(p: Page, channel: string, key: string | null, publish: boolean): Promise<number> {
-  return p.evaluate(
+function join(p: Evaluator, channel: string, key: string | null, publish: boolean): Promise<number> {
+  return run(
+    p,
     async ({ appId, channel, key, publish }) => {
       type Client = {
         on(ev: string, fn: (e: Record<string, unknown>) => void): void;
@@ -107,10 +122,11 @@ function join(p: Page, channel: string, key: string | null, publish: boolean): P
 }
 
 /** renewChannelKey with the manual's callbacks: `{ok: true}` or the error's code and name. */
-function renew(p: Page, key: string): Promise<{ ok?: true; code?: number; name?: string }> {
-  return p.evaluate(
-    (key) =>
-      new Promise((resolve) =>
+function renew(p: Evaluator, key: string): Promise<{ ok?: true; code?: number; name?: string }> {
+  return run(
+    p,
+    (key: string) =>
+      new Promise<{ ok?: true; code?: number; name?: string }>((resolve) =>
         (
           window as unknown as {
             T: {
@@ -133,10 +149,13 @@ function renew(p: Page, key: string): Promise<{ ok?: true; code?: number; name?:
   );
 }
 
-describe('Channel Keys in the browser', () => {
+describe.each(PAIRINGS)('Channel Keys in the browser (%s)', (pairing) => {
+  const apps = configureApps({ AGORA_DEMO_KEYS: '1' }, null);
+  const { user } = crossBrowserSuite(pairing, { server: { policy: apps.policy, routes: apps.routes } });
+
   test('keys from the demo endpoint join the keyed app; a renewal before expiry keeps the call and its frames; a bad renewal is 110 and changes nothing', async () => {
-    const a = await openPage(browser, `${server.url}/test-pages/call.html`);
-    const b = await openPage(browser, `${server.url}/test-pages/call.html`);
+    const a = await user();
+    const b = await user();
     const keyB = await fetchKey(b, { channel: 'keyed call', uid: 0, lifetime: 600 });
     expect(keyB.appId).toBe(DEMO_KEYED_APP_ID);
     await join(b, 'keyed call', keyB.key, false);
@@ -176,8 +195,8 @@ describe('Channel Keys in the browser', () => {
   });
 
   test('expiry without renewal: channel-key-will-expire, then error ERR_CHANNEL_KEY_EXPIRED 109 and init onFailure 109; the other user gets peer-leave', async () => {
-    const a = await openPage(browser, `${server.url}/test-pages/call.html`);
-    const b = await openPage(browser, `${server.url}/test-pages/call.html`);
+    const a = await user();
+    const b = await user();
     const keyB = await fetchKey(b, { channel: 'expiring call', uid: 0, lifetime: 600 });
     await join(b, 'expiring call', keyB.key, false);
     const short = await fetchKey(a, { channel: 'expiring call', uid: 0, lifetime: 4 });
@@ -208,7 +227,9 @@ describe('Channel Keys in the browser', () => {
     expect((await renew(a, fresh.key!)).ok).toBeUndefined();
     await Promise.all([a.close(), b.close()]);
   });
+});
 
+describe('Channel Keys in the sample client', () => {
   test('the sample client gets its key from the endpoint for the keyed app, and joins a static app with null', async () => {
     for (const appId of [DEMO_KEYED_APP_ID, DEMO_APP_ID]) {
       const p = await openPage(

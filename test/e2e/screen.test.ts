@@ -1,8 +1,9 @@
 // Screen sharing in a real Chromium: --auto-select-desktop-capture-source picks the screen without a picker, and
 // the fake screen is a 1280x720 surface.
-import { describe, expect, test } from 'vitest';
-import { APP_ID, until, videoFrames } from './harness.js';
-import { browserSuite, outcome } from './setup.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { APP_ID, PAIRINGS, until, videoFrames, type UserPage } from './harness.js';
+import { browserSuite, crossBrowserSuite, outcome } from './setup.js';
+import { startXvfb, type Display } from './xvfb.js';
 import type { Client } from '../../src/client/client.js';
 import type { Stream } from '../../src/stream/stream.js';
 
@@ -231,5 +232,40 @@ describe('screen sharing', () => {
     // Not left half-started: sharing can be tried again.
     expect(await outcome(a, `await T.client.setScreenSharingWindow('')`)).toBe(3);
     await a.context().close();
+  });
+});
+
+// Firefox shares a screen only with a window: it runs on a virtual display, whose one 1280x720 screen it picks.
+describe.each(PAIRINGS.filter((p) => p !== 'chromium'))('screen sharing from Firefox (%s)', (pairing) => {
+  let display: Display | undefined;
+  beforeAll(async () => {
+    display = await startXvfb();
+  });
+  afterAll(async () => {
+    await display?.stop();
+  });
+  const suite = crossBrowserSuite(pairing, { firefoxDisplay: () => display!.name });
+
+  const size = (p: UserPage, sel: string) =>
+    p.evaluate((sel) => {
+      const v = document.querySelector(sel) as HTMLVideoElement | null;
+      return v ? `${v.videoWidth}x${v.videoHeight}` : '';
+    }, sel);
+
+  test('the other side sees the screen instead of the camera, then the camera again', async () => {
+    const a = await suite.user(); // Firefox in both pairings
+    const b = await suite.user();
+    expect(a.browserName).toBe('firefox');
+    const uidA = await a.evaluate((id) => T.join(id, 'ff-screen', 0, { profile: '360P' }), APP_ID);
+    await b.evaluate((id) => T.join(id, 'ff-screen', 0, { publish: false }), APP_ID);
+    const remote = `#remote-${uidA} video`;
+    await until(async () => (await size(b, remote)) !== '', 15_000, 'B plays the camera');
+    await a.evaluate(() => T.client.startScreenSharing(''));
+    await until(async () => (await size(b, remote)) === '1280x720', 15_000, 'B sees the 1280x720 screen');
+    expect((await videoFrames(b, remote)).frames, 'screen frames decode').toBeGreaterThan(3);
+    await a.evaluate(() => T.client.stopScreenSharing());
+    await until(async () => !['', '1280x720'].includes(await size(b, remote)), 15_000, 'camera again');
+    expect((await videoFrames(b, remote)).frames, 'camera frames decode').toBeGreaterThan(3);
+    await Promise.all([a.close(), b.close()]);
   });
 });

@@ -1,9 +1,22 @@
 // What a browser test file declares once: our server and one Chromium for all its tests, and `user()` to open
-// the call page as one more user.
+// the call page as one more user. `crossBrowserSuite(pairing)` is the same in Chromium, Firefox or both in turn,
+// so a test written once runs in each (wrap it in `describe.each(PAIRINGS)`).
 import { afterAll, beforeAll } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import type { RunningServer, ServerOptions } from '../../server/app.js';
-import { launchBrowser, openPage, serve } from './harness.js';
+import {
+  launchBrowser,
+  launchFirefox,
+  openPage,
+  openUser,
+  run,
+  serve,
+  type BrowserName,
+  type Evaluator,
+  type Pairing,
+  type UserPage,
+} from './harness.js';
 
 export interface BrowserSuite {
   server: RunningServer;
@@ -30,14 +43,71 @@ export function browserSuite(browserArgs: string[] = [], serverOptions: ServerOp
   return suite;
 }
 
+export interface CrossBrowserSuite {
+  server: RunningServer;
+  /**
+   * A new user: test/e2e/pages/call.html (window.T) in its own browser context, in the suite's browser (in a
+   * 'mixed' suite, Firefox first, then Chromium, in turn).
+   */
+  user(): Promise<UserPage>;
+}
+
+export interface CrossBrowserOptions {
+  /** Extra Chromium flags (Firefox is configured by prefs in launchFirefox). */
+  chromiumArgs?: string[];
+  server?: ServerOptions;
+  /** An X display for Firefox, which captures a screen only with a window (see test/e2e/xvfb.ts). */
+  firefoxDisplay?: () => string;
+}
+
+export function crossBrowserSuite(pairing: Pairing, opts: CrossBrowserOptions = {}): CrossBrowserSuite {
+  let server: RunningServer | undefined;
+  const browsers: { chromium?: Promise<Browser>; firefox?: Promise<FirefoxBrowser> } = {};
+  let n = 0;
+  /** Users open one at a time: Firefox over BiDi stalls when several contexts are made at once. */
+  let queue: Promise<unknown> = Promise.resolve();
+  const launch = (name: BrowserName) =>
+    name === 'chromium'
+      ? (browsers.chromium ??= launchBrowser(opts.chromiumArgs))
+      : (browsers.firefox ??= launchFirefox(opts.firefoxDisplay?.()));
+  const suite: CrossBrowserSuite = {
+    get server() {
+      return server!;
+    },
+    user() {
+      const name: BrowserName = pairing === 'mixed' ? (n++ % 2 === 0 ? 'firefox' : 'chromium') : pairing;
+      const next = queue.then(async () =>
+        openUser(await launch(name), `${server!.url}/test-pages/call.html`),
+      );
+      queue = next.catch(() => undefined);
+      return next;
+    },
+  };
+  beforeAll(async () => {
+    server = await serve({
+      ...opts.server,
+      staticDirs: { '/test-pages/': 'test/e2e/pages', ...opts.server?.staticDirs },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(browsers).map(async (b) => (await b).close()));
+    await server?.close();
+  });
+  return suite;
+}
+
 /** How an SDK call made by `script` in the page ended: 'ok', 'TypeError', or the AgoraError's code. */
-export function outcome(page: Page, script: string): Promise<'ok' | 'TypeError' | number> {
-  return page.evaluate(async (script) => {
-    try {
-      await (new Function(`return (async () => { ${script} })()`) as () => Promise<void>)();
-      return 'ok' as const;
-    } catch (e) {
-      return e instanceof TypeError ? ('TypeError' as const) : (e as { code: number }).code;
-    }
-  }, script);
+export function outcome(page: Evaluator, script: string): Promise<'ok' | 'TypeError' | number> {
+  return run(
+    page,
+    async (script) => {
+      try {
+        await (new Function(`return (async () => { ${script} })()`) as () => Promise<void>)();
+        return 'ok' as const;
+      } catch (e) {
+        return e instanceof TypeError ? ('TypeError' as const) : (e as { code: number }).code;
+      }
+    },
+    script,
+  );
 }
