@@ -47,6 +47,7 @@ export class Recorder {
   private failure: AgoraError | null = null;
   /** A write failed: later chunks would leave a hole, so none is written. */
   private broken = false;
+  private checkingQuota = false;
 
   /** Can this browser record, with room to store it: the WebM type to record, else the error. */
   static async prepare(): Promise<string> {
@@ -121,9 +122,6 @@ export class Recorder {
     if (this.broken) return;
     try {
       await appendChunk(this.meta, data);
-      const free = await freeBytes();
-      // The margin left still holds the chunks in flight, written as recording stops.
-      if (free < MIN_FREE_WHILE_RECORDING) this.abort(storageFull(free));
     } catch (e) {
       this.broken = true;
       const full = e instanceof DOMException && e.name === 'QuotaExceededError';
@@ -132,7 +130,24 @@ export class Recorder {
           ? storageFull(0)
           : new AgoraError('ERR_FAILED', `The recording could not be stored: ${String(e)}`, { cause: e }),
       );
+      return;
     }
+    this.watchQuota();
+  }
+
+  /**
+   * Reads the storage estimate after a chunk, outside the chain of writes: a slow estimate must not hold chunks
+   * in memory, where a crash would lose them. The margin left still holds the chunks in flight.
+   */
+  private watchQuota(): void {
+    if (this.checkingQuota || this.failure) return;
+    this.checkingQuota = true;
+    freeBytes()
+      .then((free) => {
+        if (free < MIN_FREE_WHILE_RECORDING) this.abort(storageFull(free));
+      })
+      .catch(() => undefined)
+      .finally(() => (this.checkingQuota = false));
   }
 
   private abort(err: AgoraError): void {
