@@ -52,7 +52,9 @@
     $('profile').append(o);
   });
   var params = new URLSearchParams(location.search);
-  $('appId').value = params.get('appId') || localStorage.getItem('agora-sample-app-id') || '';
+  // The static demo App ID the server prints at start-up (server/app.ts DEMO_APP_ID): no key needed.
+  var DEMO_APP_ID = '4b7c00314614742441cff558c77ec1e1';
+  $('appId').value = params.get('appId') || localStorage.getItem('agora-sample-app-id') || DEMO_APP_ID;
   if (params.get('channel')) $('channel').value = params.get('channel');
 
   // A Channel Key for apps that need one (or a Recording Key, service "recording"): the server's development key

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { build } from 'vite';
+import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
 
 const ifMissing = process.argv.includes('--if-missing');
 const root = new URL('..', import.meta.url).pathname;
@@ -34,6 +35,20 @@ const realBuffer = {
       return null;
     const path = JSON.stringify(`${root}node_modules/buffer/index.js`);
     return { code: `var Buffer = require(${path}).Buffer;\n${code}`, map: null };
+  },
+};
+
+/**
+ * The components use the core SDK through its public entry (src/index.ts); in their bundle that import stays a
+ * module of its own, `./agora-rtc.js` beside it, so a page that loads both gets one copy of the core.
+ */
+const coreAsSibling = {
+  name: 'agora-core-as-sibling',
+  enforce: 'pre',
+  async resolveId(source, importer, options) {
+    if (!importer?.includes(`${root}src/components/`)) return null;
+    const r = await this.resolve(source, importer, { ...options, skipSelf: true });
+    return r?.id === `${root}src/index.ts` ? { id: './agora-rtc.js', external: true } : null;
   },
 };
 
@@ -79,9 +94,25 @@ const steps = [
   ],
   // Loaded by the SDK only to finalise a recording (WebM duration and cues).
   ['sdk/agora-rtc-webm.js', () => lib('src/recording/webm.ts', 'agora-rtc-webm.js', 'es', {}, [realBuffer])],
+  [
+    'sdk/agora-components.js',
+    () => lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),
+  ],
+  // Chinese labels, loaded by the components only for pages that show Chinese.
+  ['sdk/agora-components-zh.js', () => lib('src/components/i18n-zh.ts', 'agora-components-zh.js', 'es')],
+  // The elements' attributes, properties, events, parts and CSS properties, for IDEs and docs (from the JSDoc).
+  ['custom-elements.json', () => cem()],
   ['sdk/types/index.d.ts', () => tsc('tsconfig.sdk-types.json')],
   ['node/server/main.js', () => tsc('tsconfig.server.json')],
 ];
+
+function cem() {
+  execFileSync(
+    `${root}node_modules/.bin/cem`,
+    ['analyze', '--litelement', '--quiet', '--globs', 'src/components/agora-*.ts', '--outdir', 'dist'],
+    { cwd: root, stdio: 'inherit' },
+  );
+}
 
 function tsc(project) {
   execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `${root}${project}`], { stdio: 'inherit' });

@@ -24,6 +24,9 @@
  *   Channel Key made with it (`generateMediaChannelKey`) and recording a Recording Key (`generateRecordingKey`).
  *   Without it (absent or `null`) the app is in static-key mode: join with key `null` (or the App ID).
  * - `name` (optional): a label for logs.
+ * - `origins` (optional): the only web origins whose pages may use this App ID, e.g.
+ *   `["https://app.example.com", "http://localhost:*"]` (see docs/security.md). They are allowed to reach the
+ *   server too (as if listed in `ALLOWED_ORIGINS`). Without it, any origin the server allows may use the app.
  *
  * Any other field is an error, so a misspelt `"certificate"` cannot silently turn a keyed app into a static one.
  * Errors name the source (variable or file) and the entry, and never contain a certificate.
@@ -36,6 +39,7 @@ import { createSecretKey, randomInt, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import { checkAppId } from '../src/protocol/validate.js';
 import { policyError, type AppPolicy, type PolicyError } from './policy.js';
+import { checkOriginPattern, originMatches } from './origins.js';
 import {
   generateMediaChannelKey,
   generateRecordingKey,
@@ -50,6 +54,8 @@ export interface RegisteredApp {
   readonly name: string | null;
   /** true: keys required (Channel Key to join, Recording Key to record); false: static-key mode. */
   readonly hasCertificate: boolean;
+  /** The web origins whose pages may use the app (patterns as in ALLOWED_ORIGINS); absent: any allowed origin. */
+  readonly origins?: readonly string[];
 }
 
 /** A configuration problem found while loading the registry (the server should refuse to start). */
@@ -64,7 +70,7 @@ export class RegistryError extends Error {
 }
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
-const APP_FIELDS = ['appId', 'certificate', 'name'] as const;
+const APP_FIELDS = ['appId', 'certificate', 'name', 'origins'] as const;
 
 /** The loaded registry (made by {@link createRegistry} or {@link loadRegistry}). It never hands out a certificate. */
 export interface AppRegistry {
@@ -105,6 +111,7 @@ interface Entry {
   appId: string;
   certificate: string | null;
   name: string | null;
+  origins: readonly string[] | null;
 }
 
 /**
@@ -119,8 +126,13 @@ class Registry implements AppRegistry {
 
   constructor(source: string, entries: readonly Entry[]) {
     this.source = source;
-    for (const { appId, certificate, name } of entries) {
-      const app = Object.freeze({ appId, name, hasCertificate: certificate !== null });
+    for (const { appId, certificate, name, origins } of entries) {
+      const app: RegisteredApp = Object.freeze({
+        appId,
+        name,
+        hasCertificate: certificate !== null,
+        ...(origins === null ? {} : { origins }),
+      });
       const secret =
         certificate === null
           ? null
@@ -253,7 +265,7 @@ export function createRegistry(config: unknown, source = 'createRegistry'): AppR
         `${at} has unknown field ${JSON.stringify(unknownField)}; the fields are ${APP_FIELDS.join(', ')}.`,
       );
     }
-    const { appId, certificate, name } = entry as Record<string, unknown>;
+    const { appId, certificate, name, origins } = entry as Record<string, unknown>;
     if (appId === undefined) return fail(`${at} has no "appId".`);
     const appProblem = checkAppId(appId);
     if (appProblem !== null) return fail(`${at}.appId: ${appProblem}`);
@@ -290,7 +302,28 @@ export function createRegistry(config: unknown, source = 'createRegistry'): AppR
       }
       cert = certificate;
     }
-    entries.push({ appId: id, certificate: cert, name: typeof name === 'string' ? name : null });
+    let allowed: readonly string[] | null = null;
+    if (origins !== undefined && origins !== null) {
+      if (!Array.isArray(origins) || origins.length === 0) {
+        return fail(
+          `${at}.origins (App ID ${id}) must be a non-empty array of origins like "https://app.example.com"; got ${describe(origins)}.`,
+        );
+      }
+      const list: string[] = [];
+      for (const [j, o] of origins.entries()) {
+        if (typeof o !== 'string') return fail(`${at}.origins[${j}] (App ID ${id}) must be a string.`);
+        const r = checkOriginPattern(o);
+        if (!r.ok) return fail(`${at}.origins[${j}] (App ID ${id}): ${r.message}`);
+        list.push(r.value);
+      }
+      allowed = Object.freeze(list);
+    }
+    entries.push({
+      appId: id,
+      certificate: cert,
+      name: typeof name === 'string' ? name : null,
+      origins: allowed,
+    });
   });
   return new Registry(source, entries);
 }
@@ -404,8 +437,15 @@ export interface RegistryPolicyOptions {
 export function registryPolicy(registry: AppRegistry, options: RegistryPolicyOptions = {}): AppPolicy {
   const clock = options.now;
   return {
-    checkApp(appId) {
-      return registry.get(appId) === undefined ? notRegistered(registry, appId) : null;
+    checkApp(appId, origin) {
+      const app = registry.get(appId);
+      if (app === undefined) return notRegistered(registry, appId);
+      return app.origins === undefined || origin == null || originMatches(origin, app.origins)
+        ? null
+        : policyError(
+            'ERR_INVALID_APP_ID',
+            `App ID ${appId} may not be used from pages of ${origin.slice(0, 100)}: its "origins" in the app registry do not list that origin.`,
+          );
     },
     checkJoin({ appId, channel, uid, key, now }) {
       const found = Registry.lookup(registry, appId);

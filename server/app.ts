@@ -7,12 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIGNAL_PATH } from '../src/protocol/messages.js';
+import { FeedbackStore, feedbackRoute, type FeedbackOptions } from './feedback.js';
 import { createHttpHandler, type Route } from './http.js';
+import { DEV_ORIGINS, originGuard } from './origins.js';
 import { staticPolicy, type AppPolicy } from './policy.js';
-import { SignalingServer, type SignalingStats } from './signaling.js';
+import { DEFAULT_LIMITS, SignalingServer, type ServerLimits, type SignalingStats } from './signaling.js';
 
 export type { Route } from './http.js';
-export type { SignalingStats } from './signaling.js';
+export type { SignalingStats, ServerLimits } from './signaling.js';
+export { DEFAULT_LIMITS } from './signaling.js';
 
 export interface ServerOptions {
   /** Default 8080; 0 picks a free port. */
@@ -31,8 +34,24 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** How long a member whose socket closed without leave is kept for a session rejoin; default 3000. */
   graceMs?: number;
+  /** Ratings and complaints: where the JSON-lines file goes and its size cap (default feedback/feedback.jsonl). */
+  feedback?: FeedbackOptions;
+  /** Operator token for GET /api/feedback; without one the endpoint does not exist. */
+  feedbackToken?: string;
   /** Project root; default: found by walking up from this file (works from server/ and dist/node/server/). */
   root?: string;
+  /**
+   * What clients may cost the server (members per channel, connections per address, hello deadline, budgets…);
+   * each missing field takes its {@link DEFAULT_LIMITS} value. The one place limits are set (main.ts maps the
+   * environment onto it).
+   */
+  limits?: Partial<ServerLimits>;
+  /**
+   * Web origins whose pages may open the signaling socket and call the HTTP API: exact origins
+   * (`https://app.example.com`), any port (`http://localhost:*`), or `'*'` for any. Default: the server's own
+   * origin plus `http://localhost:*` and `http://127.0.0.1:*` (development). Others get 403.
+   */
+  allowedOrigins?: readonly string[];
 }
 
 export interface RunningServer {
@@ -42,6 +61,10 @@ export interface RunningServer {
   /** Stops listening and closes every WebSocket and HTTP connection. */
   close(): Promise<void>;
   stats(): SignalingStats;
+  /** The origins in force (besides the server's own). */
+  allowedOrigins: readonly string[];
+  /** The limits in force. */
+  limits: Readonly<ServerLimits>;
 }
 
 /**
@@ -76,12 +99,46 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   // The HTTP API. The demo key endpoint (POST /api/channel-key) belongs here once the key module lands.
   const routes: Route[] = [...(opts.routes ?? [])];
+  const feedback = new FeedbackStore(opts.feedback);
+  const listFeedback = feedbackRoute(feedback, opts.feedbackToken);
+  if (listFeedback) routes.push(listFeedback);
+
+  const limits: ServerLimits = { ...DEFAULT_LIMITS };
+  for (const [name, value] of Object.entries(opts.limits ?? {}) as Array<[keyof ServerLimits, unknown]>) {
+    if (!(name in DEFAULT_LIMITS)) throw new TypeError(`limits.${name} is not a limit of this server.`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !(value >= 0)) {
+      throw new RangeError(`limits.${name} must be a number ≥ 0; got ${String(value)}.`);
+    }
+    limits[name] = value;
+  }
+  const guard = originGuard(opts.allowedOrigins ?? DEV_ORIGINS, [host]);
+  // Every API route answers only to allowed pages (a foreign page's POST, or a DNS-rebound name, gets 403).
+  for (const r of routes.splice(0)) {
+    routes.push({
+      method: r.method,
+      path: r.path,
+      handle(req, res) {
+        const refused = guard.check(req);
+        if (refused === null) return r.handle(req, res);
+        const body = JSON.stringify({ error: refused });
+        res.writeHead(403, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Content-Length': String(Buffer.byteLength(body)),
+          'Cache-Control': 'no-store',
+        });
+        res.end(body);
+      },
+    });
+  }
 
   const signaling = new SignalingServer({
+    limits,
     policy: opts.policy ?? staticPolicy,
     heartbeatMs: opts.heartbeatMs ?? 1000,
     graceMs: opts.graceMs ?? 3000,
     log,
+    feedback,
   });
   const server = createServer(createHttpHandler({ root, staticDirs: opts.staticDirs, routes }));
   server.on('upgrade', (req, socket, head) => {
@@ -94,6 +151,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
     if (pathname !== SIGNAL_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const refused = guard.check(req);
+    if (refused !== null) {
+      const body = `${refused}\n`;
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     signaling.handleUpgrade(req, socket, head);
@@ -121,6 +186,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     url: `http://${shownHost}:${port}`,
     port,
     stats: () => signaling.stats(),
+    allowedOrigins: guard.patterns,
+    limits: Object.freeze(limits),
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((r) => server.close(() => r()));

@@ -47,6 +47,11 @@ export const KEY_VERSION = '004';
 export const CHANNEL_KEY_LENGTH = 103;
 /** A key may be used to join for this many seconds after its issue time (the manual's 5 minutes). */
 export const JOIN_WINDOW_SECONDS = 300;
+/**
+ * A key whose issue time is further ahead than this is refused: clocks of a key server and this server may differ
+ * a little, but a key "issued" years ahead would otherwise open a join window that never closes.
+ */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 // Field offsets inside the 103-character key.
 const SIG_AT = 3;
@@ -81,7 +86,8 @@ export type KeyRejectReason =
   | 'wrong-service'
   | 'signature-mismatch'
   | 'join-window-passed'
-  | 'service-expired';
+  | 'service-expired'
+  | 'issued-in-future';
 
 export interface KeyAccepted {
   ok: true;
@@ -539,6 +545,12 @@ export function verifyChannelKey(options: VerifyChannelKeyOptions): KeyVerificat
     }
   }
 
+  if (unixTs > now + MAX_CLOCK_SKEW_SECONDS) {
+    return invalid(
+      'issued-in-future',
+      `This ${label} says it was made at ${iso(unixTs)}, more than ${MAX_CLOCK_SKEW_SECONDS / 60} minutes after now (${iso(now)}); keys from the future are refused. Check the clock of the server that made it, and make keys with unixTs = Math.floor(Date.now() / 1000).`,
+    );
+  }
   if (now > unixTs + JOIN_WINDOW_SECONDS) {
     return expired(
       'join-window-passed',

@@ -48,6 +48,28 @@ export function mimeType(file: string): string {
   return MIME.get(extname(file).toLowerCase()) ?? 'application/octet-stream';
 }
 
+/**
+ * Pages may be framed only by pages of this server (another site could otherwise frame the camera page and
+ * trick the user into the permission prompt), and send only their origin as referrer to other sites.
+ * X-Frame-Options says the same to browsers without CSP frame-ancestors.
+ */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Security-Policy': "frame-ancestors 'self'",
+  'X-Frame-Options': 'SAMEORIGIN',
+  'Referrer-Policy': 'strict-origin-when-cross-origin',
+});
+
+/** The SDK files are meant to be loaded by other sites' pages, as module scripts too (which need CORS). */
+const SDK_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Access-Control-Allow-Origin': '*',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+});
+
+function extraHeaders(contentType: string, sdk: boolean): Readonly<Record<string, string>> {
+  if (contentType.startsWith('text/html')) return PAGE_HEADERS;
+  return sdk ? SDK_HEADERS : {};
+}
+
 const FALLBACK_INDEX = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>agora-rtc-web</title></head>
 <body><h1>agora-rtc-web</h1><p><a href="/demo/sample.html">The sample web client</a></p></body></html>
@@ -59,11 +81,13 @@ interface Mount {
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  const type = headers['Content-Type'] ?? 'text/plain; charset=utf-8';
   res.writeHead(status, {
-    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Type': type,
     'Content-Length': String(Buffer.byteLength(body)),
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
+    ...extraHeaders(type, false),
     ...headers,
   });
   res.end(res.req.method === 'HEAD' ? undefined : body);
@@ -108,6 +132,9 @@ export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res
   /** Where root-level paths like /agora-fallback.html and /agora-sw.js come from. */
   const rootDir = join(root, 'public');
   const routes = opts.routes ?? [];
+  /** The SDK bundles' folder once resolved (it may not exist before the first build). */
+  let sdkDir: string | null = null;
+  const sdkMount = join(root, 'dist', 'sdk');
 
   async function serveFile(
     req: IncomingMessage,
@@ -123,11 +150,14 @@ export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res
       return false;
     }
     if (!real.startsWith(realDir + sep)) return false;
+    if (dir === sdkMount) sdkDir = realDir;
     const st = await stat(real).catch(() => null);
     if (!st?.isFile()) return false;
     const etag = `W/"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+    const type = mimeType(real);
     const headers = {
-      'Content-Type': mimeType(real),
+      ...extraHeaders(type, sdkDir !== null && realDir === sdkDir),
+      'Content-Type': type,
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
       ETag: etag,

@@ -59,6 +59,7 @@ export {
   KEY_VERSION,
   CHANNEL_KEY_LENGTH,
   JOIN_WINDOW_SECONDS,
+  MAX_CLOCK_SKEW_SECONDS,
   type ChannelKeyFields,
   type ParseResult,
   type KeyVerification,
@@ -79,6 +80,7 @@ export {
   type RecordingKeyCheck,
 } from './app-registry.js';
 export { staticPolicy, policyError, type AppPolicy, type JoinCheck, type PolicyError } from './policy.js';
+export { parseOrigins, DEV_ORIGINS } from './origins.js';
 export {
   configureApps,
   channelKeyRoute,
@@ -92,6 +94,8 @@ export {
 export {
   startServer,
   DEMO_APP_ID,
+  DEFAULT_LIMITS,
+  type ServerLimits,
   type ServerOptions,
   type RunningServer,
   type Route,

@@ -1,9 +1,11 @@
 // `node dist/node/server/main.js` (what `npm start` runs): serve demo, SDK and signaling on PORT (default 8080).
 // Apps and keys come from the environment: AGORA_APPS / AGORA_APPS_FILE (the app registry), AGORA_DEMO_KEYS
-// (the demo key endpoint, on under `npm start`) and AGORA_DEMO_APP_ID; see docs/channel-keys.md.
+// (the demo key endpoint, on under `npm start`) and AGORA_DEMO_APP_ID; see docs/channel-keys.md. Allowed page
+// origins (ALLOWED_ORIGINS) and the limits (AGORA_MAX_…): docs/security.md.
 import { loadRegistry, RegistryError } from './app-registry.js';
 import { DEMO_APP_ID, startServer } from './app.js';
 import { configureApps, DemoKeysError, type ServerApps } from './demo-keys.js';
+import { EnvError, limitsFromEnv, originsFromEnv } from './env.js';
 
 function parsePort(v: string | undefined): number {
   if (v === undefined || v === '') return 8080;
@@ -15,12 +17,17 @@ function parsePort(v: string | undefined): number {
   return n;
 }
 
-function configure(): ServerApps {
+function configure(): { apps: ServerApps; origins: string[]; limits: ReturnType<typeof limitsFromEnv> } {
   try {
-    return configureApps(process.env, loadRegistry(process.env), { log: (line) => console.log(line) });
+    const apps = configureApps(process.env, loadRegistry(process.env), { log: (line) => console.log(line) });
+    return {
+      apps,
+      origins: originsFromEnv(process.env, apps.registry),
+      limits: limitsFromEnv(process.env),
+    };
   } catch (e) {
     // These messages name the variable and the problem, never a certificate.
-    if (e instanceof RegistryError || e instanceof DemoKeysError) {
+    if (e instanceof RegistryError || e instanceof DemoKeysError || e instanceof EnvError) {
       console.error(`agora-rtc-web: cannot start: ${e.message}`);
       process.exit(2);
     }
@@ -30,8 +37,18 @@ function configure(): ServerApps {
 
 const host = process.env.HOST || '127.0.0.1';
 const port = parsePort(process.env.PORT);
-const apps = configure();
-const server = await startServer({ port, host, policy: apps.policy, routes: apps.routes });
+const { apps, origins, limits } = configure();
+const feedbackMaxBytes = Number(process.env.FEEDBACK_MAX_BYTES) || undefined;
+const server = await startServer({
+  port,
+  host,
+  policy: apps.policy,
+  routes: apps.routes,
+  feedback: { path: process.env.FEEDBACK_FILE || undefined, maxBytes: feedbackMaxBytes },
+  feedbackToken: process.env.FEEDBACK_TOKEN || undefined,
+  allowedOrigins: origins,
+  limits,
+});
 
 // Loopback and wildcard binds are reachable as localhost, which browsers treat as a secure context.
 const local = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host);
@@ -40,6 +57,15 @@ console.log(`agora-rtc-web listening on ${base}`);
 console.log(`  demo:           ${base}/`);
 console.log(`  sample client:  ${base}/demo/sample.html`);
 for (const line of apps.describe(DEMO_APP_ID)) console.log(line);
+console.log(
+  `  allowed page origins: this server's own, ${server.allowedOrigins.join(', ')}${
+    process.env.ALLOWED_ORIGINS ? '' : ' (development default; set ALLOWED_ORIGINS in production)'
+  }`,
+);
+const l = server.limits;
+console.log(
+  `  limits: ${l.maxMembersPerChannel} members/channel, ${l.maxConnectionsPerIp} connections and ${l.maxChannelsPerIp} channels per address, hello within ${l.helloTimeoutMs} ms`,
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -20,8 +20,11 @@ export interface JoinCheck {
 }
 
 export interface AppPolicy {
-  /** null when the App ID may use the service, otherwise why not (ERR_INVALID_APP_ID). */
-  checkApp(appId: string): PolicyError | null;
+  /**
+   * null when the App ID may use the service, otherwise why not (ERR_INVALID_APP_ID). `origin` is the page's
+   * Origin header (null for programs), for apps that may be used only from their own sites.
+   */
+  checkApp(appId: string, origin?: string | null): PolicyError | null;
   /**
    * A join (or a renewal of the key of a stay: same rules) is allowed: returns the service expiry in unix
    * seconds (0 = none); otherwise the error (ERR_INVALID_CHANNEL_KEY, ERR_CHANNEL_KEY_EXPIRED, …).

@@ -3,6 +3,8 @@
 // channel. Media never passes through here. Wire format: src/protocol/messages.ts.
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ErrorCode, type ErrorName } from '../src/protocol/codes.js';
@@ -14,16 +16,75 @@ import {
   type PeerState,
   type ServerMessage,
 } from '../src/protocol/messages.js';
-import { MAX_UID, checkAppId, checkChannelName, checkUid } from '../src/protocol/validate.js';
+import {
+  MAX_UID,
+  checkAppId,
+  checkChannelName,
+  checkDisplayName,
+  checkUid,
+} from '../src/protocol/validate.js';
+import { parseFeedback, type FeedbackStore } from './feedback.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
+
+/**
+ * What one client, one address or one channel may cost the server. Every limit answers with a clear error (or an
+ * HTTP status) rather than a silent drop; see docs/security.md for the threat model behind each.
+ */
+export interface ServerLimits {
+  /** Members in one channel; a join beyond it gets ERR_JOIN_CHANNEL_REJECTED (17). */
+  maxMembersPerChannel: number;
+  /** Open sockets from one IP address; the upgrade beyond it gets HTTP 429. */
+  maxConnectionsPerIp: number;
+  /** Channels one IP address has members in; a join into one more gets ERR_JOIN_CHANNEL_REJECTED (17). */
+  maxChannelsPerIp: number;
+  /** A socket that has not said a good `hello` this long after connecting is closed (code 4002). */
+  helloTimeoutMs: number;
+  /** Messages a socket may send per second (sustained) and in a burst; beyond, ERR_TOO_OFTEN (12). */
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** A state change of a member goes out at once at most this often; changes in between coalesce (latest wins). */
+  stateIntervalMs: number;
+  /** Frames per second a channel's broadcasts (state, join, leave) may cost, summed over recipients. */
+  channelSendsPerSecond: number;
+  /** A relay to a member with this much unsent data is refused to its sender with ERR_TOO_OFTEN. */
+  relayBackpressureBytes: number;
+  /** A sender whose relays were refused this many times in a row is disconnected (code 1008). */
+  maxRefusedRelays: number;
+  /** A socket with this much unsent data is closed (code 4003); its member keeps the grace period. */
+  maxBufferedBytes: number;
+  /** All sockets' unsent data together; beyond it relays are refused with ERR_TOO_OFTEN. */
+  maxBufferedTotalBytes: number;
+  /** Nesting depth of JSON in a message (relay data included); deeper frames are refused unparsed. */
+  maxJsonDepth: number;
+}
+
+/** Defaults a 2-core node holds under the floods of docs/security.md. */
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  maxMembersPerChannel: 128,
+  maxConnectionsPerIp: 64,
+  maxChannelsPerIp: 32,
+  helloTimeoutMs: 5000,
+  messagesPerSecond: 200,
+  messageBurst: 400,
+  stateIntervalMs: 250,
+  channelSendsPerSecond: 5000,
+  relayBackpressureBytes: 1024 * 1024,
+  maxRefusedRelays: 200,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  maxBufferedTotalBytes: 64 * 1024 * 1024,
+  maxJsonDepth: 32,
+});
 
 export interface SignalingOptions {
   policy: AppPolicy;
+  limits: ServerLimits;
   /** Interval of WebSocket pings; a socket silent for 2.5 intervals is considered vanished. */
   heartbeatMs: number;
   /** How long a member whose socket closed without `leave` stays in its channel, waiting for a session rejoin. */
   graceMs: number;
   log: (line: string) => void;
+  /** Where ratings and complaints go; none: the server refuses them with ERR_NOT_SUPPORTED. */
+  feedback?: FeedbackStore;
 }
 
 export interface SignalingStats {
@@ -34,11 +95,6 @@ export interface SignalingStats {
 
 /** Sent `expiring` this long before a Channel Key's service expiry, so the app can renew in time. */
 const EXPIRING_LEAD_MS = 30_000;
-/** Per-socket token bucket: sustained rate and burst. A 4-user mesh exchanging ICE candidates stays far below. */
-const RATE_PER_S = 200;
-const BURST = 400;
-/** A reader this far behind is not keeping up (or not reading at all); dropping it protects the server's memory. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const MAX_KEY_CHARS = 2048;
 const MAX_SESSION_CHARS = 128;
 /** setTimeout fires at once for delays beyond this (~24.8 days); longer waits are chained. */
@@ -48,21 +104,39 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export const CloseCode = {
   /** The same user rejoined with its session on a newer socket. */
   REPLACED: 4001,
+  /** No good `hello` within the deadline. */
+  NO_HELLO: 4002,
+  /** The socket did not read what the server sent; the member may rejoin with its session. */
+  TOO_SLOW: 4003,
+  /** The client kept breaking a limit after being told (ERR_TOO_OFTEN). */
+  POLICY: 1008,
   SHUTDOWN: 1001,
 } as const;
 
 interface Conn {
   readonly ws: WebSocket;
   readonly id: number;
+  /** Remote address, for the per-address limits. */
+  readonly ip: string;
+  /** The page's Origin header (null from programs), for apps that list their origins. */
+  readonly origin: string | null;
   /** Set by a successful hello. */
   appId: string | null;
   member: Member | null;
-  lastSeen: number;
+  /** The heartbeat tick at which the socket last showed life. */
+  seenTick: number;
   /** Terminated by the heartbeat: its member leaves at once instead of waiting out the grace period. */
   vanished: boolean;
   tokens: number;
   refilledAt: number;
   throttleNoticeAt: number;
+  /** Relays of this socket refused in a row (back-pressure); reset by one that goes through. */
+  refusedRelays: number;
+  /** Kinds of rejected frames already logged for this socket: one line per kind, not one per frame. */
+  logged: Set<string>;
+  /** Its TCP socket is corked until the end of this turn of the event loop (see SignalingServer.send). */
+  corked: boolean;
+  helloTimer?: NodeJS.Timeout;
 }
 
 interface Channel {
@@ -73,19 +147,40 @@ interface Channel {
   readonly members: Map<number, Member>;
   /** The one recording of the channel, and the Recording Key it was started with (stop needs the same key). */
   recording: (RecordingInfo & { key: string }) | null;
+  /** Members whose latest state the others have not been sent yet (coalesced: latest state wins). */
+  readonly pending: Set<Member>;
+  flushTimer?: NodeJS.Timeout;
+  /** Broadcast budget: frames this channel may still send now (refills at channelSendsPerSecond). */
+  tokens: number;
+  refilledAt: number;
 }
 
 interface Member {
   readonly uid: number;
   readonly session: string;
   readonly channel: Channel;
+  /** The address it joined from, for the per-address channel count. */
+  ip: string;
   state: PeerState;
+  /** Display name given at join ('' = none). */
+  name: string;
+  /** The state the others were last sent. */
+  sentState: PeerState;
+  stateSentAt: number;
   /** null while the socket is gone and the grace period runs. */
   conn: Conn | null;
   expiresAt: number;
   cancelExpiring?: () => void;
   cancelExpiry?: () => void;
   cancelGrace?: () => void;
+}
+
+interface IpUse {
+  conns: number;
+  /** Its refusals were logged already (one line while the address stays over its limit, not one per attempt). */
+  refusalLogged?: boolean;
+  /** Channel key → members from this address in it. */
+  channels: Map<string, number>;
 }
 
 type Msg = Record<string, unknown>;
@@ -113,15 +208,21 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 function info(m: Member): PeerInfo {
-  return { uid: m.uid, ...m.state };
+  return m.name ? { uid: m.uid, ...m.state, name: m.name } : { uid: m.uid, ...m.state };
 }
 
 function copyState(s: PeerState): PeerState {
-  return { published: s.published, audioMuted: s.audioMuted, videoMuted: s.videoMuted };
+  const copy = { published: s.published, audioMuted: s.audioMuted, videoMuted: s.videoMuted };
+  return s.screen ? { ...copy, screen: true } : copy;
 }
 
 function sameState(a: PeerState, b: PeerState): boolean {
-  return a.published === b.published && a.audioMuted === b.audioMuted && a.videoMuted === b.videoMuted;
+  return (
+    a.published === b.published &&
+    a.audioMuted === b.audioMuted &&
+    a.videoMuted === b.videoMuted &&
+    !a.screen === !b.screen
+  );
 }
 
 function recordingOf(ch: Channel): RecordingInfo | null {
@@ -137,32 +238,89 @@ function shortApp(appId: string): string {
   return `${appId.slice(0, 8)}…`;
 }
 
+/**
+ * true when the JSON text nests arrays/objects deeper than `max`. Checked before JSON.parse, so a frame nested
+ * 30,000 deep costs one scan and is never built (nor later re-serialised, which would throw).
+ */
+export function jsonTooDeep(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 export class SignalingServer {
   private readonly wss: WebSocketServer;
   private readonly conns = new Set<Conn>();
   private readonly channels = new Map<string, Channel>();
+  private readonly ips = new Map<string, IpUse>();
   private readonly heartbeat: NodeJS.Timeout;
+  /** The server's own lateness: a stalled loop must not be blamed on the clients. */
+  private readonly loopDelay: IntervalHistogram;
+  private tick = 0;
+  private lastBeatAt = Date.now();
+  /** Unsent bytes of all sockets: summed now and then, grown by each send in between (an upper bound). */
+  private bufferedTotal = 0;
+  private summedAt = 0;
   private nextConnId = 1;
   private closing = false;
+  private readonly corkedConns: Conn[] = [];
+  private readonly limits: ServerLimits;
 
   constructor(private readonly opts: SignalingOptions) {
+    this.limits = opts.limits;
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_FRAME_BYTES,
       clientTracking: false,
       perMessageDeflate: false,
     });
+    this.loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    this.loopDelay.enable();
     this.heartbeat = setInterval(() => this.beat(), opts.heartbeatMs);
     this.heartbeat.unref();
   }
 
-  /** Hand over an HTTP upgrade request already known to be for the signaling path. */
+  /**
+   * Hand over an HTTP upgrade request already known to be for the signaling path (and from an allowed origin).
+   * An address over its connection limit gets 429 before any WebSocket state exists.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.closing) {
       socket.destroy();
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const use = this.ipUse(ip);
+    if (use.conns >= this.limits.maxConnectionsPerIp) {
+      if (!use.refusalLogged) {
+        use.refusalLogged = true;
+        this.opts.log(`ip ${ip}: over ${this.limits.maxConnectionsPerIp} connections; refusing more`);
+      }
+      const body = `Too many connections from your address (limit ${this.limits.maxConnectionsPerIp}).\n`;
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 5\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      return;
+    }
+    // Counted from the upgrade until the TCP socket closes, whatever happens in between.
+    use.conns++;
+    socket.once('close', () => {
+      use.conns--;
+      this.dropIpUse(ip, use);
+    });
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip, origin));
   }
 
   stats(): SignalingStats {
@@ -175,7 +333,11 @@ export class SignalingServer {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.heartbeat);
-    for (const ch of this.channels.values()) for (const m of ch.members.values()) this.clearTimers(m);
+    this.loopDelay.disable();
+    for (const ch of this.channels.values()) {
+      clearTimeout(ch.flushTimer);
+      for (const m of ch.members.values()) this.clearTimers(m);
+    }
     this.channels.clear();
     const open = [...this.conns];
     const closed = open.map((c) =>
@@ -199,7 +361,35 @@ export class SignalingServer {
 
   // ---- connections ----
 
-  private accept(ws: WebSocket): void {
+  private ipUse(ip: string): IpUse {
+    let use = this.ips.get(ip);
+    if (!use) {
+      use = { conns: 0, channels: new Map() };
+      this.ips.set(ip, use);
+    }
+    return use;
+  }
+
+  private dropIpUse(ip: string, use: IpUse): void {
+    if (use.conns === 0 && use.channels.size === 0 && this.ips.get(ip) === use) this.ips.delete(ip);
+  }
+
+  private countChannel(ip: string, chKey: string, delta: 1 | -1): void {
+    const use = this.ipUse(ip);
+    const n = (use.channels.get(chKey) ?? 0) + delta;
+    if (n > 0) use.channels.set(chKey, n);
+    else use.channels.delete(chKey);
+    this.dropIpUse(ip, use);
+  }
+
+  /** One log line per kind and socket: a flood of bad frames must not become a flood of logs. */
+  private logOnce(conn: Conn, kind: string, line: string): void {
+    if (conn.logged.has(kind)) return;
+    conn.logged.add(kind);
+    this.opts.log(line);
+  }
+
+  private accept(ws: WebSocket, ip: string, origin: string | null): void {
     // A handshake that completes after close() began would otherwise outlive the server.
     if (this.closing) {
       ws.terminate();
@@ -209,26 +399,38 @@ export class SignalingServer {
     const conn: Conn = {
       ws,
       id: this.nextConnId++,
+      ip,
+      origin,
       appId: null,
       member: null,
-      lastSeen: now,
+      seenTick: this.tick,
       vanished: false,
-      tokens: BURST,
+      tokens: this.limits.messageBurst,
       refilledAt: now,
       throttleNoticeAt: 0,
+      refusedRelays: 0,
+      logged: new Set(),
+      corked: false,
     };
     this.conns.add(conn);
+    conn.helloTimer = setTimeout(() => {
+      if (conn.appId !== null || ws.readyState !== WebSocket.OPEN) return;
+      this.logOnce(conn, 'no hello', `conn ${conn.id}: no hello in ${this.limits.helloTimeoutMs} ms; closed`);
+      ws.close(CloseCode.NO_HELLO, `No hello within ${this.limits.helloTimeoutMs} ms.`);
+    }, this.limits.helloTimeoutMs);
+    conn.helloTimer.unref();
     ws.on('pong', () => {
-      conn.lastSeen = Date.now();
+      conn.seenTick = this.tick;
     });
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
     // Oversized frames and protocol violations surface here; ws closes the socket itself.
-    ws.on('error', (e) => this.opts.log(`conn ${conn.id}: socket error: ${e.message}`));
+    ws.on('error', (e) => this.logOnce(conn, 'socket error', `conn ${conn.id}: socket error: ${e.message}`));
     ws.on('close', () => this.onClose(conn));
   }
 
   private onClose(conn: Conn): void {
     this.conns.delete(conn);
+    clearTimeout(conn.helloTimer);
     const m = conn.member;
     conn.member = null;
     if (!m || this.closing) return;
@@ -240,34 +442,77 @@ export class SignalingServer {
     m.cancelGrace = later(Date.now() + this.opts.graceMs, () => this.removeMember(m, 'disconnected'));
   }
 
+  /**
+   * Pings every socket and drops the ones that missed two pings in a row. Staleness is counted in the server's
+   * own ticks, and a tick that came late (the loop stalled) blames no one: pongs that arrived during a stall are
+   * still unread when the late timer fires.
+   */
   private beat(): void {
     const now = Date.now();
-    const limit = this.opts.heartbeatMs * 2.5;
+    const hb = this.opts.heartbeatMs;
+    // A whole interval late: a stall, not the usual jitter of a busy machine (so dead sockets are still reaped
+    // on a loaded one).
+    const late = now - this.lastBeatAt > hb * 2 || this.loopDelay.max > hb * 1e6;
+    this.lastBeatAt = now;
+    this.loopDelay.reset();
+    this.tick++;
+    let buffered = 0;
     for (const c of this.conns) {
-      if (now - c.lastSeen > limit) {
+      if (late) c.seenTick = Math.max(c.seenTick, this.tick - 1);
+      else if (this.tick - c.seenTick > 2) {
         c.vanished = true;
         c.ws.terminate();
         continue;
       }
+      buffered += c.ws.bufferedAmount;
       try {
         c.ws.ping();
       } catch {
         // The socket is closing; its close event cleans up.
       }
     }
+    this.bufferedTotal = buffered;
   }
 
   /** `msg` may be pre-serialised, so a broadcast stringifies once for the whole channel. */
   private send(conn: Conn, msg: ServerMessage | string): void {
     const ws = conn.ws;
     if (ws.readyState !== WebSocket.OPEN) return;
-    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.opts.log(`conn ${conn.id}: not reading its messages; dropped`);
-      conn.vanished = true;
-      ws.terminate();
+    if (ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      // Its own link is too slow for what it receives: closed, but as a disconnect (grace period, session
+      // rejoin), never as a vanish, so traffic aimed at it cannot take it out of its channel.
+      this.opts.log(`conn ${conn.id}: not reading its messages; closed (it may rejoin)`);
+      ws.close(CloseCode.TOO_SLOW, 'Too much unread data: reconnect and rejoin.');
+      // A reader that does not read does not answer the closing handshake either.
+      setTimeout(() => ws.terminate(), 1000).unref();
       return;
     }
-    ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+    const text = typeof msg === 'string' ? msg : JSON.stringify(msg);
+    this.bufferedTotal += text.length;
+    this.cork(conn);
+    ws.send(text);
+  }
+
+  /**
+   * Frames sent to one socket in one turn of the event loop leave in one write: a burst of joins or state changes
+   * costs one system call per recipient instead of one per frame (the flood's profile was mostly writev).
+   */
+  private cork(conn: Conn): void {
+    if (conn.corked) return;
+    // ws keeps its TCP socket private; cork() nests with the cork ws itself uses around a frame.
+    const socket = (conn.ws as unknown as { _socket?: Socket | null })._socket;
+    if (!socket) return;
+    socket.cork();
+    conn.corked = true;
+    this.corkedConns.push(conn);
+    if (this.corkedConns.length === 1) {
+      setImmediate(() => {
+        for (const c of this.corkedConns.splice(0)) {
+          c.corked = false;
+          (c.ws as unknown as { _socket?: Socket | null })._socket?.uncork();
+        }
+      });
+    }
   }
 
   private ok(
@@ -290,40 +535,75 @@ export class SignalingServer {
     this.send(conn, { t: 'err', id, code: e.code, name: e.name, message: e.message });
   }
 
+  /** Join/leave news: always sent (a member must know who is there), but paid from the channel's budget. */
   private broadcast(ch: Channel, except: Member | null, msg: ServerMessage): void {
     const text = JSON.stringify(msg);
-    for (const m of ch.members.values()) if (m !== except && m.conn) this.send(m.conn, text);
+    this.refill(ch);
+    for (const m of ch.members.values()) {
+      if (m !== except && m.conn) {
+        this.send(m.conn, text);
+        ch.tokens--;
+      }
+    }
+  }
+
+  /** All sockets' unsent data is over budget; the exact sum is taken at most every 100 ms, when the estimate says so. */
+  private overBudget(): boolean {
+    const max = this.limits.maxBufferedTotalBytes;
+    if (this.bufferedTotal <= max) return false;
+    const now = Date.now();
+    if (now - this.summedAt >= 100) {
+      this.summedAt = now;
+      let sum = 0;
+      for (const c of this.conns) sum += c.ws.bufferedAmount;
+      this.bufferedTotal = sum;
+    }
+    return this.bufferedTotal > max;
+  }
+
+  private refill(ch: Channel): void {
+    const now = Date.now();
+    const rate = this.limits.channelSendsPerSecond;
+    ch.tokens = Math.min(rate, ch.tokens + ((now - ch.refilledAt) / 1000) * rate);
+    ch.refilledAt = now;
   }
 
   private takeToken(conn: Conn): boolean {
     const now = Date.now();
-    conn.tokens = Math.min(BURST, conn.tokens + ((now - conn.refilledAt) / 1000) * RATE_PER_S);
+    const { messagesPerSecond: rate, messageBurst: burst } = this.limits;
+    conn.tokens = Math.min(burst, conn.tokens + ((now - conn.refilledAt) / 1000) * rate);
     conn.refilledAt = now;
     if (conn.tokens < 1) return false;
     conn.tokens -= 1;
     return true;
   }
 
+  private tooOften(conn: Conn, id: number | undefined, message: string): void {
+    // Dropped; one notice a second is enough to tell a client what happened.
+    const now = Date.now();
+    if (now - conn.throttleNoticeAt < 1000) return;
+    conn.throttleNoticeAt = now;
+    this.err(conn, id, 'ERR_TOO_OFTEN', message);
+  }
+
   // ---- messages ----
 
   private onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
-    conn.lastSeen = Date.now();
+    conn.seenTick = this.tick;
+    // Closed by the server (a limit): what was still in flight is not acted on, nor logged again.
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
     let id: number | undefined;
     try {
       if (!this.takeToken(conn)) {
-        // Dropped; one notice a second is enough to tell a buggy client what happened.
-        if (conn.lastSeen - conn.throttleNoticeAt >= 1000) {
-          conn.throttleNoticeAt = conn.lastSeen;
-          this.err(
-            conn,
-            undefined,
-            'ERR_TOO_OFTEN',
-            `More than ${RATE_PER_S} messages a second; some were dropped.`,
-          );
-        }
+        this.tooOften(
+          conn,
+          undefined,
+          `More than ${this.limits.messagesPerSecond} messages a second; some were dropped.`,
+        );
         return;
       }
       if (isBinary) {
+        this.logOnce(conn, 'binary', `conn ${conn.id}: sent a binary frame (refused)`);
         this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', 'Binary frames are not accepted; send JSON text.');
         return;
       }
@@ -332,10 +612,21 @@ export class SignalingServer {
         : Buffer.isBuffer(data)
           ? data.toString('utf8')
           : Buffer.from(new Uint8Array(data)).toString('utf8');
+      if (jsonTooDeep(text, this.limits.maxJsonDepth)) {
+        this.logOnce(conn, 'too deep', `conn ${conn.id}: sent JSON nested too deep (refused)`);
+        this.err(
+          conn,
+          undefined,
+          'ERR_INVALID_ARGUMENT',
+          `The message nests objects/arrays more than ${this.limits.maxJsonDepth} deep; it was not read.`,
+        );
+        return;
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch {
+        this.logOnce(conn, 'not json', `conn ${conn.id}: sent a frame that is not JSON (refused)`);
         this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', 'The frame is not valid JSON.');
         return;
       }
@@ -369,6 +660,7 @@ export class SignalingServer {
         case 'recording-key':
         case 'recording-start':
         case 'recording-stop':
+        case 'feedback':
           if (id === undefined) {
             this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `"${t}" needs a numeric "id" to answer to.`);
             return;
@@ -379,6 +671,7 @@ export class SignalingServer {
           else if (t === 'renew') this.onRenew(conn, id, m);
           else if (t === 'recording-start') this.onRecordingStart(conn, id, m);
           else if (t === 'recording-stop') this.onRecordingStop(conn, id, m);
+          else if (t === 'feedback') void this.onFeedback(conn, id, m);
           else this.onRecordingKey(conn, id, m);
           return;
         default: {
@@ -387,10 +680,14 @@ export class SignalingServer {
         }
       }
     } catch (e) {
-      // A bug, not a client fault: reported even when quiet.
-      console.error(
-        `conn ${conn.id}: handler failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-      );
+      // A bug, not a client fault: reported even when quiet, once per socket and message.
+      const what = e instanceof Error ? e.message : String(e);
+      if (!conn.logged.has(`failed ${what}`)) {
+        conn.logged.add(`failed ${what}`);
+        console.error(
+          `conn ${conn.id}: handler failed: ${e instanceof Error ? (e.stack ?? e.message) : what}`,
+        );
+      }
       try {
         this.err(conn, id, 'ERR_FAILED', 'The server failed to handle this message.');
       } catch {
@@ -422,13 +719,14 @@ export class SignalingServer {
       );
       return;
     }
-    const denied = this.opts.policy.checkApp(app);
+    const denied = this.opts.policy.checkApp(app, conn.origin);
     if (denied) {
       if (!conn.member) conn.appId = null;
       this.policyErr(conn, id, denied);
       return;
     }
     conn.appId = app;
+    clearTimeout(conn.helloTimer);
     this.ok(conn, id);
   }
 
@@ -481,26 +779,27 @@ export class SignalingServer {
     }
     const state = field(m, 'state');
     if (!this.validState(conn, id, state)) return;
+    const displayName = field(m, 'name') ?? '';
+    const badName = checkDisplayName(displayName);
+    if (badName !== null) {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', badName);
+      return;
+    }
     const name = channel as string;
     const chKey = `${appId}/${name}`; // App IDs are exactly 32 hex characters, so this key is unambiguous.
     const existingChannel = this.channels.get(chKey);
     const requested = uid as number;
 
     const present = requested === 0 ? undefined : existingChannel?.members.get(requested);
-    if (present) {
-      if (typeof session === 'string' && sameSecret(session, present.session)) {
-        this.takeOver(conn, id, present, state);
-        return;
-      }
-      this.err(
-        conn,
-        id,
-        'ERR_JOIN_CHANNEL_REJECTED',
-        `uid ${requested} is already in use in channel "${name}"; join with another uid, or 0 to have one assigned.`,
-      );
+    // A session rejoin continues a stay whose key was checked at join and at each renew: not checked again, so
+    // a reconnect after the 5-minute join window does not lock a member out of its own call.
+    if (present && typeof session === 'string' && sameSecret(session, present.session)) {
+      this.takeOver(conn, id, present, state);
       return;
     }
 
+    // The key before anything about the channel: without a good key, "uid in use" and "channel full" would tell
+    // a stranger who is in a keyed channel.
     const assigned = requested === 0 ? this.freeUid(existingChannel) : requested;
     const verdict: unknown = this.opts.policy.checkJoin({
       appId,
@@ -513,26 +812,64 @@ export class SignalingServer {
       this.policyErr(conn, id, verdict);
       return;
     }
+    if (present) {
+      this.err(
+        conn,
+        id,
+        'ERR_JOIN_CHANNEL_REJECTED',
+        `uid ${requested} is already in use in channel "${name}"; join with another uid, or 0 to have one assigned.`,
+      );
+      return;
+    }
+    const limits = this.limits;
+    if ((existingChannel?.members.size ?? 0) >= limits.maxMembersPerChannel) {
+      this.err(
+        conn,
+        id,
+        'ERR_JOIN_CHANNEL_REJECTED',
+        `Channel "${name}" is full (${limits.maxMembersPerChannel} members, this server's limit); try again later.`,
+      );
+      return;
+    }
+    const use = this.ipUse(conn.ip);
+    if (!use.channels.has(chKey) && use.channels.size >= limits.maxChannelsPerIp) {
+      this.err(
+        conn,
+        id,
+        'ERR_JOIN_CHANNEL_REJECTED',
+        `Your address already has members in ${limits.maxChannelsPerIp} channels (this server's limit); leave one first.`,
+      );
+      return;
+    }
     const expiresAt = this.expiryOf(verdict);
 
+    const now = Date.now();
     const ch: Channel = existingChannel ?? {
       key: chKey,
       appId,
       name,
       members: new Map<number, Member>(),
       recording: null,
+      pending: new Set<Member>(),
+      tokens: limits.channelSendsPerSecond,
+      refilledAt: now,
     };
     if (!existingChannel) this.channels.set(chKey, ch);
     const member: Member = {
       uid: assigned,
       session: randomBytes(18).toString('base64url'),
       channel: ch,
+      ip: conn.ip,
       state: copyState(state),
+      name: displayName as string,
+      sentState: copyState(state),
+      stateSentAt: 0,
       conn,
       expiresAt,
     };
     const peers = [...ch.members.values()].map(info);
     ch.members.set(assigned, member);
+    this.countChannel(conn.ip, chKey, 1);
     conn.member = member;
     this.ok(conn, id, {
       uid: assigned,
@@ -563,9 +900,12 @@ export class SignalingServer {
     member.cancelGrace = undefined;
     member.conn = conn;
     conn.member = member;
-    const changed = !sameState(member.state, state);
-    member.state = copyState(state);
     const ch = member.channel;
+    if (member.ip !== conn.ip) {
+      this.countChannel(member.ip, ch.key, -1);
+      this.countChannel(conn.ip, ch.key, 1);
+      member.ip = conn.ip;
+    }
     const peers = [...ch.members.values()].filter((p) => p !== member).map(info);
     this.ok(conn, id, {
       uid: member.uid,
@@ -574,7 +914,7 @@ export class SignalingServer {
       expiresAt: member.expiresAt,
       recording: recordingOf(ch),
     });
-    if (changed) this.broadcast(ch, member, { t: 'peer-state', peer: info(member) });
+    this.setState(member, state);
     // Re-arms the timers; an `expiring` missed while disconnected is sent again.
     this.scheduleExpiry(member);
     this.opts.log(`rejoin app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${member.uid}`);
@@ -590,6 +930,31 @@ export class SignalingServer {
     this.ok(conn, id);
   }
 
+  private async onFeedback(conn: Conn, id: number, m: Msg): Promise<void> {
+    const appId = conn.appId;
+    if (appId === null) {
+      this.err(conn, id, 'ERR_NOT_INITIALIZED', 'Send hello with the App ID (client.init) first.');
+      return;
+    }
+    const store = this.opts.feedback;
+    if (!store) {
+      this.err(conn, id, 'ERR_NOT_SUPPORTED', 'This server does not collect ratings and complaints.');
+      return;
+    }
+    const rec = parseFeedback(m);
+    if (typeof rec === 'string') {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', rec);
+      return;
+    }
+    try {
+      await store.append({ at: new Date().toISOString(), appId, ...rec });
+      this.ok(conn, id);
+    } catch (e) {
+      console.error(`feedback store: ${e instanceof Error ? e.message : String(e)}`);
+      this.err(conn, id, 'ERR_FAILED', 'The server could not store the feedback.');
+    }
+  }
+
   private onRenew(conn: Conn, id: number, msg: Msg): void {
     const req = this.keyRequest(conn, id, msg, 'Channel Key', 'there is no stay to renew the key of.');
     if (!req) return;
@@ -602,7 +967,6 @@ export class SignalingServer {
     this.scheduleExpiry(req.member);
     this.ok(conn, id, { expiresAt: req.member.expiresAt });
   }
-
   /** Recording Key check (service type ARS) for the member's own app, channel and uid; nothing changes. */
   private onRecordingKey(conn: Conn, id: number, msg: Msg): void {
     const req = this.recordingKeyVerdict(conn, id, msg);
@@ -746,10 +1110,65 @@ export class SignalingServer {
     }
     const state = field(msg, 'state');
     if (!this.validState(conn, id, state)) return;
-    // Only real changes go out, so the others' mute events fire once per change.
-    if (sameState(m.state, state)) return;
+    this.setState(m, state);
+  }
+
+  /**
+   * A member's new state reaches the others at once when the member has not changed it within stateIntervalMs
+   * and the channel's broadcast budget allows; otherwise it waits for the channel's next flush, where only the
+   * latest state of each member goes out. Only real changes go out, so the others' mute events fire once per
+   * change (a change undone before the flush is not sent at all).
+   */
+  private setState(m: Member, state: PeerState): void {
     m.state = copyState(state);
+    const ch = m.channel;
+    if (sameState(m.state, m.sentState)) {
+      ch.pending.delete(m);
+      return;
+    }
+    if (!ch.pending.has(m) && Date.now() - m.stateSentAt >= this.limits.stateIntervalMs) {
+      this.refill(ch);
+      if (ch.tokens >= ch.members.size - 1) {
+        this.sendState(m);
+        return;
+      }
+    }
+    ch.pending.add(m);
+    this.scheduleFlush(ch);
+  }
+
+  private sendState(m: Member): void {
+    m.sentState = copyState(m.state);
+    m.stateSentAt = Date.now();
     this.broadcast(m.channel, m, { t: 'peer-state', peer: info(m) });
+  }
+
+  private scheduleFlush(ch: Channel): void {
+    if (ch.flushTimer || ch.pending.size === 0) return;
+    // Waits for the budget of one broadcast, and for the earliest pending member's interval to pass.
+    const deficit = Math.max(0, ch.members.size - 1 - ch.tokens);
+    const wait = Math.max(
+      this.limits.stateIntervalMs / 4,
+      (deficit / this.limits.channelSendsPerSecond) * 1000,
+    );
+    ch.flushTimer = setTimeout(() => this.flush(ch), wait);
+    ch.flushTimer.unref();
+  }
+
+  private flush(ch: Channel): void {
+    ch.flushTimer = undefined;
+    if (this.channels.get(ch.key) !== ch) return;
+    this.refill(ch);
+    const now = Date.now();
+    const cost = ch.members.size - 1;
+    // Oldest first (Set order is insertion order); what the budget cannot pay for waits for the next flush.
+    for (const m of ch.pending) {
+      if (ch.tokens < cost) break;
+      if (now - m.stateSentAt < this.limits.stateIntervalMs) continue;
+      ch.pending.delete(m);
+      if (!sameState(m.state, m.sentState)) this.sendState(m);
+    }
+    this.scheduleFlush(ch);
   }
 
   private onRelay(conn: Conn, id: number | undefined, msg: Msg): void {
@@ -779,7 +1198,30 @@ export class SignalingServer {
       return;
     }
     // A target between sockets (grace period) misses this; it renegotiates after its rejoin.
-    if (target.conn) this.send(target.conn, { t: 'relay', from: m.uid, data });
+    const out = target.conn;
+    if (!out) return;
+    // Back-pressure lands on the sender: the receiver is never the one dropped for someone else's traffic.
+    const slowTarget = out.ws.bufferedAmount > this.limits.relayBackpressureBytes;
+    if (slowTarget || this.overBudget()) {
+      conn.refusedRelays++;
+      if (conn.refusedRelays > this.limits.maxRefusedRelays) {
+        this.opts.log(`conn ${conn.id}: kept relaying after ERR_TOO_OFTEN; disconnected`);
+        conn.vanished = true;
+        conn.ws.close(CloseCode.POLICY, 'Kept relaying faster than the receiver reads.');
+        setTimeout(() => conn.ws.terminate(), 1000).unref();
+        return;
+      }
+      this.tooOften(
+        conn,
+        id,
+        slowTarget
+          ? `uid ${target.uid} is not reading fast enough; relays to it are dropped until it catches up.`
+          : 'The server is busy sending; relays are dropped for now.',
+      );
+      return;
+    }
+    conn.refusedRelays = 0;
+    this.send(out, { t: 'relay', from: m.uid, data });
   }
 
   // ---- membership ----
@@ -833,9 +1275,14 @@ export class SignalingServer {
     const ch = m.channel;
     if (ch.members.get(m.uid) !== m) return;
     ch.members.delete(m.uid);
+    ch.pending.delete(m);
+    this.countChannel(m.ip, ch.key, -1);
     if (m.conn) m.conn.member = null;
     m.conn = null;
-    if (ch.members.size === 0) this.channels.delete(ch.key);
+    if (ch.members.size === 0) {
+      this.channels.delete(ch.key);
+      clearTimeout(ch.flushTimer);
+    }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
     // The recorder left (or vanished): its recording ended with it.
     if (ch.recording?.uid === m.uid) this.endRecording(ch);

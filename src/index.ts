@@ -9,6 +9,48 @@ import { RecordingStatus, type RecordingState } from './recording/controller.js'
 import { recordings } from './recording/library.js';
 import { Stream, type StreamSpec } from './stream/stream.js';
 import { VERSION } from './version.js';
+import { startCallTest, type CallTestOptions, type CallTestResult } from './quality/calltest.js';
+import { ConnectionState } from './quality/connection.js';
+import {
+  exportLog as readLog,
+  LogLevel,
+  setLogLevel as applyLogLevel,
+  type LogLevelName,
+} from './quality/log.js';
+import { NetworkQuality } from './quality/network.js';
+
+/**
+ * Console output from this level up: 'DEBUG', 'INFO', 'WARNING' (default), 'ERROR' or 'NONE' (nothing printed,
+ * nothing recorded). The recent log (INFO and up) is kept in IndexedDB for exportLog whatever the console shows.
+ *
+ * @example
+ * AgoraRTC.setLogLevel('DEBUG');
+ */
+export function setLogLevel(level: LogLevelName): void {
+  if (typeof level !== 'string')
+    throw new TypeError("setLogLevel(level) takes 'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'NONE'.");
+  if (!Object.hasOwn(LogLevel, level))
+    throw new AgoraError(
+      'ERR_INVALID_ARGUMENT',
+      `Unknown log level ${JSON.stringify(level)}: use DEBUG, INFO, WARNING, ERROR or NONE.`,
+    );
+  applyLogLevel(level);
+}
+
+/**
+ * The SDK's recent log (kept across reloads, oldest first, one line per entry), to attach to a complaint. It
+ * never contains Channel Keys, encryption secrets or TURN passwords.
+ *
+ * @example
+ * AgoraRTC.exportLog().then((text) => upload(text));
+ */
+export function exportLog(callback?: ((text: string) => void) | null): Promise<string> {
+  if (callback !== undefined && callback !== null && typeof callback !== 'function')
+    throw new TypeError('exportLog(callback?) takes a function.');
+  const p = readLog();
+  if (callback) void p.then(callback);
+  return p;
+}
 
 /**
  * Create the client object; one per call is enough.
@@ -58,16 +100,23 @@ export {
   AgoraError,
   Client,
   ClientEvent,
+  ConnectionState,
   ErrorCode,
+  LogLevel,
+  NetworkQuality,
   RecordingStatus,
   recordings,
   Stream,
   VERSION,
   VIDEO_PROFILES,
   WarningCode,
+  startCallTest,
 };
-export type { ClientOptions, RecordingState, StreamSpec };
+export type { ClientOptions, StreamSpec, CallTestOptions, CallTestResult, LogLevelName, RecordingState };
 export type { RecordingEntry } from './recording/store.js';
+export type { CallStats, LocalStats, RemoteStats } from './quality/stats.js';
+export type { NetworkQualityEvent, WarningEvent } from './quality/monitor.js';
+export type { ConnectionStateChangeEvent } from './quality/connection.js';
 export type { ClientEvents } from './client/events.js';
 export type { VideoProfile } from './media/profiles.js';
 
@@ -84,6 +133,12 @@ const AgoraRTC = {
   RecordingStatus,
   /** The recordings stored in this browser: list, get, remove, download, recover. */
   recordings,
+  ConnectionState,
+  NetworkQuality,
+  LogLevel,
+  setLogLevel,
+  exportLog,
+  startCallTest,
 };
 
 export default AgoraRTC;

@@ -9,12 +9,25 @@ import type { MediaTransport } from '../transport/transport.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
 import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, type ErrorName } from '../protocol/codes.js';
-import { checkAppId, checkChannelName, checkUid } from '../protocol/validate.js';
+import { checkAppId, checkChannelName, checkDisplayName, checkUid } from '../protocol/validate.js';
 import type { JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
 import { RecordingController, type RecordingState } from '../recording/controller.js';
 import type { RecordingEntry } from '../recording/store.js';
 import { SignalingLink } from '../signaling/link.js';
 import { Stream, type StreamChange } from '../stream/stream.js';
+import { ConnectionTracker, type ConnectionStateName } from '../quality/connection.js';
+import {
+  checkComplaintArgs,
+  checkRateArgs,
+  complaintBody,
+  newCallId,
+  ratingBody,
+  type CallInfo,
+  type FeedbackRequestBody,
+} from '../quality/feedback.js';
+import { log, registerSecret } from '../quality/log.js';
+import { Quality } from '../quality/monitor.js';
+import type { CallStats } from '../quality/stats.js';
 import { VERSION } from '../version.js';
 
 /** createRtcClient's options. */
@@ -26,10 +39,10 @@ export interface ClientOptions {
   signalingUrl?: string;
 }
 
-type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
-
 interface Remote {
   uid: number;
+  /** Display name given at its join ('' = none). */
+  name: string;
   state: PeerState;
   /** Present while the user has a published stream. */
   stream: Stream | null;
@@ -70,9 +83,30 @@ export class Client extends Emitter<ClientEvents> {
     number,
     Array<{ resolve: () => void; reject: (e: AgoraError) => void }>
   >();
-  private connection: ConnectionState = 'disconnected';
+  private readonly connection = new ConnectionTracker((e) => {
+    log.info(`connection ${e.prevState} → ${e.curState} (${e.reason})`);
+    this.emit('connection-state-change', e);
+  });
+  private readonly quality = new Quality({
+    transport: () => this.transport,
+    uid: () => this.uid,
+    users: () => [...this.remotes.keys()],
+    sendingAudio: () => {
+      const s = this.published;
+      return (
+        !!s && !s._muteState().audioMuted && s._media.getAudioTracks().some((t) => t.readyState === 'live')
+      );
+    },
+    wanted: () => this.listenerCount('network-quality') + this.listenerCount('warning') > 0,
+    onNetworkQuality: (e) => this.emit('network-quality', e),
+    onWarning: (e) => this.emit('warning', e),
+  });
+  /** The current or last call, for getCallId, rate and complain. */
+  private call: CallInfo | null = null;
   /** setEncryptionSecret / setEncryptionMode, kept until leave. */
   private encryption = { secret: '', mode: '' };
+  /** setDisplayName: sent with each join, kept across leave. */
+  private displayName = '';
   private frameCrypto: FrameCrypto | null = null;
   /** Screen sharing in progress (track null while the picker is open). */
   private screen: { stream: Stream; track: MediaStreamTrack | null } | null = null;
@@ -106,9 +140,38 @@ export class Client extends Emitter<ClientEvents> {
     return this.uid;
   }
 
-  /** The link to the signaling server: connected, or reconnecting after an interruption. */
-  get connectionState(): ConnectionState {
-    return this.connection;
+  /**
+   * Set the name the other members see for this user, sent with the next join (and kept for later joins):
+   * at most 64 characters of plain text, '' for none. The others read it with getDisplayName(uid) or from
+   * the peer-join event. Beyond the manual, which has only numeric uids.
+   *
+   * @example
+   * client.setDisplayName('Ada');
+   * client.join(null, '1024', 0);
+   */
+  setDisplayName(name: string): void {
+    assertType(typeof name === 'string', 'setDisplayName(name) takes a string.');
+    const bad = checkDisplayName(name);
+    if (bad) throw new AgoraError('ERR_INVALID_ARGUMENT', bad);
+    this.displayName = name;
+  }
+
+  /**
+   * The display name of a member of the channel (or of this user, by its own uid): '' when it gave none or is
+   * not in the channel. Show it as text, never as HTML.
+   *
+   * @example
+   * client.on('stream-subscribed', (evt) => label(evt.stream.getId(), client.getDisplayName(evt.stream.getId())));
+   */
+  getDisplayName(uid: number): string {
+    assertType(typeof uid === 'number', 'getDisplayName(uid) takes a uid number.');
+    if (uid === this.uid && uid !== 0) return this.displayName;
+    return this.remotes.get(uid)?.name ?? '';
+  }
+
+  /** The connection to the server (see the connection-state-change event). */
+  get connectionState(): ConnectionStateName {
+    return this.connection.state;
   }
 
   /**
@@ -152,7 +215,7 @@ export class Client extends Emitter<ClientEvents> {
     const link = new SignalingLink(this.signalingUrl, {
       onPush: (msg) => this.onPush(msg),
       onInterrupted: () => {
-        this.connection = 'reconnecting';
+        this.connection.set('RECONNECTING', 'INTERRUPTED');
         this.emitError(
           'CONNECTION_INTERRUPTED',
           'ERR_CONNECTION_INTERRUPTED',
@@ -168,13 +231,13 @@ export class Client extends Emitter<ClientEvents> {
       onReconnected: () => this.restore(),
     });
     this.link = link;
-    this.connection = 'connecting';
+    this.connection.set('CONNECTING', 'CONNECT');
     try {
       await link.open();
       await link.request({ t: 'hello', appId: this.appId, sdk: VERSION });
-      this.connection = 'connected';
+      this.connection.set('CONNECTED', 'CONNECT');
     } catch (e) {
-      this.connection = 'disconnected';
+      this.connection.set('DISCONNECTED', 'CONNECT_FAILED');
       throw e;
     }
   }
@@ -222,23 +285,29 @@ export class Client extends Emitter<ClientEvents> {
     const badUid = checkUid(uid);
     if (badUid) throw new AgoraError('ERR_INVALID_ARGUMENT', badUid);
     this.state = 'joining';
+    registerSecret(key);
+    log.info('join', { channel, uid });
     try {
       if (!this.link?.connected) await this.connect();
       await this.startEncryption();
+      const answered = this.quality.watchJoin();
       const result = await this.link!.request<JoinResult>({
         t: 'join',
         channel,
         uid,
         key,
         state: this.localState(),
-      });
+        ...(this.displayName ? { name: this.displayName } : {}),
+      }).finally(answered);
       if (this.state !== 'joining') throw new AgoraError('ERR_ABORTED', 'leave() was called while joining.');
       this.channel = channel;
       this.key = key;
       this.enterChannel(result);
       addEventListener('pagehide', this.onPageHide);
+      log.info('joined', { channel, uid: result.uid });
       return result.uid;
     } catch (e) {
+      log.warn('join failed', e);
       if (this.state === 'joining') this.state = 'ready';
       this.frameCrypto?.close();
       this.frameCrypto = null;
@@ -259,6 +328,8 @@ export class Client extends Emitter<ClientEvents> {
     for (const peer of result.peers) this.applyPeer(peer, false);
     if (this.published) this.startPublishing(this.published);
     this.recording.joined(result.recording);
+    this.call = { callId: newCallId(), channel: this.channel, uid: result.uid, stats: null };
+    this.quality.start();
   }
 
   /** After a reconnect: say hello again and rejoin with the same uid, without anyone seeing a leave. */
@@ -275,12 +346,13 @@ export class Client extends Emitter<ClientEvents> {
           key: this.key,
           session: this.session,
           state: this.localState(),
+          ...(this.displayName ? { name: this.displayName } : {}),
         });
       } catch (e) {
         const transient: ErrorName[] = ['ERR_CONNECTION_INTERRUPTED', 'ERR_TIMEDOUT', 'ERR_ABORTED'];
         if (e instanceof AgoraError && !transient.includes(e.name)) {
           // The server will not have us back (uid taken, key expired…): the stay is over.
-          this.connection = 'connected';
+          this.connection.set('CONNECTED', 'SERVER_ENDED');
           this.emitError(e.name, e.name, e.message);
           safeCall(this.lifetimeFailure, e);
           this.teardown();
@@ -298,7 +370,7 @@ export class Client extends Emitter<ClientEvents> {
         if (!present.has(uid) && !this.transport?.isConnected(uid)) this.removeRemote(uid);
       }
     }
-    this.connection = 'connected';
+    this.connection.set('CONNECTED', 'RECONNECTED');
   }
 
   /**
@@ -344,6 +416,7 @@ export class Client extends Emitter<ClientEvents> {
     const bad = this.encryptionSettable();
     if (bad) return bad;
     if (typeof secret !== 'string') return -ErrorCode.ERR_INVALID_ARGUMENT;
+    registerSecret(secret);
     this.encryption.secret = secret;
     return 0;
   }
@@ -424,15 +497,16 @@ export class Client extends Emitter<ClientEvents> {
       throw new AgoraError('ERR_LEAVE_CHANNEL_REJECTED', 'Not in a channel: join one before leaving.');
     }
     const link = this.link;
-    const wasReconnecting = this.connection === 'reconnecting';
+    const wasReconnecting = this.connection.state === 'RECONNECTING';
     this.teardown();
     if (link?.connected && !wasReconnecting) {
       await link.request({ t: 'leave' }).catch(() => undefined);
     } else {
       // Leaving ends the reconnect attempts; the next join opens a new connection.
+      this.connection.set('DISCONNECTING', 'LEAVE');
       link?.close();
       this.link = null;
-      this.connection = 'disconnected';
+      this.connection.set('DISCONNECTED', 'LEAVE');
     }
   }
 
@@ -440,6 +514,7 @@ export class Client extends Emitter<ClientEvents> {
   private teardown(): void {
     removeEventListener('pagehide', this.onPageHide);
     this.recording.left();
+    this.quality.stop();
     this.state = this.state === 'closed' ? 'closed' : 'ready';
     this.transport?.close();
     this.transport = null;
@@ -614,11 +689,109 @@ export class Client extends Emitter<ClientEvents> {
       void this.link?.request({ t: 'leave' }).catch(() => undefined);
     this.teardown();
     this.state = 'closed';
+    if (this.link) this.connection.set('DISCONNECTING', 'CLOSE');
     this.link?.close();
     this.link = null;
-    this.connection = 'disconnected';
+    this.connection.set('DISCONNECTED', 'CLOSE');
     this.removeAllListeners();
     globalThis.navigator?.mediaDevices?.removeEventListener('devicechange', this.onDeviceChange);
+  }
+
+  // ---- quality (docs/quality.md) ----
+
+  /**
+   * Statistics of the call: what we send (`local`) and, per remote user, what we receive and send them, as plain
+   * numbers with the unit in the name (rttMs, sendBitrateKbps, packetLossPercent…). Needs a joined channel.
+   *
+   * @example
+   * client.getStats((stats) => log('uplink', stats.local.sendBitrateKbps, 'kbps, rtt', stats.local.rttMs, 'ms'));
+   */
+  getStats(callback?: ((stats: CallStats) => void) | null, onFailure?: Fail): Promise<CallStats> {
+    assertType(
+      isOptionalFn(callback) && isOptionalFn(onFailure),
+      'getStats(callback?, onFailure?) takes functions.',
+    );
+    return settle(
+      (async () => {
+        this.assertJoined('reading statistics');
+        const stats = await this.quality.getStats();
+        if (this.call) this.call.stats = stats;
+        return stats;
+      })(),
+      callback,
+      onFailure,
+    );
+  }
+
+  /**
+   * The id of the current call (a new one at each join; kept after leave), for rate and complain. '' before
+   * the first join.
+   *
+   * @example
+   * var callId = client.getCallId();
+   */
+  getCallId(): string {
+    return this.call?.callId ?? '';
+  }
+
+  /**
+   * Rate a call from 1 (worst) to 5 (best); the server stores it with the call's identifiers and last statistics.
+   *
+   * @example
+   * client.rate(client.getCallId(), 4, 'a little echo', () => log('thanks'), (err) => log('not sent', err));
+   */
+  rate(
+    callId: string,
+    score: number,
+    description?: string | null,
+    onSuccess?: (() => void) | null,
+    onFailure?: Fail,
+  ): Promise<void> {
+    checkRateArgs(callId, score, description);
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'rate(…, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(
+      this.sendFeedback(async () => ratingBody(this.call, callId, score, description ?? '')),
+      onSuccess,
+      onFailure,
+    );
+  }
+
+  /**
+   * Complain about a call: the server stores the description with the call's identifiers, last statistics and
+   * the recent log (AgoraRTC.exportLog, free of secrets).
+   *
+   * @example
+   * client.complain(client.getCallId(), 'no sound from the other side');
+   */
+  complain(
+    callId: string,
+    description: string,
+    onSuccess?: (() => void) | null,
+    onFailure?: Fail,
+  ): Promise<void> {
+    checkComplaintArgs(callId, description);
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'complain(…, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(
+      this.sendFeedback(() => complaintBody(this.call, callId, description)),
+      onSuccess,
+      onFailure,
+    );
+  }
+
+  /** Sends a rating or complaint built after the call's stats are refreshed (when still in the call). */
+  private async sendFeedback(build: () => Promise<FeedbackRequestBody>): Promise<void> {
+    this.assertInitialized();
+    const call = this.call;
+    if (this.state === 'joined' && call) call.stats = await this.quality.getStats().catch(() => call.stats);
+    const msg = await build();
+    if (!this.link?.connected) await this.connect();
+    await this.link!.request(msg);
   }
 
   // ---- recording (docs/recording.md) ----
@@ -856,6 +1029,7 @@ export class Client extends Emitter<ClientEvents> {
         void this.endScreen(true).catch(() => undefined);
     });
     await stream._share(track);
+    this.sendState();
   }
 
   private async endScreen(byBrowser: boolean): Promise<void> {
@@ -864,6 +1038,7 @@ export class Client extends Emitter<ClientEvents> {
     try {
       if (s?.track) await s.stream._share(null);
     } finally {
+      if (s?.track) this.sendState();
       if (byBrowser) this.emit('screen-sharing-stopped', { type: 'screen-sharing-stopped' });
     }
   }
@@ -906,11 +1081,26 @@ export class Client extends Emitter<ClientEvents> {
     let remote = this.remotes.get(info.uid);
     const prev: PeerState = remote?.state ?? { published: false, audioMuted: false, videoMuted: false };
     if (!remote) {
-      remote = { uid: info.uid, state: prev, stream: null, subscribed: false, announced: false, tracks: {} };
+      const name = info.name ?? '';
+      remote = {
+        uid: info.uid,
+        name,
+        state: prev,
+        stream: null,
+        subscribed: false,
+        announced: false,
+        tracks: {},
+      };
       this.remotes.set(info.uid, remote);
       this.transport?.addPeer(info.uid, joinedAfterUs);
+      this.emit('peer-join', { type: 'peer-join', uid: info.uid, name });
     }
-    remote.state = { published: info.published, audioMuted: info.audioMuted, videoMuted: info.videoMuted };
+    remote.state = {
+      published: info.published,
+      audioMuted: info.audioMuted,
+      videoMuted: info.videoMuted,
+      screen: info.screen === true,
+    };
     const uid = info.uid;
     if (info.published && !prev.published) {
       const stream = new Stream({}, uid);
@@ -921,6 +1111,7 @@ export class Client extends Emitter<ClientEvents> {
       this.emit('stream-added', { type: 'stream-added', stream });
       if (info.audioMuted) this.emitMute('audio', uid, true);
       if (info.videoMuted) this.emitMute('video', uid, true);
+      if (info.screen) this.emitScreen(uid, true);
     } else if (!info.published && prev.published) {
       const stream = remote.stream!;
       if (remote.subscribed) this.transport?.subscribe(uid, false);
@@ -933,6 +1124,7 @@ export class Client extends Emitter<ClientEvents> {
     } else if (info.published) {
       if (info.audioMuted !== prev.audioMuted) this.emitMute('audio', uid, info.audioMuted);
       if (info.videoMuted !== prev.videoMuted) this.emitMute('video', uid, info.videoMuted);
+      if (!info.screen !== !prev.screen) this.emitScreen(uid, info.screen === true);
     }
   }
 
@@ -960,7 +1152,7 @@ export class Client extends Emitter<ClientEvents> {
 
   private onLinkClosed(uid: number): void {
     // With the server unreachable, a closed media link is the only news we get that the user left.
-    if (this.connection !== 'connected') this.removeRemote(uid);
+    if (this.connection.state !== 'CONNECTED') this.removeRemote(uid);
   }
 
   /** stream-subscribed once the user asked and the remote tracks are here. */
@@ -993,7 +1185,11 @@ export class Client extends Emitter<ClientEvents> {
 
   private localState(): PeerState {
     const s = this.published;
-    return { published: s !== null, ...(s ? s._muteState() : { audioMuted: false, videoMuted: false }) };
+    const state = {
+      published: s !== null,
+      ...(s ? s._muteState() : { audioMuted: false, videoMuted: false }),
+    };
+    return s && this.screen?.track ? { ...state, screen: true } : state;
   }
 
   private sendState(): void {
@@ -1003,6 +1199,10 @@ export class Client extends Emitter<ClientEvents> {
   private emitMute(kind: 'audio' | 'video', uid: number, muted: boolean): void {
     if (kind === 'audio') this.emit('peer-mute-audio', { type: 'peer-mute-audio', msg: { uid, muted } });
     else this.emit('peer-mute-video', { type: 'peer-mute-video', msg: { uid, muted } });
+  }
+
+  private emitScreen(uid: number, sharing: boolean): void {
+    this.emit('peer-screen', { type: 'peer-screen', msg: { uid, sharing } });
   }
 
   private emitError(reason: string, name: ErrorName, message: string): void {

@@ -1,3 +1,5 @@
+import { log } from '../quality/log.js';
+
 /**
  * A typed event emitter: `on/off/once` are generic over an event map, so `client.on('peer-leave', e => e.uid)`
  * type-checks. A listener that throws is caught and reported, never breaks the SDK or the other listeners.
@@ -24,12 +26,17 @@ export class Emitter<M extends object> {
     this.on(event, wrapped);
   }
 
+  /** How many listeners an event has (work that only feeds an event can be skipped without any). */
+  protected listenerCount(event: keyof M): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+
   protected emit<K extends keyof M>(event: K, evt: M[K]): void {
     for (const listener of [...(this.listeners.get(event) ?? [])]) {
       try {
         (listener as (e: M[K]) => void)(evt);
       } catch (e) {
-        console.error(`[agora-rtc] a '${String(event)}' listener threw:`, e);
+        log.error(`a '${String(event)}' listener threw:`, e);
       }
     }
   }

@@ -1,4 +1,5 @@
 import { ErrorCode, type ErrorName } from '../protocol/codes.js';
+import { log } from '../quality/log.js';
 
 /**
  * The one error type the SDK reports: `code` is the manual's number, `name` its constant.
@@ -48,7 +49,7 @@ export function settle<T>(
   if (onSuccess || onFailure) {
     p.then(
       (v) => safeCall(onSuccess, v),
-      (e: AgoraError) => (onFailure ? safeCall(onFailure, e) : console.error(`[agora-rtc] ${e.toString()}`)),
+      (e: AgoraError) => (onFailure ? safeCall(onFailure, e) : log.error(e.toString())),
     );
   }
   return p;
@@ -60,7 +61,7 @@ export function safeCall<A>(fn: ((arg: A) => void) | null | undefined, arg: A): 
   try {
     fn(arg);
   } catch (e) {
-    console.error('[agora-rtc] an app callback threw:', e);
+    log.error('an app callback threw:', e);
   }
 }
 

@@ -1,5 +1,7 @@
 import type { DeviceInfo } from '../media/devices.js';
 import type { RecordingState } from '../recording/controller.js';
+import type { ConnectionStateChangeEvent } from '../quality/connection.js';
+import type { NetworkQualityEvent, WarningEvent } from '../quality/monitor.js';
 import type { Stream } from '../stream/stream.js';
 
 /** Names of the Client's events (the manual's, plus stream-removed and the key-expiry warning). */
@@ -7,15 +9,20 @@ export const ClientEvent = {
   STREAM_ADDED: 'stream-added',
   STREAM_REMOVED: 'stream-removed',
   STREAM_SUBSCRIBED: 'stream-subscribed',
+  PEER_JOIN: 'peer-join',
   PEER_LEAVE: 'peer-leave',
   PEER_MUTE_AUDIO: 'peer-mute-audio',
   PEER_MUTE_VIDEO: 'peer-mute-video',
+  PEER_SCREEN: 'peer-screen',
   ERROR: 'error',
   CHANNEL_KEY_WILL_EXPIRE: 'channel-key-will-expire',
   CRYPT_ERROR: 'crypt-error',
   DEVICE_CHANGED: 'device-changed',
   SCREEN_SHARING_STOPPED: 'screen-sharing-stopped',
   RECORDING_STATE_CHANGE: 'recording-state-change',
+  NETWORK_QUALITY: 'network-quality',
+  CONNECTION_STATE_CHANGE: 'connection-state-change',
+  WARNING: 'warning',
 } as const;
 
 /** What each Client event carries; field names are the ones the manual's examples read. */
@@ -26,12 +33,22 @@ export interface ClientEvents {
   'stream-removed': { type: 'stream-removed'; stream: Stream };
   /** A subscribed remote stream is ready: play it. */
   'stream-subscribed': { type: 'stream-subscribed'; stream: Stream };
+  /**
+   * A remote user is in the channel: one joined, or was there when this client joined (beyond the manual,
+   * which announces only published streams). `name` is its display name ('' for none; show it as text).
+   */
+  'peer-join': { type: 'peer-join'; uid: number; name: string };
   /** A remote user left the channel (called leave, closed the page, or vanished). */
   'peer-leave': { type: 'peer-leave'; uid: number; stream?: Stream };
   /** A remote user stopped (muted: true) or resumed (false) sending audio. */
   'peer-mute-audio': { type: 'peer-mute-audio'; msg: { uid: number; muted: boolean } };
   /** A remote user stopped (muted: true) or resumed (false) sending video. */
   'peer-mute-video': { type: 'peer-mute-video'; msg: { uid: number; muted: boolean } };
+  /**
+   * A remote user's video became a shared screen (sharing: true) or went back to the camera (false). Beyond
+   * the manual; layouts use it to show a screen large.
+   */
+  'peer-screen': { type: 'peer-screen'; msg: { uid: number; sharing: boolean } };
   /**
    * The connection to the server was interrupted (`msg.reason === 'CONNECTION_INTERRUPTED'`, the SDK is
    * reconnecting), lost (`'CONNECTION_LOST'`: no success for 10 s; retries go on until leave), or the stay
@@ -59,4 +76,16 @@ export interface ClientEvents {
    * channel gets it right after join. `self`: this client is the recorder.
    */
   'recording-state-change': { type: 'recording-state-change' } & RecordingState;
+  /**
+   * Every 2 s in a channel: network-quality scores (0 unknown, 1 excellent … 5 very bad, 6 down), our own
+   * (`uplinkNetworkQuality`, `downlinkNetworkQuality`) and per remote user (`users`). See docs/quality.md.
+   */
+  'network-quality': NetworkQualityEvent;
+  /**
+   * The connection to the server changed state (`curState`, `prevState`, `reason`). RECONNECTING comes with the
+   * `error` event's CONNECTION_INTERRUPTED, and only with it.
+   */
+  'connection-state-change': ConnectionStateChangeEvent;
+  /** One of the manual's warning codes (`code`, `name`, `message`): informational, the SDK carries on. */
+  warning: WarningEvent;
 }

@@ -1,5 +1,6 @@
 // Device control: list cameras/microphones/speakers, switch the one a local stream uses in place, route remote
 // sound to a speaker. See docs/devices-and-screen.md.
+import { log } from '../quality/log.js';
 import { AgoraError, toAgoraError } from '../client/errors.js';
 import type { Stream } from '../stream/stream.js';
 import { captureTrack, chosen } from './capture.js';
@@ -27,7 +28,7 @@ export async function listDevices(): Promise<DeviceInfo[]> {
   }));
   if (!warned && list.some((d) => !d.label)) {
     warned = true;
-    console.warn('[agora-rtc] getDevices: names and IDs stay empty until the user allows camera/mic access.');
+    log.warn('getDevices: names and IDs stay empty until the user allows camera/mic access.');
   }
   return list;
 }

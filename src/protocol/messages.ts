@@ -16,10 +16,14 @@ export interface PeerState {
   audioMuted: boolean;
   /** The published stream's video is disabled (disableVideo). */
   videoMuted: boolean;
+  /** The published video is a shared screen (startScreenSharing); absent = false. */
+  screen?: boolean;
 }
 
 export interface PeerInfo extends PeerState {
   uid: number;
+  /** The member's display name (at most 64 characters, plain text); absent when it gave none. */
+  name?: string;
 }
 
 // ---- SDK → server ----
@@ -43,6 +47,8 @@ export interface JoinRequest {
   /** Given by the server at the first join; sent again to rejoin after a reconnect. */
   session?: string;
   state: PeerState;
+  /** Display name shown to the others (at most 64 characters, plain text); omitted or '' for none. */
+  name?: string;
 }
 
 export interface LeaveRequest {
@@ -85,6 +91,26 @@ export interface RecordingStopRequest {
   key: string;
 }
 
+/**
+ * A call-quality rating (client.rate) or complaint (client.complain), with the call's identifiers and last
+ * statistics. ok → stored; err → 4 (the server collects none) or 2 (a field is wrong).
+ */
+export interface FeedbackRequest {
+  t: 'feedback';
+  id: number;
+  kind: 'rating' | 'complaint';
+  callId: string;
+  channel: string;
+  uid: number;
+  /** Ratings: 1 (worst) to 5 (best). */
+  score?: number;
+  description: string;
+  /** The last getStats() result, or null. */
+  stats: unknown;
+  /** Complaints: the tail of AgoraRTC.exportLog(). */
+  log?: string;
+}
+
 /** Publish/mute state changed; the server broadcasts it as `peer-state`. No reply. */
 export interface StateMessage {
   t: 'state';
@@ -110,6 +136,7 @@ export type ClientMessage =
   | RenewRequest
   | RecordingStartRequest
   | RecordingStopRequest
+  | FeedbackRequest
   | StateMessage
   | RelayMessage
   | PingMessage;
@@ -222,5 +249,10 @@ function isBool(v: unknown): v is boolean {
 export function isPeerState(v: unknown): v is PeerState {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as Record<string, unknown>;
-  return isBool(s.published) && isBool(s.audioMuted) && isBool(s.videoMuted);
+  return (
+    isBool(s.published) &&
+    isBool(s.audioMuted) &&
+    isBool(s.videoMuted) &&
+    (s.screen === undefined || isBool(s.screen))
+  );
 }

@@ -44,3 +44,20 @@ export function checkUid(uid: unknown): string | null {
   }
   return null;
 }
+
+/** Longest display name, in characters (code points). */
+export const MAX_DISPLAY_NAME_CHARS = 64;
+
+/**
+ * A display name: a string of at most 64 characters with no control characters ('' = none). It is text, never
+ * markup: whoever shows it must insert it as text.
+ */
+export function checkDisplayName(name: unknown): string | null {
+  if (typeof name !== 'string') return 'Display name must be a string.';
+  const n = [...name].length;
+  if (n > MAX_DISPLAY_NAME_CHARS)
+    return `Display name is ${n} characters; the limit is ${MAX_DISPLAY_NAME_CHARS}.`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'Display name must not contain control characters.';
+  return null;
+}

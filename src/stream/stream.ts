@@ -1,6 +1,7 @@
 import { AgoraError, assertType, isOptionalFn, safeCall, settle, toAgoraError } from '../client/errors.js';
 import { applyProfile, capture, captureTrack } from '../media/capture.js';
 import { applySink } from '../media/devices.js';
+import { audioLevel } from '../media/level.js';
 import { DEFAULT_PROFILE, resolveProfile, type VideoProfile } from '../media/profiles.js';
 
 /** createStream's spec (the manual's table). */
@@ -136,22 +137,25 @@ export class Stream {
   }
 
   /**
-   * Play the stream in the element with this ID: a <video> is created inside it. A local stream plays muted
-   * (no echo). When the browser blocks a remote stream's sound until the user interacts, the picture still
+   * Play the stream in the element with this ID (or in this element, e.g. inside a shadow root): a <video> is
+   * created inside it. A local stream plays muted (no echo). When the browser blocks a remote stream's sound until the user interacts, the picture still
    * plays, onFailure gets ERR_ADM_START_PLAYOUT, and `stream.resume()` from a click starts the sound.
    *
    * @example
    * client.on('stream-subscribed', (evt) => evt.stream.play('remote-' + evt.stream.getId()));
    */
-  play(elementID: string, onFailure?: ((err: AgoraError) => void) | null): Promise<void> {
-    assertType(typeof elementID === 'string', 'play(elementID) takes the id of an HTML element.');
+  play(elementID: string | HTMLElement, onFailure?: ((err: AgoraError) => void) | null): Promise<void> {
+    assertType(
+      typeof elementID === 'string' || elementID instanceof HTMLElement,
+      'play(elementID) takes the id of an HTML element, or the element.',
+    );
     assertType(isOptionalFn(onFailure), 'play(elementID, onFailure?) takes a function.');
     return settle(this.doPlay(elementID), null, onFailure);
   }
 
-  private async doPlay(elementID: string): Promise<void> {
+  private async doPlay(elementID: string | HTMLElement): Promise<void> {
     if (this.state === 'closed') throw new AgoraError('ERR_NOT_INITIALIZED', 'This stream was closed.');
-    const host = document.getElementById(elementID);
+    const host = typeof elementID === 'string' ? document.getElementById(elementID) : elementID;
     if (!host)
       throw new AgoraError('ERR_INVALID_VIEW', `No element with id "${elementID}" to play the stream in.`);
     this.stop();
@@ -181,6 +185,22 @@ export class Stream {
       if (e instanceof Error && e.name === 'AbortError') return; // replaced by a newer play()
       throw toAgoraError(e, 'ERR_START_VIDEO_RENDER');
     }
+  }
+
+  /**
+   * Loudness of the stream's audio now: 0 (silence or no audio) … 1 (full scale), the RMS of the last ~20 ms.
+   * Poll it (e.g. every 100 ms) for a level meter or a "speaking" mark. Beyond the manual.
+   *
+   * @example
+   * setInterval(() => (meter.value = stream.getAudioLevel()), 100);
+   */
+  getAudioLevel(): number {
+    return audioLevel(this._media.getAudioTracks()[0]);
+  }
+
+  /** The stream has a live video track now (false while the camera is off or before a remote video arrives). */
+  hasVideo(): boolean {
+    return this._media.getVideoTracks().some((t) => t.readyState === 'live');
   }
 
   /** Start the sound of a remote stream whose autoplay the browser blocked; call it from a user gesture. */

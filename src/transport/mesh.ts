@@ -8,17 +8,17 @@
 // - A remote user receives our media only while it is subscribed: otherwise the sender carries no track and
 //   costs no bandwidth. Subscribing swaps the track back in (replaceTrack, no renegotiation).
 // - simple-peer has no ICE restart: a failed link is replaced by a new one with a new link id.
+// - What another member relays is untrusted: only a member of the channel gets a link, only an offer opens a new
+//   link id, at most once every LINK_MIN_INTERVAL_MS per member (a faster one waits, latest offer wins), and
+//   every signal is checked for shape and size and copied field by field before simple-peer sees it.
 import SimplePeer from 'simple-peer';
 import type { SignalData, Instance as PeerInstance } from 'simple-peer';
 import { encoderParameters, type VideoProfile } from '../media/profiles.js';
 import { screenEncoding } from '../media/screen.js';
+import { parseMeshSignal } from './signal.js';
 import type { MediaKind as Kind, MediaTransport, TransportHooks } from './transport.js';
 
-/** What the mesh relays through the server to one other member (TransportHooks.send). */
-export type MeshSignal =
-  | { k: 'sig'; link: string; sig: SignalData }
-  /** The sender of this message wants (or no longer wants) our media. */
-  | { k: 'sub'; on: boolean };
+export type { MeshSignal } from './signal.js';
 
 interface LocalMedia {
   /** A fresh MediaStream per publish: simple-peer refuses to re-add a track to a stream it was removed from. */
@@ -58,6 +58,16 @@ class Link {
 }
 
 const RETRY_MS = 1_000;
+/** A remote member may open a new link with us at most this often (a failed link's replacement is slower). */
+export const LINK_MIN_INTERVAL_MS = 2_000;
+/** Signals kept for a link that waits for its turn (an offer and its first candidates). */
+const MAX_WAITING_SIGNALS = 64;
+
+interface WaitingLink {
+  id: string;
+  sigs: SignalData[];
+  timer: ReturnType<typeof setTimeout>;
+}
 
 export class Mesh implements MediaTransport {
   private links = new Map<number, Link>();
@@ -67,6 +77,10 @@ export class Mesh implements MediaTransport {
   private wants = new Map<number, boolean>();
   private local: LocalMedia | null = null;
   private retryTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  /** When each remote member last opened a link with us. */
+  private linkOpenedAt = new Map<number, number>();
+  /** An offer that came before its member's interval passed. */
+  private waiting = new Map<number, WaitingLink>();
   private closed = false;
 
   constructor(
@@ -89,6 +103,9 @@ export class Mesh implements MediaTransport {
     this.wants.delete(uid);
     clearTimeout(this.retryTimers.get(uid));
     this.retryTimers.delete(uid);
+    clearTimeout(this.waiting.get(uid)?.timer);
+    this.waiting.delete(uid);
+    this.linkOpenedAt.delete(uid);
     const link = this.links.get(uid);
     this.links.delete(uid);
     link?.peer.destroy();
@@ -98,29 +115,66 @@ export class Mesh implements MediaTransport {
     return this.links.get(uid)?.connected ?? false;
   }
 
-  /** A relayed message from another member. */
+  /** A relayed message from another member (untrusted: see the top of this file). */
   signal(from: number, data: unknown): void {
-    if (this.closed || typeof data !== 'object' || data === null) return;
-    const msg = data as MeshSignal;
-    if (msg.k === 'sub' && typeof msg.on === 'boolean') {
+    if (this.closed || !this.members.has(from)) return;
+    const msg = parseMeshSignal(data);
+    if (msg === null) return;
+    if (msg.k === 'sub') {
       this.wants.set(from, msg.on);
       const link = this.links.get(from);
       if (link) this.updateSenders(link);
       return;
     }
-    if (msg.k !== 'sig' || typeof msg.link !== 'string' || typeof msg.sig !== 'object' || msg.sig === null)
+    const link = this.links.get(from);
+    if (link && link.id === msg.link) {
+      this.feed(link, msg.sig);
       return;
-    let link = this.links.get(from);
-    if (this.members.get(from)) {
-      if (!link || link.id !== msg.link) return; // an answer for a link we already replaced
-    } else if (!link || link.id !== msg.link) {
-      // The offerer started a new link (first contact, or replacing a failed one).
-      if (link) this.dropLink(link);
-      if (!this.members.has(from)) this.members.set(from, false);
-      link = this.createLink(from, msg.link, false);
     }
+    // We make the offers to this member: anything but our current link is an answer to a link we replaced.
+    if (this.members.get(from)) return;
+    const waiting = this.waiting.get(from);
+    if (waiting && waiting.id === msg.link) {
+      if (waiting.sigs.length < MAX_WAITING_SIGNALS) waiting.sigs.push(msg.sig);
+      return;
+    }
+    // A new link id (first contact, or the offerer replacing a failed link) must start with an offer.
+    if (msg.sig.type !== 'offer') return;
+    const wait = (this.linkOpenedAt.get(from) ?? -Infinity) + LINK_MIN_INTERVAL_MS - Date.now();
+    if (wait <= 0) {
+      this.openRemoteLink(from, msg.link, [msg.sig]);
+      return;
+    }
+    if (waiting) clearTimeout(waiting.timer);
+    const next: WaitingLink = {
+      id: msg.link,
+      sigs: [msg.sig],
+      timer: setTimeout(() => {
+        if (this.waiting.get(from) !== next) return;
+        this.waiting.delete(from);
+        if (!this.closed && this.members.has(from)) this.openRemoteLink(from, next.id, next.sigs);
+      }, wait),
+    };
+    this.waiting.set(from, next);
+  }
+
+  private openRemoteLink(from: number, id: string, sigs: SignalData[]): void {
+    const old = this.links.get(from);
+    if (old) this.dropLink(old);
+    this.linkOpenedAt.set(from, Date.now());
+    let link: Link;
     try {
-      link.peer.signal(msg.sig);
+      link = this.createLink(from, id, false);
+    } catch {
+      // The browser refused another RTCPeerConnection; the offerer retries with a new link.
+      return;
+    }
+    for (const sig of sigs) this.feed(link, sig);
+  }
+
+  private feed(link: Link, sig: SignalData): void {
+    try {
+      link.peer.signal(sig);
       this.secure(link);
     } catch {
       // A destroyed peer throws; its close handler already dealt with it.
@@ -185,6 +239,8 @@ export class Mesh implements MediaTransport {
 
   close(): void {
     this.closed = true;
+    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    this.waiting.clear();
     for (const uid of [...this.members.keys()]) this.removePeer(uid);
     for (const link of this.links.values()) link.peer.destroy();
     this.links.clear();
@@ -237,8 +293,13 @@ export class Mesh implements MediaTransport {
       uid,
       setTimeout(() => {
         this.retryTimers.delete(uid);
-        if (!this.closed && this.members.has(uid) && !this.links.has(uid))
+        if (this.closed || !this.members.has(uid) || this.links.has(uid)) return;
+        try {
           this.createLink(uid, randomId(), true);
+        } catch {
+          // The browser refused another RTCPeerConnection for now: try again later.
+          this.scheduleRetry(uid);
+        }
       }, RETRY_MS),
     );
   }

@@ -21,7 +21,7 @@ function procStat(pid: number): { ppid: number; cpu: number } | null {
 }
 
 /** CPU seconds used so far by the browser whose command line carries `tag`, and all its descendants. */
-function treeCpu(tag: string): number {
+export function treeCpu(tag: string): number {
   const pids = readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .map(Number);
@@ -49,12 +49,17 @@ function treeCpu(tag: string): number {
   return ticks / TICK;
 }
 
-async function callCpu(
+/**
+ * CPU (cores) of a 2-page 480P call over MEASURE_MS after a warm-up. `setup` runs in each page once the call is up
+ * (e.g. to turn on what a bench compares).
+ */
+export async function callCpu(
   browser: Browser,
   tag: string,
   url: string,
   secret?: string,
   mode?: string,
+  setup?: (p: Page) => Promise<void>,
 ): Promise<number> {
   const channel = `cpu ${Math.random()}`;
   const pages: Page[] = [];
@@ -81,6 +86,7 @@ async function callCpu(
       'call up',
     );
   }
+  if (setup) for (const p of pages) await setup(p);
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   const before = treeCpu(tag);
   await new Promise((r) => setTimeout(r, MEASURE_MS));
@@ -89,7 +95,7 @@ async function callCpu(
   return used / (MEASURE_MS / 1000);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export default async function bench(): Promise<BenchRow[]> {
   const server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });

@@ -88,7 +88,7 @@ test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel w
   expect(during.frames, 'media keeps flowing while the server is down').toBeGreaterThan(3);
   await signaling.start();
   await until(
-    async () => (await state(a)) === 'connected' && (await state(b)) === 'connected',
+    async () => (await state(a)) === 'CONNECTED' && (await state(b)) === 'CONNECTED',
     10_000,
     'both reconnected',
   );
@@ -134,7 +134,7 @@ test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel w
   );
   await signaling.start();
   await until(
-    async () => (await state(a)) === 'connected' && (await state(b)) === 'connected',
+    async () => (await state(a)) === 'CONNECTED' && (await state(b)) === 'CONNECTED',
     10_000,
     'recovered',
   );

@@ -1,0 +1,125 @@
+// The components bundle: what it adds to a page on top of the core SDK, and how long a page with
+// `<agora-call autojoin>` takes to show the first remote frame, beside the raw API doing the same in the same run.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import type { BenchRow } from './run.js';
+import { APP_ID, launchBrowser, serve } from '../e2e/harness.js';
+
+const RUNS = 11;
+const CHANNEL = 'bench components';
+
+const gz = (path: string) => gzipSync(readFileSync(path), { level: 9 }).length;
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Element appended (connected) → first decoded frame of the remote tile; the element then leaves. */
+function elementRun(page: Page, attrs: Record<string, string>): Promise<number> {
+  return page.evaluate(async (attrs) => {
+    const el = document.createElement('agora-call');
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    const t0 = performance.now();
+    document.body.append(el);
+    // A loop, not a named helper: tsx would wrap a named function in a helper the page does not have.
+    let video: HTMLVideoElement | null | undefined = null;
+    while (!video) {
+      await new Promise((r) => setTimeout(r, 5));
+      video = el.shadowRoot
+        ?.querySelector('.tile[data-local="false"] agora-video')
+        ?.shadowRoot?.querySelector('video');
+    }
+    const found = video;
+    const ms = await new Promise<number>((r) =>
+      found.requestVideoFrameCallback(() => r(performance.now() - t0)),
+    );
+    await el.leave();
+    el.remove();
+    return ms;
+  }, attrs);
+}
+
+/** The raw API on the same page: createRtcClient → init → join → subscribe → play → first frame. */
+function rawRun(page: Page): Promise<number> {
+  return page.evaluate(
+    async ({ appId, channel }) => {
+      // A string, so the runner does not rewrite the page's import().
+      const mod = (await (0, eval)(`import('/sdk/agora-rtc.js')`)) as typeof import('../../src/index.js');
+      const AgoraRTC = mod.default;
+      const view = document.createElement('div');
+      view.id = 'raw-view';
+      document.body.append(view);
+      const t0 = performance.now();
+      const c = AgoraRTC.createRtcClient();
+      const ms = await new Promise<number>((resolve, reject) => {
+        c.on('stream-added', (e) => void c.subscribe(e.stream));
+        c.on('stream-subscribed', (e) => {
+          void e.stream.play('raw-view');
+          view.querySelector('video')!.requestVideoFrameCallback(() => resolve(performance.now() - t0));
+        });
+        c.init(appId, () => c.join(null, channel, 0, null, reject), reject);
+      });
+      await c.leave();
+      c.close();
+      view.remove();
+      return ms;
+    },
+    { appId: APP_ID, channel: CHANNEL },
+  );
+}
+
+export default async function bench(): Promise<BenchRow[]> {
+  const server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+    const publisher = await context.newPage();
+    await publisher.goto(`${server.url}/test-pages/call.html`);
+    await publisher.evaluate(({ appId, channel }) => window.T.join(appId, channel, 0, { profile: '480P' }), {
+      appId: APP_ID,
+      channel: CHANNEL,
+    });
+    const viewer = await context.newPage();
+    await viewer.goto(`${server.url}/test-pages/components.html`);
+    await viewer.evaluate(() => customElements.whenDefined('agora-call'));
+    const base = { 'app-id': APP_ID, channel: CHANNEL, autojoin: '' };
+
+    const raw: number[] = [];
+    const viewerOnly: number[] = [];
+    const withCamera: number[] = [];
+    // Interleaved, so drift on a noisy machine hits all alike.
+    for (let i = 0; i < RUNS; i++) {
+      raw.push(await rawRun(viewer));
+      viewerOnly.push(await elementRun(viewer, { ...base, 'no-camera': '', 'no-microphone': '' }));
+      withCamera.push(await elementRun(viewer, { ...base, 'video-profile': '480P' }));
+    }
+    const core = gz('dist/sdk/agora-rtc.js');
+    const components = gz('dist/sdk/agora-components.js');
+    const r = median(raw);
+    return [
+      {
+        name: 'agora-components.js min+gzip, on top of agora-rtc.js (Lit included)',
+        value: kb(components),
+        baseline: `${kb(core)} agora-rtc.js`,
+        ratio: `${(components / core).toFixed(2)}× the core`,
+        target: '≤ 15 KB',
+      },
+      {
+        name: `<agora-call autojoin no-camera no-microphone> connected → first remote frame, p50 (${RUNS})`,
+        value: `${median(viewerOnly).toFixed(0)} ms`,
+        baseline: `${r.toFixed(0)} ms raw API init → join → first frame`,
+        ratio: `${(median(viewerOnly) / r).toFixed(2)}×`,
+        target: '≤ 1.1×',
+      },
+      {
+        name: `<agora-call autojoin> (also opens and publishes its camera) → first remote frame, p50 (${RUNS})`,
+        value: `${median(withCamera).toFixed(0)} ms`,
+        baseline: `${r.toFixed(0)} ms raw API init → join → first frame`,
+        ratio: `${(median(withCamera) / r).toFixed(2)}×`,
+        target: '—',
+      },
+    ];
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
