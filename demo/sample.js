@@ -8,6 +8,8 @@
   var client = null;
   var localStream = null;
   var myUid = 0;
+  /** The Recording Key this client records with (stopRecording needs the same one). */
+  var recordingKey = null;
 
   function log(text, isError, link) {
     var li = document.createElement('li');
@@ -37,6 +39,7 @@
     $('publish').disabled = !joined || !!(localStream && localStream.published);
     $('unpublish').disabled = !joined || !(localStream && localStream.published);
     $('audio').disabled = $('video').disabled = !(localStream && localStream.published);
+    $('record').disabled = !joined;
   }
   function tile(id, label) {
     var el = $(id);
@@ -62,12 +65,13 @@
   $('appId').value = params.get('appId') || localStorage.getItem('agora-sample-app-id') || DEMO_APP_ID;
   if (params.get('channel')) $('channel').value = params.get('channel');
 
-  // A Channel Key for apps that need one: the server's development key endpoint (off unless enabled).
-  function fetchKey(appId, channel, uid) {
+  // A Channel Key for apps that need one (or a Recording Key, service "recording"): the server's development key
+  // endpoint (off unless enabled).
+  function fetchKey(appId, channel, uid, service) {
     return fetch('/api/channel-key', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appId: appId, channel: channel, uid: uid }),
+      body: JSON.stringify({ appId: appId, channel: channel, uid: uid, service: service || 'media' }),
     })
       .then(function (r) {
         return r.ok ? r.json() : null;
@@ -114,6 +118,14 @@
     });
     client.on('peer-mute-video', function (evt) {
       log('peer-mute-video ' + evt.msg.uid + ' muted=' + evt.msg.muted);
+    });
+    client.on('recording-state-change', function (evt) {
+      var on = evt.status === AgoraRTC.RecordingStatus.RECORDING;
+      log(on ? 'recording started by ' + evt.uid : 'recording by ' + evt.uid + ' stopped');
+      $('rec-mark').hidden = !on;
+      $('rec-mark').textContent = on ? '● REC (uid ' + evt.uid + ')' : '';
+      $('record').textContent = on && evt.self ? 'Stop recording' : 'Record';
+      if (!on) listRecordings();
     });
     client.on('error', function (evt) {
       log('error ' + evt.msg.reason + ' (' + evt.msg.code + ')', true);
@@ -190,6 +202,59 @@
       buttons(false);
     }, fail('leave'));
   });
+  $('record').addEventListener('click', function () {
+    if (recordingKey) {
+      client.stopRecording(
+        recordingKey,
+        function (rec) {
+          recordingKey = null;
+          log('recording saved: ' + (rec ? Math.round(rec.durationMs / 1000) + ' s' : 'nothing recorded'));
+          listRecordings();
+        },
+        fail('stopRecording'),
+      );
+      return;
+    }
+    fetchKey($('appId').value.trim(), $('channel').value, myUid, 'recording').then(function (key) {
+      client.startRecording(
+        key || '',
+        function () {
+          recordingKey = key;
+        },
+        fail('startRecording'),
+      );
+    });
+  });
+
+  function listRecordings() {
+    AgoraRTC.recordings.list().then(function (list) {
+      $('recordings').replaceChildren();
+      list.forEach(function (r) {
+        var li = document.createElement('li');
+        li.textContent =
+          r.channel +
+          ', ' +
+          new Date(r.startedAt).toLocaleString() +
+          ', ' +
+          Math.round(r.durationMs / 1000) +
+          ' s ';
+        var save = document.createElement('button');
+        save.textContent = 'Download';
+        save.onclick = function () {
+          AgoraRTC.recordings.download(r.id).catch(fail('download'));
+        };
+        var del = document.createElement('button');
+        del.textContent = 'Delete';
+        del.onclick = function () {
+          AgoraRTC.recordings.remove(r.id).then(listRecordings, fail('remove'));
+        };
+        li.append(save, del);
+        $('recordings').append(li);
+      });
+    }, fail('recordings'));
+  }
+  listRecordings();
+
   $('publish').addEventListener('click', function () {
     if (localStream && localStream.published === false) {
       publishLocal();

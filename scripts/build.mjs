@@ -27,6 +27,20 @@ const nodeShims = {
 };
 
 /**
+ * ts-ebml and its helpers (the recording's WebM fixer) use Node's global Buffer and read and write numbers with it:
+ * they get the real `buffer` package (by path, past the shim alias), injected per module, never made global.
+ */
+const realBuffer = {
+  name: 'agora-real-buffer',
+  transform(code, id) {
+    if (!/node_modules[\\/](ts-ebml|ebml-block|int64-buffer)[\\/]/.test(id) || !code.includes('Buffer'))
+      return null;
+    const path = JSON.stringify(`${root}node_modules/buffer/index.js`);
+    return { code: `var Buffer = require(${path}).Buffer;\n${code}`, map: null };
+  },
+};
+
+/**
  * The components use the core SDK through its public entry (src/index.ts); in their bundle that import stays a
  * module of its own, `./agora-rtc.js` beside it, so a page that loads both gets one copy of the core.
  */
@@ -48,7 +62,15 @@ async function lib(entry, fileName, format, extra = {}, plugins = []) {
     logLevel: 'warn',
     publicDir: false,
     plugins: [nodeShims, ...plugins],
-    resolve: { alias: { buffer: shim('buffer'), 'safe-buffer': shim('buffer'), debug: shim('debug') } },
+    resolve: {
+      alias: {
+        buffer: shim('buffer'),
+        'safe-buffer': shim('buffer'),
+        debug: shim('debug'),
+        // ts-ebml requires ebml as CommonJS; its package.json "browser" build is a script that exports nothing.
+        ebml: `${root}node_modules/ebml/lib/ebml.js`,
+      },
+    },
     // A classic script has no import.meta; the SDK reads document.currentScript there instead.
     define: {
       global: 'globalThis',
@@ -77,6 +99,8 @@ const steps = [
     'sdk/agora-rtc-worker.js',
     () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
   ],
+  // Loaded by the SDK only to finalise a recording (WebM duration and cues).
+  ['sdk/agora-rtc-webm.js', () => lib('src/recording/webm.ts', 'agora-rtc-webm.js', 'es', {}, [realBuffer])],
   [
     'sdk/agora-components.js',
     () => lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),

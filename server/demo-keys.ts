@@ -117,7 +117,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-const FIELDS = ['appId', 'channel', 'uid', 'lifetime'];
+const FIELDS = ['appId', 'channel', 'uid', 'lifetime', 'service'];
+/** `service` → the key's service type: a Channel Key to join (`media`, the default) or a Recording Key. */
+const SERVICES = { media: 'ACS', recording: 'ARS' } as const;
 
 /**
  * The demo key endpoint: `POST /api/channel-key` with JSON `{appId?, channel, uid, lifetime?}`.
@@ -126,6 +128,8 @@ const FIELDS = ['appId', 'channel', 'uid', 'lifetime'];
  *   static-key mode → `200 {appId, key: null}` (join with key null); any other App ID → 403.
  * - `channel`: the channel name (the manual's rules); `uid`: 0 … 4294967295 (0 makes a key good for any uid).
  * - `lifetime` (optional): seconds from now until the service expiry, 0 … 86400, 0 = none; default 3600.
+ * - `service` (optional): `"media"` (default) makes a Channel Key (service type ACS) to join; `"recording"` a
+ *   Recording Key (ARS) for startRecording. A static-key app gets `key: null` either way (it cannot record).
  *
  * Errors are `{error: message}` with 400 (bad field), 403, 413 (body over 4 KB), 415 (not JSON).
  *
@@ -156,7 +160,13 @@ export function channelKeyRoute(opts: ChannelKeyRouteOptions): Route {
             `Unknown field ${JSON.stringify(unknown.slice(0, 32))}; the fields are ${FIELDS.join(', ')}.`,
           );
         }
-        const { appId: rawApp, channel, uid, lifetime } = body as Record<string, unknown>;
+        const { appId: rawApp, channel, uid, lifetime, service = 'media' } = body as Record<string, unknown>;
+        if (service !== 'media' && service !== 'recording') {
+          throw new HttpError(
+            400,
+            `service must be "media" (a Channel Key, the default) or "recording" (a Recording Key); got ${JSON.stringify(service)}.`,
+          );
+        }
         if (rawApp !== undefined && rawApp !== null) {
           const bad = checkAppId(rawApp);
           if (bad !== null) throw new HttpError(400, bad);
@@ -201,12 +211,12 @@ export function channelKeyRoute(opts: ChannelKeyRouteOptions): Route {
         }
         const issued = now();
         const expiresAt = life === 0 ? 0 : issued + life;
-        const key = opts.registry.generateKey(appId, 'ACS', channel as string, uid as number, {
+        const key = opts.registry.generateKey(appId, SERVICES[service], channel as string, uid as number, {
           unixTs: issued,
           expiredTs: expiresAt,
         });
         opts.log?.(
-          `key    app=${appId.slice(0, 8)}… channel=${JSON.stringify(channel)} uid=${String(uid)} lifetime=${life === 0 ? 'none' : `${life}s`}`,
+          `key    ${service} app=${appId.slice(0, 8)}… channel=${JSON.stringify(channel)} uid=${String(uid)} lifetime=${life === 0 ? 'none' : `${life}s`}`,
         );
         sendJson(res, 200, { appId, key, expiresAt });
       } catch (e) {

@@ -12,6 +12,7 @@ import {
   MAX_FRAME_BYTES,
   isPeerState,
   type PeerInfo,
+  type RecordingInfo,
   type PeerState,
   type ServerMessage,
 } from '../src/protocol/messages.js';
@@ -144,6 +145,8 @@ interface Channel {
   readonly name: string;
   /** Insertion order is join order (a session rejoin keeps its place). */
   readonly members: Map<number, Member>;
+  /** The one recording of the channel, and the Recording Key it was started with (stop needs the same key). */
+  recording: (RecordingInfo & { key: string }) | null;
   /** Members whose latest state the others have not been sent yet (coalesced: latest state wins). */
   readonly pending: Set<Member>;
   flushTimer?: NodeJS.Timeout;
@@ -220,6 +223,10 @@ function sameState(a: PeerState, b: PeerState): boolean {
     a.videoMuted === b.videoMuted &&
     !a.screen === !b.screen
   );
+}
+
+function recordingOf(ch: Channel): RecordingInfo | null {
+  return ch.recording && { uid: ch.recording.uid, startedAt: ch.recording.startedAt };
 }
 
 function isPolicyError(v: unknown): v is PolicyError {
@@ -529,7 +536,7 @@ export class SignalingServer {
   }
 
   /** Join/leave news: always sent (a member must know who is there), but paid from the channel's budget. */
-  private broadcast(ch: Channel, except: Member, msg: ServerMessage): void {
+  private broadcast(ch: Channel, except: Member | null, msg: ServerMessage): void {
     const text = JSON.stringify(msg);
     this.refill(ch);
     for (const m of ch.members.values()) {
@@ -651,6 +658,8 @@ export class SignalingServer {
         case 'leave':
         case 'renew':
         case 'recording-key':
+        case 'recording-start':
+        case 'recording-stop':
         case 'feedback':
           if (id === undefined) {
             this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `"${t}" needs a numeric "id" to answer to.`);
@@ -660,6 +669,8 @@ export class SignalingServer {
           else if (t === 'join') this.onJoin(conn, id, m);
           else if (t === 'leave') this.onLeave(conn, id);
           else if (t === 'renew') this.onRenew(conn, id, m);
+          else if (t === 'recording-start') this.onRecordingStart(conn, id, m);
+          else if (t === 'recording-stop') this.onRecordingStop(conn, id, m);
           else if (t === 'feedback') void this.onFeedback(conn, id, m);
           else this.onRecordingKey(conn, id, m);
           return;
@@ -838,6 +849,7 @@ export class SignalingServer {
       appId,
       name,
       members: new Map<number, Member>(),
+      recording: null,
       pending: new Set<Member>(),
       tokens: limits.channelSendsPerSecond,
       refilledAt: now,
@@ -859,7 +871,13 @@ export class SignalingServer {
     ch.members.set(assigned, member);
     this.countChannel(conn.ip, chKey, 1);
     conn.member = member;
-    this.ok(conn, id, { uid: assigned, session: member.session, peers, expiresAt });
+    this.ok(conn, id, {
+      uid: assigned,
+      session: member.session,
+      peers,
+      expiresAt,
+      recording: recordingOf(ch),
+    });
     this.broadcast(ch, member, { t: 'peer-join', peer: info(member) });
     this.scheduleExpiry(member);
     this.opts.log(
@@ -889,7 +907,13 @@ export class SignalingServer {
       member.ip = conn.ip;
     }
     const peers = [...ch.members.values()].filter((p) => p !== member).map(info);
-    this.ok(conn, id, { uid: member.uid, session: member.session, peers, expiresAt: member.expiresAt });
+    this.ok(conn, id, {
+      uid: member.uid,
+      session: member.session,
+      peers,
+      expiresAt: member.expiresAt,
+      recording: recordingOf(ch),
+    });
     this.setState(member, state);
     // Re-arms the timers; an `expiring` missed while disconnected is sent again.
     this.scheduleExpiry(member);
@@ -945,6 +969,77 @@ export class SignalingServer {
   }
   /** Recording Key check (service type ARS) for the member's own app, channel and uid; nothing changes. */
   private onRecordingKey(conn: Conn, id: number, msg: Msg): void {
+    const req = this.recordingKeyVerdict(conn, id, msg);
+    if (req) this.ok(conn, id, { expiresAt: req.expiresAt });
+  }
+
+  /** One recorder per channel; everyone, the recorder included, hears that the channel is being recorded. */
+  private onRecordingStart(conn: Conn, id: number, msg: Msg): void {
+    const req = this.recordingKeyVerdict(conn, id, msg);
+    if (!req) return;
+    const ch = req.member.channel;
+    if (ch.recording) {
+      this.err(
+        conn,
+        id,
+        'ERR_ALREADY_IN_USE',
+        ch.recording.uid === req.member.uid
+          ? 'You are already recording this channel.'
+          : `User ${ch.recording.uid} is already recording this channel (one recording per channel at a time).`,
+      );
+      return;
+    }
+    ch.recording = { uid: req.member.uid, startedAt: Date.now(), key: req.key };
+    const recording = recordingOf(ch)!;
+    this.ok(conn, id, { expiresAt: req.expiresAt, recording });
+    this.broadcast(ch, null, { t: 'recording', recording });
+  }
+
+  private onRecordingStop(conn: Conn, id: number, msg: Msg): void {
+    const m = conn.member;
+    const key = field(msg, 'key');
+    if (!m) {
+      this.err(conn, id, 'ERR_NOT_INITIALIZED', 'Not in a channel: there is no recording to stop.');
+      return;
+    }
+    const rec = m.channel.recording;
+    if (!rec || rec.uid !== m.uid) {
+      this.err(
+        conn,
+        id,
+        'ERR_NOT_READY',
+        rec
+          ? `User ${rec.uid} records this channel, not you: only the recorder can stop it.`
+          : 'This channel is not being recorded: call startRecording first.',
+      );
+      return;
+    }
+    if (typeof key !== 'string' || !sameSecret(key, rec.key)) {
+      this.err(
+        conn,
+        id,
+        'ERR_INVALID_CHANNEL_KEY',
+        'Stop the recording with the Recording Key it was started with.',
+      );
+      return;
+    }
+    this.endRecording(m.channel);
+    this.ok(conn, id);
+  }
+
+  private endRecording(ch: Channel): void {
+    const ended = recordingOf(ch);
+    if (!ended) return;
+    ch.recording = null;
+    this.broadcast(ch, null, { t: 'recording', recording: null, ended });
+  }
+
+  /** The member's Recording Key verdict: the key and its expiry, or null after replying an error. */
+  private recordingKeyVerdict(
+    conn: Conn,
+    id: number,
+    msg: Msg,
+  ): { member: Member; key: string; expiresAt: number } | null {
     const req = this.keyRequest(
       conn,
       id,
@@ -952,7 +1047,7 @@ export class SignalingServer {
       'Recording Key',
       'join before checking a Recording Key (it is checked for your channel and uid).',
     );
-    if (!req) return;
+    if (!req) return null;
     const check = this.opts.policy.checkRecordingKey;
     const verdict: unknown =
       check === undefined
@@ -964,9 +1059,9 @@ export class SignalingServer {
         : check.call(this.opts.policy, req.check);
     if (isPolicyError(verdict)) {
       this.policyErr(conn, id, verdict);
-      return;
+      return null;
     }
-    this.ok(conn, id, { expiresAt: this.expiryOf(verdict) });
+    return { member: req.member, key: req.check.key!, expiresAt: this.expiryOf(verdict) };
   }
 
   /** A key request of a joined member: the member and what the policy checks, or null after replying an error. */
@@ -1189,6 +1284,8 @@ export class SignalingServer {
       clearTimeout(ch.flushTimer);
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
+    // The recorder left (or vanished): its recording ended with it.
+    if (ch.recording?.uid === m.uid) this.endRecording(ch);
     this.opts.log(
       `leave  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${m.uid} (${why}; ${ch.members.size} left)`,
     );

@@ -7,6 +7,8 @@ import { AgoraError } from './client/errors.js';
 import { ClientEvent } from './client/events.js';
 import { VIDEO_PROFILES } from './media/profiles.js';
 import { ErrorCode, WarningCode } from './protocol/codes.js';
+import { RecordingStatus, type RecordingState } from './recording/controller.js';
+import { recordings } from './recording/library.js';
 import { Stream, type StreamSpec } from './stream/stream.js';
 import { VERSION } from './version.js';
 import { startCallTest, type CallTestOptions, type CallTestResult } from './quality/calltest.js';
@@ -123,13 +125,16 @@ export {
   FEATURE_USE,
   LogLevel,
   NetworkQuality,
+  RecordingStatus,
+  recordings,
   Stream,
   VERSION,
   VIDEO_PROFILES,
   WarningCode,
   startCallTest,
 };
-export type { ClientOptions, StreamSpec, CallTestOptions, CallTestResult, LogLevelName };
+export type { ClientOptions, StreamSpec, CallTestOptions, CallTestResult, LogLevelName, RecordingState };
+export type { RecordingEntry } from './recording/store.js';
 export type { CallStats, LocalStats, RemoteStats } from './quality/stats.js';
 export type { NetworkQualityEvent, WarningEvent } from './quality/monitor.js';
 export type { ConnectionStateChangeEvent } from './quality/connection.js';
@@ -150,6 +155,9 @@ const AgoraRTC = {
   AgoraError,
   AgentError,
   ClientEvent,
+  RecordingStatus,
+  /** The recordings stored in this browser: list, get, remove, download, recover. */
+  recordings,
   ConnectionState,
   NetworkQuality,
   LogLevel,

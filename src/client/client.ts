@@ -12,6 +12,8 @@ import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, WarningCode, type ErrorName } from '../protocol/codes.js';
 import { checkAppId, checkChannelName, checkDisplayName, checkUid } from '../protocol/validate.js';
 import type { JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
+import { RecordingController, type RecordingState } from '../recording/controller.js';
+import type { RecordingEntry } from '../recording/store.js';
 import { SignalingLink } from '../signaling/link.js';
 import { Stream, type StreamChange } from '../stream/stream.js';
 import { ConnectionTracker, type ConnectionStateName } from '../quality/connection.js';
@@ -117,6 +119,18 @@ export class Client extends Emitter<ClientEvents> {
   private screen: { stream: Stream; track: MediaStreamTrack | null } | null = null;
   private readonly onDeviceChange = () =>
     void listDevices().then((devices) => this.emit('device-changed', { type: 'device-changed', devices }));
+  private readonly recording = new RecordingController({
+    request: (msg) => {
+      if (!this.link) throw new AgoraError('ERR_NOT_READY', 'Not connected to the server.');
+      return this.link.request(msg);
+    },
+    info: () =>
+      this.state === 'joined' ? { appId: this.appId, channel: this.channel, uid: this.uid } : null,
+    sources: () => this.recordingSources(),
+    onStateChange: (state) =>
+      this.emit('recording-state-change', { type: 'recording-state-change', ...state }),
+    onAbort: (err) => this.emitError('RECORDING_STOPPED', err.name, err.message),
+  });
   /** A page that goes away leaves at once, so the others see peer-leave now rather than after a timeout. */
   private readonly onPageHide = () => {
     if (this.state === 'joined') void this.doLeave().catch(() => undefined);
@@ -340,6 +354,7 @@ export class Client extends Emitter<ClientEvents> {
     });
     for (const peer of result.peers) this.applyPeer(peer, false);
     if (this.published) this.startPublishing(this.published);
+    this.recording.joined(result.recording);
     this.call = { callId: newCallId(), channel: this.channel, uid: result.uid, stats: null };
     this.quality.start();
   }
@@ -373,6 +388,7 @@ export class Client extends Emitter<ClientEvents> {
         throw e;
       }
       this.session = result.session;
+      this.recording.joined(result.recording);
       const present = new Set(result.peers.map((p) => p.uid));
       for (const peer of result.peers) this.applyPeer(peer, false);
       // Users missing from the restarted server's list may simply not be back yet: keep those whose media
@@ -524,6 +540,7 @@ export class Client extends Emitter<ClientEvents> {
   /** Forget the channel locally: links, remote streams, timers. */
   private teardown(): void {
     removeEventListener('pagehide', this.onPageHide);
+    this.recording.left();
     this.quality.stop();
     this.state = this.state === 'closed' ? 'closed' : 'ready';
     this.transport?.close();
@@ -804,6 +821,113 @@ export class Client extends Emitter<ClientEvents> {
     await this.link!.request(msg);
   }
 
+  // ---- recording (docs/recording.md) ----
+
+  /**
+   * Record the whole channel in this browser: a grid of every published video and a mix of every audio track
+   * (yours included), stored chunk by chunk in IndexedDB (AgoraRTC.recordings). Needs a Recording Key for this
+   * app, channel and uid; one recording per channel at a time. Everyone in the channel gets
+   * recording-state-change.
+   *
+   * @example
+   * client.startRecording(key, function () {
+   *   console.log('start recording successfully.');
+   * }, function (err) {
+   *   console.log('failed to start recording' + err);
+   * });
+   */
+  startRecording(recordingKey: string, onSuccess?: (() => void) | null, onFailure?: Fail): Promise<void> {
+    assertType(
+      typeof recordingKey === 'string',
+      'startRecording(recordingKey) takes the Recording Key as a string.',
+    );
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'startRecording(recordingKey, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(
+      (async () => {
+        this.assertJoined('recording');
+        await this.recording.start(recordingKey);
+      })(),
+      onSuccess,
+      onFailure,
+    );
+  }
+
+  /**
+   * Stop the recording this client started, with the same Recording Key; onSuccess gets the finished recording
+   * (`{ id, durationMs, size, … }`, see AgoraRTC.recordings) once the file is finalised.
+   *
+   * @example
+   * client.stopRecording(key, function (recording) {
+   *   console.log('stop recording successfully.', recording.id);
+   * }, function (err) {
+   *   console.log('failed to stop recording' + err);
+   * });
+   */
+  stopRecording(
+    recordingKey: string,
+    onSuccess?: ((recording: RecordingEntry | null) => void) | null,
+    onFailure?: Fail,
+  ): Promise<RecordingEntry | null> {
+    assertType(
+      typeof recordingKey === 'string',
+      'stopRecording(recordingKey) takes the Recording Key as a string.',
+    );
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'stopRecording(recordingKey, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(
+      (async () => {
+        this.assertJoined('stopping a recording');
+        return this.recording.stop(recordingKey);
+      })(),
+      onSuccess,
+      onFailure,
+    );
+  }
+
+  /**
+   * Is the channel being recorded: `{ status, uid, startedAt, self }`, status 0 (RecordingStatus.NOT_RECORDING) or
+   * 1 (RECORDING, by `uid` since `startedAt`, `self` when it is this client). Any member may ask.
+   *
+   * @example
+   * client.queryRecordingStatus(function (result) {
+   *   switch (result.status) {
+   *     case 0: break; // not recorded
+   *     default: console.log('recorded by', result.uid);
+   *   }
+   * });
+   */
+  queryRecordingStatus(onStatus?: ((result: RecordingState) => void) | null): Promise<RecordingState> {
+    assertType(isOptionalFn(onStatus), 'queryRecordingStatus(onStatus) takes a function.');
+    return settle(
+      (async () => {
+        this.assertJoined('querying the recording status');
+        return this.recording.status();
+      })(),
+      onStatus,
+    );
+  }
+
+  /** Every published stream of the channel that this client has: its own and those it subscribed to. */
+  private recordingSources() {
+    const list = [];
+    if (this.published)
+      list.push({
+        uid: this.uid,
+        media: this.published._media,
+        videoMuted: this.published._muteState().videoMuted,
+      });
+    for (const r of this.remotes.values()) {
+      if (r.stream && r.subscribed)
+        list.push({ uid: r.uid, media: r.stream._media, videoMuted: r.state.videoMuted });
+    }
+    return list;
+  }
+
   // ---- devices and screen sharing (docs/devices-and-screen.md) ----
 
   /**
@@ -965,6 +1089,9 @@ export class Client extends Emitter<ClientEvents> {
         break;
       case 'expiring':
         this.emit('channel-key-will-expire', { type: 'channel-key-will-expire', expiresAt: msg.expiresAt });
+        break;
+      case 'recording':
+        this.recording.pushed(msg.recording, msg.ended);
         break;
       case 'kick': {
         const err = new AgoraError(msg.name as ErrorName, msg.message);

@@ -1,4 +1,5 @@
 import type { DeviceInfo } from '../media/devices.js';
+import type { RecordingState } from '../recording/controller.js';
 import type { ConnectionStateChangeEvent } from '../quality/connection.js';
 import type { NetworkQualityEvent, WarningEvent } from '../quality/monitor.js';
 import type { Stream } from '../stream/stream.js';
@@ -18,6 +19,7 @@ export const ClientEvent = {
   CRYPT_ERROR: 'crypt-error',
   DEVICE_CHANGED: 'device-changed',
   SCREEN_SHARING_STOPPED: 'screen-sharing-stopped',
+  RECORDING_STATE_CHANGE: 'recording-state-change',
   NETWORK_QUALITY: 'network-quality',
   CONNECTION_STATE_CHANGE: 'connection-state-change',
   WARNING: 'warning',
@@ -68,6 +70,12 @@ export interface ClientEvents {
    * window closed, video was disabled, or the stream closed. The camera is back (unless it was disabled).
    */
   'screen-sharing-stopped': { type: 'screen-sharing-stopped' };
+  /**
+   * The channel started (`status: 1`, by `uid` since `startedAt`) or stopped (`status: 0`, `uid`/`startedAt` of
+   * the recording that ended) being recorded. Every member gets it, the recorder too; a member joining a recorded
+   * channel gets it right after join. `self`: this client is the recorder.
+   */
+  'recording-state-change': { type: 'recording-state-change' } & RecordingState;
   /**
    * Every 2 s in a channel: network-quality scores (0 unknown, 1 excellent … 5 very bad, 6 down), our own
    * (`uplinkNetworkQuality`, `downlinkNetworkQuality`) and per remote user (`users`). See docs/quality.md.

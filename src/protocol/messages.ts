@@ -74,6 +74,24 @@ export interface RecordingKeyRequest {
 }
 
 /**
+ * Start recording the channel with a Recording Key (checked as for `recording-key`). One recorder per channel at
+ * a time: a second gets ERR_ALREADY_IN_USE naming the recorder. ok → result `{ recording }`; everyone in the
+ * channel (the recorder included) gets a `recording` push.
+ */
+export interface RecordingStartRequest {
+  t: 'recording-start';
+  id: number;
+  key: string;
+}
+
+/** Stop the recording this member started, with the key it started with; everyone gets a `recording` push. */
+export interface RecordingStopRequest {
+  t: 'recording-stop';
+  id: number;
+  key: string;
+}
+
+/**
  * A call-quality rating (client.rate) or complaint (client.complain), with the call's identifiers and last
  * statistics. ok → stored; err → 4 (the server collects none) or 2 (a field is wrong).
  */
@@ -116,12 +134,20 @@ export type ClientMessage =
   | JoinRequest
   | LeaveRequest
   | RenewRequest
+  | RecordingStartRequest
+  | RecordingStopRequest
   | FeedbackRequest
   | StateMessage
   | RelayMessage
   | PingMessage;
 
 // ---- server → SDK ----
+
+/** Who records the channel and since when (Unix milliseconds). */
+export interface RecordingInfo {
+  uid: number;
+  startedAt: number;
+}
 
 export interface JoinResult {
   uid: number;
@@ -130,13 +156,15 @@ export interface JoinResult {
   peers: PeerInfo[];
   /** Unix seconds when the stay ends (Channel Key service expiry), 0 = none. */
   expiresAt: number;
+  /** The channel's recording in progress, if any: a late joiner learns it is recorded. */
+  recording?: RecordingInfo | null;
 }
 
 export interface OkReply {
   t: 'ok';
   id: number;
   /** Present for join (and renew, with only expiresAt meaningful). */
-  result?: JoinResult | { expiresAt: number };
+  result?: JoinResult | { expiresAt: number; recording?: RecordingInfo };
 }
 
 export interface ErrReply {
@@ -185,6 +213,13 @@ export interface ExpiringPush {
   expiresAt: number;
 }
 
+/** The channel's recording started (`recording` set) or ended (null, `ended` the one that ended). */
+export interface RecordingPush {
+  t: 'recording';
+  recording: RecordingInfo | null;
+  ended?: RecordingInfo;
+}
+
 export interface PongMessage {
   t: 'pong';
 }
@@ -198,6 +233,7 @@ export type ServerMessage =
   | RelayPush
   | KickPush
   | ExpiringPush
+  | RecordingPush
   | PongMessage;
 
 /** Largest frame either side accepts; SDP with many candidates stays well below. */
