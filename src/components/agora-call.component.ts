@@ -1,5 +1,13 @@
 import { html, nothing, type PropertyValues } from 'lit';
-import { AgoraError, createRtcClient, createStream, type Client, type Stream } from '../index.js';
+import {
+  AgentError,
+  AgoraError,
+  checkSystemRequirements,
+  createRtcClient,
+  createStream,
+  type Client,
+  type Stream,
+} from '../index.js';
 import type { AutoplayBlockedDetail } from './agora-video.component.js';
 import { errorDetail, type AgoraCallEventMap, type CallState, type ErrorDetail } from './events.js';
 import { fill, type Strings } from './i18n.js';
@@ -145,6 +153,8 @@ export class AgoraCallElement extends LocalizedElement {
   private camOn = true;
   private sharing = false;
   private error: ErrorDetail | null = null;
+  /** This browser cannot make calls: the SDK's CLOSE_BEFORE_OPEN, shown instead of a call UI that cannot work. */
+  private unsupported: AgentError | null = null;
   private notice = '';
   private menuOpen = false;
   private soundBlocked = false;
@@ -184,7 +194,9 @@ export class AgoraCallElement extends LocalizedElement {
     this.addEventListener('agora-autoplay-blocked', this.onBlocked);
     this.addEventListener('agora-device-change', this.onDevice);
     this.addEventListener('keydown', this.onKey);
-    if (this.autojoin && this.callState === 'prejoin' && !this.showPrejoin) void this.join();
+    // The SDK's own init answers CLOSE_BEFORE_OPEN, with the fallback page for this browser, before any socket.
+    if (!checkSystemRequirements().ok) void this.join();
+    else if (this.autojoin && this.callState === 'prejoin' && !this.showPrejoin) void this.join();
   }
 
   override disconnectedCallback(): void {
@@ -229,7 +241,10 @@ export class AgoraCallElement extends LocalizedElement {
       if (!this.isConnected || this.callState !== 'joining') return;
       this.myUid = await client.join(key, this.channel, this.uid);
     } catch (e) {
-      this.fail(e);
+      if (e instanceof AgentError && e.reason === 'CLOSE_BEFORE_OPEN') {
+        this.unsupported = e;
+        this.fire('agora-error', errorDetail(e));
+      } else this.fail(e);
       this.setCallState(this.showPrejoin ? 'prejoin' : 'left');
       return;
     }
@@ -551,8 +566,9 @@ export class AgoraCallElement extends LocalizedElement {
   protected override render() {
     const t = this.t;
     const state = this.callState;
-    const body =
-      state === 'prejoin' || (state === 'joining' && this.showPrejoin)
+    const body = this.unsupported
+      ? this.renderUnsupported(t, this.unsupported)
+      : state === 'prejoin' || (state === 'joining' && this.showPrejoin)
         ? this.renderPrejoin(t)
         : state === 'left'
           ? this.renderLeft(t)
@@ -656,6 +672,17 @@ export class AgoraCallElement extends LocalizedElement {
             ${joining ? t.joining : t.joinCall}
           </button>
         </form>
+      </section>
+    </main>`;
+  }
+
+  private renderUnsupported(t: Strings, e: AgentError) {
+    return html`<main class="prejoin" part="prejoin">
+      <section class="card narrow" role="alert" data-view="unsupported">
+        <p class="left-msg">${t.ERR_NOT_SUPPORTED}</p>
+        <a class="primary" part="button" href=${e.agentInstallGuideUrl} target="_blank" rel="noopener"
+          >${t.unsupportedHelp}</a
+        >
       </section>
     </main>`;
   }

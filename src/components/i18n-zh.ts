@@ -49,5 +49,6 @@ export const zh: Strings = {
   ERR_START_CAMERA: '摄像头被占用或不存在。',
   ERR_ADM_INIT_RECORDING: '麦克风被占用或不存在。',
   ERR_NOT_SUPPORTED: '此浏览器无法进行通话，请使用最新版 Chrome、Edge、Firefox 或 Safari。',
+  unsupportedHelp: '哪些浏览器可用，以及如何处理',
   ERR_FAILED: '操作失败。',
 };

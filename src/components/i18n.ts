@@ -48,6 +48,7 @@ const en = {
   ERR_START_CAMERA: 'The camera is busy or missing.',
   ERR_ADM_INIT_RECORDING: 'The microphone is busy or missing.',
   ERR_NOT_SUPPORTED: 'This browser cannot make calls: use a current Chrome, Edge, Firefox or Safari.',
+  unsupportedHelp: 'Which browsers work, and what to do',
   ERR_FAILED: 'That did not work.',
 };
 

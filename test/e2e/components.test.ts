@@ -172,6 +172,45 @@ describe('<agora-call>', () => {
     await p.context().close();
   });
 
+  test('a browser without WebRTC: the element says so and links the fallback page naming what is missing, not a call UI', async () => {
+    const context = await suite.browser.newContext();
+    await context.addInitScript(() => {
+      const w = window as unknown as Record<string, unknown>;
+      delete w.RTCPeerConnection;
+      delete w.webkitRTCPeerConnection;
+    });
+    const p = await context.newPage();
+    await p.goto(`${suite.server.url}/test-pages/components.html`);
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.evaluate(
+      async (attrs) => {
+        await customElements.whenDefined('agora-call');
+        const el = document.createElement('agora-call');
+        el.addEventListener(
+          'agora-error',
+          (e) => ((window as unknown as { err: unknown }).err = (e as CustomEvent).detail),
+        );
+        for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+        document.body.append(el);
+      },
+      callAttrs('unsupported', 'Ada', { lang: 'en' }),
+    );
+    const view = p.locator('[data-view="unsupported"]');
+    await view.waitFor();
+    expect(await view.innerText()).toMatch(/cannot make calls/);
+    const href = await view.locator('a').getAttribute('href');
+    expect(new URL(href!).pathname).toBe('/agora-fallback.html');
+    expect(new URL(href!).searchParams.get('missing')).toContain('peerConnection');
+    expect(await p.locator('[data-action="allow"], .controls').count()).toBe(0);
+    expect(await p.evaluate(() => (window as unknown as { err: { code: number } }).err.code)).toBe(4);
+    // The link leads to a page that renders and names the missing feature.
+    await p.goto(href!);
+    expect(await p.locator('body').innerText()).toMatch(/RTCPeerConnection/);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   test('lang="zh" shows Chinese labels, lang="en" English, and switching the attribute relabels at once', async () => {
     const p = await page(callAttrs('lang room', '', { lang: 'zh' }));
     await expect.poll(() => p.locator('button[type="submit"]').textContent()).toContain('加入通话');
