@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { checkChannelName, checkUid } from '../src/protocol/validate.js';
 import type { Route } from './http.js';
+import type { FeedbackRequest } from '../src/protocol/messages.js';
 
 export interface FeedbackOptions {
   /** The JSON-lines file; default `feedback/feedback.jsonl` under the working directory. */
@@ -17,22 +18,12 @@ export interface FeedbackOptions {
   keep?: number;
 }
 
-export interface FeedbackRecord {
+/** What is stored: the client's feedback message, stamped with the time and the sender's app. */
+export type FeedbackRecord = Omit<FeedbackRequest, 't' | 'id'> & {
   /** When the server received it (ISO 8601). */
   at: string;
   appId: string;
-  kind: 'rating' | 'complaint';
-  callId: string;
-  channel: string;
-  uid: number;
-  /** Ratings: 1 (worst) to 5 (best). */
-  score?: number;
-  description: string;
-  /** The last getStats() of the call, as the client sent it (capped). */
-  stats: unknown;
-  /** Complaints: the tail of the client's exported log (already free of secrets). */
-  log?: string;
-}
+};
 
 export const MAX_DESCRIPTION_CHARS = 4096;
 export const MAX_STATS_CHARS = 16_384;

@@ -11,6 +11,7 @@ import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, until } from './harness.js';
 import { browserSuite, outcome } from './setup.js';
 import { configureApps, DEMO_KEYED_APP_ID } from '../../server/demo-keys.js';
+import type { RecordingEntry } from '../../src/recording/store.js';
 
 const apps = configureApps({ AGORA_DEMO_KEYS: '1' }, null);
 const suite = browserSuite([], { policy: apps.policy, routes: apps.routes });
@@ -27,18 +28,7 @@ interface Ev {
   reason?: string;
   code?: number;
 }
-interface Entry {
-  id: string;
-  appId: string;
-  channel: string;
-  uid: number;
-  startedAt: number;
-  durationMs: number;
-  size: number;
-  mimeType: string;
-  complete: boolean;
-  endReason?: string;
-}
+type Entry = RecordingEntry;
 
 /** A key from the demo endpoint, as an app's page would fetch it. */
 function fetchKey(p: Page, body: { channel: string; uid: number; service?: string }): Promise<string> {
