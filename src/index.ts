@@ -137,6 +137,7 @@ export type { ClientOptions, StreamSpec, CallTestOptions, CallTestResult, LogLev
 export type { RecordingEntry } from './recording/store.js';
 export type { CallStats, LocalStats, RemoteStats } from './quality/stats.js';
 export type { NetworkQualityEvent, WarningEvent } from './quality/monitor.js';
+export type { NetworkQualityScore, UserQuality } from './quality/network.js';
 export type { ConnectionStateChangeEvent } from './quality/connection.js';
 export type { Feature, SystemRequirements } from './agent/requirements.js';
 export type { ServiceWorkerOption } from './agent/agent.js';

@@ -5,7 +5,9 @@ import {
   checkSystemRequirements,
   createRtcClient,
   createStream,
+  type CallStats,
   type Client,
+  type NetworkQualityScore,
   type Stream,
 } from '../index.js';
 import type { AutoplayBlockedDetail } from './agora-video.component.js';
@@ -105,6 +107,7 @@ export class AgoraCallElement extends LocalizedElement {
     noScreenShare: { type: Boolean, attribute: 'no-screen-share' },
     noDevices: { type: Boolean, attribute: 'no-devices' },
     noLeave: { type: Boolean, attribute: 'no-leave' },
+    noStats: { type: Boolean, attribute: 'no-stats' },
     callState: { state: true, attribute: false },
     micOn: { state: true, attribute: false },
     camOn: { state: true, attribute: false },
@@ -112,6 +115,7 @@ export class AgoraCallElement extends LocalizedElement {
     error: { state: true, attribute: false },
     notice: { state: true, attribute: false },
     menuOpen: { state: true, attribute: false },
+    stats: { state: true, attribute: false },
     soundBlocked: { state: true, attribute: false },
     stage: { state: true, attribute: false },
     preview: { state: true, attribute: false },
@@ -146,6 +150,8 @@ export class AgoraCallElement extends LocalizedElement {
   noScreenShare = false;
   noDevices = false;
   noLeave = false;
+  /** Hide the network-quality marks and the statistics panel. */
+  noStats = false;
 
   /** Where the call is now. */
   callState: CallState = 'prejoin';
@@ -157,6 +163,11 @@ export class AgoraCallElement extends LocalizedElement {
   private unsupported: AgentError | null = null;
   private notice = '';
   private menuOpen = false;
+  /** The statistics panel's numbers while it is open (null: closed). */
+  private stats: CallStats | null = null;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  /** Network quality per uid (ours: our uplink; a remote user's: how well their media reaches us). */
+  private readonly quality = new Map<number, NetworkQualityScore>();
   private soundBlocked = false;
   private stage = { w: 0, h: 0 };
   private preview: Stream | null = null;
@@ -351,6 +362,12 @@ export class AgoraCallElement extends LocalizedElement {
     client.on('peer-mute-video', ({ msg }) => this.patch(msg.uid, { videoMuted: msg.muted }));
     client.on('peer-screen', ({ msg }) => this.patch(msg.uid, { screen: msg.sharing }));
     client.on('screen-sharing-stopped', () => (this.sharing = false));
+    if (!this.noStats)
+      client.on('network-quality', (e) => {
+        this.quality.set(this.myUid, e.uplinkNetworkQuality);
+        for (const u of e.users) this.quality.set(u.uid, u.uplinkNetworkQuality);
+        this.requestUpdate();
+      });
     client.on('channel-key-will-expire', () => {
       if (!this.keyUrl) return;
       this.fetchKey(this.myUid)
@@ -482,9 +499,29 @@ export class AgoraCallElement extends LocalizedElement {
   }
 
   private stopPolling(): void {
+    this.toggleStats(false);
     clearTimeout(this.pollStart);
     clearInterval(this.poll);
     this.poll = undefined;
+  }
+
+  /** Open or close the statistics panel; while open it refreshes every 2 s from client.getStats(). */
+  private toggleStats(open = !this.stats): void {
+    clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    if (!open) {
+      this.stats = null;
+      return;
+    }
+    const refresh = () =>
+      void this.client
+        .getStats()
+        .then((s) => {
+          if (this.statsTimer !== undefined) this.stats = s;
+        })
+        .catch(() => undefined);
+    this.statsTimer = setInterval(refresh, 2000);
+    refresh();
   }
 
   private readonly me: { speaking: boolean } = { speaking: false };
@@ -778,9 +815,60 @@ export class AgoraCallElement extends LocalizedElement {
                 >${icons.camOff}<span class="sr">${t.cameraOff}</span></span
               >`
         }
-        ${p.speaking ? html`<span class="sr">${t.speaking}</span>` : nothing}
+        ${p.speaking ? html`<span class="sr">${t.speaking}</span>` : nothing} ${this.qualityMark(t, p.uid)}
         <span class="label">${label}</span>
       </div>
+    </div>`;
+  }
+
+  /** Network quality of one participant (0 unknown, 1 excellent … 6 down): shown once known. */
+  private qualityMark(t: Strings, uid: number) {
+    const q = this.quality.get(uid) ?? 0;
+    if (this.noStats || q === 0) return nothing;
+    const text = fill(t.network, { quality: t.qualities.split('|')[q] ?? '' });
+    return html`<span class="mark quality q${q}" data-mark="network" data-score=${q} title=${text}
+      >${icons.signal}<span class="sr">${text}</span></span
+    >`;
+  }
+
+  /** The statistics panel: what we send, and what each remote user's media looks like here. */
+  private renderStats(t: Strings, s: CallStats) {
+    const res = (w: number, h: number) => (w ? `${w}×${h}` : '—');
+    const rows = [
+      [
+        t.you,
+        s.local.sendBitrateKbps,
+        s.local.sendFrameRateFps,
+        res(s.local.sendWidthPx, s.local.sendHeightPx),
+        s.local.packetLossPercent,
+        s.local.rttMs,
+      ],
+      ...s.remotes.map((r) => [
+        this.nameOf(r.uid),
+        r.recvBitrateKbps,
+        r.recvFrameRateFps,
+        res(r.recvWidthPx, r.recvHeightPx),
+        r.packetLossPercent,
+        r.rttMs,
+      ]),
+    ];
+    return html`<div class="stats" part="stats" role="region" aria-label=${t.stats} tabindex="0">
+      <table>
+        <thead>
+          <tr>
+            ${t.statsColumns.split('|').map((c) => html`<th scope="col">${c}</th>`)}
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map(
+            ([who, ...cells]) =>
+              html`<tr>
+                <th scope="row">${who}</th>
+                ${cells.map((c) => html`<td>${c}</td>`)}
+              </tr>`,
+          )}
+        </tbody>
+      </table>
     </div>`;
   }
 
@@ -849,6 +937,24 @@ export class AgoraCallElement extends LocalizedElement {
                     </div>`
                   : nothing
               }
+            </div>`
+      }
+      ${
+        this.noStats
+          ? nothing
+          : html`<div class="menu-wrap">
+              <button
+                class="control ${this.stats ? 'active' : ''}"
+                part="control"
+                data-control="stats"
+                aria-pressed=${this.stats ? 'true' : 'false'}
+                aria-label=${t.stats}
+                ?disabled=${!live}
+                @click=${() => this.toggleStats()}
+              >
+                ${icons.signal}<span class="text">${t.stats}</span>
+              </button>
+              ${this.stats ? this.renderStats(t, this.stats) : nothing}
             </div>`
       }
       ${

@@ -371,6 +371,18 @@ export const styles = css`
     width: 16px;
     height: 16px;
   }
+  /* Network quality: green while good, amber when fair or poor, red when very poor or down. */
+  .quality {
+    color: #6fdc8c;
+  }
+  .quality.q3,
+  .quality.q4 {
+    color: #f1c21b;
+  }
+  .quality.q5,
+  .quality.q6 {
+    color: #ff8589;
+  }
   .bar {
     display: flex;
     justify-content: center;
@@ -381,6 +393,34 @@ export const styles = css`
   .menu-wrap {
     position: relative;
   }
+  .stats {
+    z-index: 6;
+    bottom: calc(100% + 10px);
+    left: 50%;
+    transform: translateX(-50%);
+    width: max-content;
+    max-width: calc(100vw - 24px);
+    overflow-x: auto;
+    padding: 10px 12px;
+    border-radius: var(--_radius);
+    background: var(--_surface);
+    box-shadow: 0 10px 40px rgb(0 0 0 / 0.4);
+    font-size: 0.8rem;
+    font-variant-numeric: tabular-nums;
+  }
+  .stats th,
+  .stats td {
+    padding: 2px 8px;
+    text-align: right;
+    white-space: nowrap;
+  }
+  .stats th[scope='row'] {
+    text-align: left;
+    max-width: 10em;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .stats,
   .menu {
     position: absolute;
     z-index: 6;

@@ -172,6 +172,32 @@ describe('<agora-call>', () => {
     await p.context().close();
   });
 
+  test('network quality: every tile gets its mark once scored, and the statistics panel shows what flows', async () => {
+    const a = await page(callAttrs('quality marks', 'Ada', { autojoin: true, lang: 'en' }));
+    const b = await page(callAttrs('quality marks', 'Grace', { autojoin: true, lang: 'en' }));
+    await until(async () => (await remoteUids(a)).length === 1, 20_000, 'B on A');
+    const uidB = (await remoteUids(a))[0]!;
+    // A clean loopback call scores excellent or good (1-2) on the scale of docs/quality.md.
+    const mark = a.locator(`.tile[data-uid="${uidB}"] [data-mark="network"]`);
+    await mark.waitFor({ timeout: 20_000 });
+    expect(Number(await mark.getAttribute('data-score'))).toBeLessThanOrEqual(2);
+    expect(await mark.getAttribute('title')).toMatch(/^Network: (excellent|good)$/);
+    await a.locator('.tile[data-local="true"] [data-mark="network"]').waitFor({ timeout: 20_000 });
+
+    await a.locator('[data-control="stats"]').click();
+    const panel = a.locator('.stats[role="region"]');
+    await panel.waitFor();
+    // The row of B: a received bitrate, a frame rate and the 240P size (320×240).
+    const row = panel.locator('tbody tr').filter({ hasText: 'Grace' });
+    await expect
+      .poll(async () => (await row.locator('td').allInnerTexts()).slice(0, 3), { timeout: 10_000 })
+      .toEqual([expect.stringMatching(/^[1-9]/), expect.stringMatching(/^[1-9]/), '320×240']);
+    expect(await axeViolations(a)).toEqual([]);
+    await a.locator('[data-control="stats"]').click();
+    expect(await panel.count()).toBe(0);
+    await Promise.all([a.context().close(), b.context().close()]);
+  });
+
   test('a browser without WebRTC: the element says so and links the fallback page naming what is missing, not a call UI', async () => {
     const context = await suite.browser.newContext();
     await context.addInitScript(() => {

@@ -159,8 +159,8 @@ describe.each(PAIRINGS)('Channel Keys in the browser (%s)', (pairing) => {
     const keyB = await fetchKey(b, { channel: 'keyed call', uid: 0, lifetime: 600 });
     expect(keyB.appId).toBe(DEMO_KEYED_APP_ID);
     await join(b, 'keyed call', keyB.key, false);
-    // A's first key ends its stay in 10 s.
-    const first = await fetchKey(a, { channel: 'keyed call', uid: 0, lifetime: 10 });
+    // A's first key ends its stay in 20 s (time enough for the renewals below on a slow machine).
+    const first = await fetchKey(a, { channel: 'keyed call', uid: 0, lifetime: 20 });
     const uidA = await join(a, 'keyed call', first.key, true);
     const joinedAt = Date.now();
 
