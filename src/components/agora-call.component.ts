@@ -8,6 +8,7 @@ import {
   type CallStats,
   type Client,
   type NetworkQualityScore,
+  type RecordingState,
   type Stream,
 } from '../index.js';
 import type { AutoplayBlockedDetail } from './agora-video.component.js';
@@ -108,6 +109,7 @@ export class AgoraCallElement extends LocalizedElement {
     noDevices: { type: Boolean, attribute: 'no-devices' },
     noLeave: { type: Boolean, attribute: 'no-leave' },
     noStats: { type: Boolean, attribute: 'no-stats' },
+    noRecord: { type: Boolean, attribute: 'no-record' },
     callState: { state: true, attribute: false },
     micOn: { state: true, attribute: false },
     camOn: { state: true, attribute: false },
@@ -116,6 +118,7 @@ export class AgoraCallElement extends LocalizedElement {
     notice: { state: true, attribute: false },
     menuOpen: { state: true, attribute: false },
     stats: { state: true, attribute: false },
+    recording: { state: true, attribute: false },
     soundBlocked: { state: true, attribute: false },
     stage: { state: true, attribute: false },
     preview: { state: true, attribute: false },
@@ -152,6 +155,8 @@ export class AgoraCallElement extends LocalizedElement {
   noLeave = false;
   /** Hide the network-quality marks and the statistics panel. */
   noStats = false;
+  /** Hide the record button (it shows only with `key-url`, which must also make Recording Keys). */
+  noRecord = false;
 
   /** Where the call is now. */
   callState: CallState = 'prejoin';
@@ -166,6 +171,11 @@ export class AgoraCallElement extends LocalizedElement {
   /** The statistics panel's numbers while it is open (null: closed). */
   private stats: CallStats | null = null;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  /** The channel's recording as every member is told of it (null: nobody records). */
+  private recording: RecordingState | null = null;
+  /** The Recording Key this user started with: the manual stops a recording with the same key. */
+  private recordKey = '';
+  private recordTimer: ReturnType<typeof setInterval> | undefined;
   /** Network quality per uid (ours: our uplink; a remote user's: how well their media reaches us). */
   private readonly quality = new Map<number, NetworkQualityScore>();
   private soundBlocked = false;
@@ -272,6 +282,27 @@ export class AgoraCallElement extends LocalizedElement {
     }
   }
 
+  /**
+   * Start or stop recording the channel (toggle without an argument). The Recording Key comes from `key-url`
+   * (`"service": "recording"`); everyone in the call sees the recorded-channel mark.
+   */
+  async toggleRecording(on = !this.recording?.self): Promise<void> {
+    const client = this.client;
+    try {
+      if (on && !this.recording) {
+        const key = await this.fetchKey(this.myUid, 'recording');
+        if (!key)
+          throw new AgoraError('ERR_INVALID_CHANNEL_KEY', 'Recording needs a Recording Key: set key-url.');
+        this.recordKey = key;
+        await client.startRecording(key);
+      } else if (!on && this.recording?.self) {
+        await client.stopRecording(this.recordKey);
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
   /** Leave the call: the camera and microphone are released. */
   async leave(): Promise<void> {
     if (!this.inCall) return;
@@ -362,6 +393,13 @@ export class AgoraCallElement extends LocalizedElement {
     client.on('peer-mute-video', ({ msg }) => this.patch(msg.uid, { videoMuted: msg.muted }));
     client.on('peer-screen', ({ msg }) => this.patch(msg.uid, { screen: msg.sharing }));
     client.on('screen-sharing-stopped', () => (this.sharing = false));
+    client.on('recording-state-change', ({ type: _, ...state }) => {
+      this.recording = state.status === 1 ? state : null;
+      clearInterval(this.recordTimer);
+      // The running time on the mark: one repaint a second while recording.
+      this.recordTimer = this.recording ? setInterval(() => this.requestUpdate(), 1000) : undefined;
+      if (!this.recording) this.recordKey = '';
+    });
     if (!this.noStats)
       client.on('network-quality', (e) => {
         this.quality.set(this.myUid, e.uplinkNetworkQuality);
@@ -397,13 +435,18 @@ export class AgoraCallElement extends LocalizedElement {
     this.requestUpdate();
   }
 
-  private async fetchKey(uid: number): Promise<string | null> {
-    if (this.channelKey) return this.channelKey;
+  private async fetchKey(uid: number, service: 'media' | 'recording' = 'media'): Promise<string | null> {
+    if (service === 'media' && this.channelKey) return this.channelKey;
     if (!this.keyUrl) return null;
     const res = await fetch(this.keyUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appId: this.appId, channel: this.channel, uid }),
+      body: JSON.stringify({
+        appId: this.appId,
+        channel: this.channel,
+        uid,
+        ...(service === 'recording' ? { service } : {}),
+      }),
     });
     const body = (await res.json().catch(() => ({}))) as { key?: string | null; error?: string };
     if (!res.ok || body.key === undefined) {
@@ -500,6 +543,8 @@ export class AgoraCallElement extends LocalizedElement {
 
   private stopPolling(): void {
     this.toggleStats(false);
+    clearInterval(this.recordTimer);
+    this.recording = null;
     clearTimeout(this.pollStart);
     clearInterval(this.poll);
     this.poll = undefined;
@@ -743,6 +788,7 @@ export class AgoraCallElement extends LocalizedElement {
       <header class="top">
         <span class="room">${this.channel}</span>
         <span class="count">${fill(t.participants, { n: people.length })}</span>
+        ${this.recordingMark(t)}
       </header>
       <div class="stage" part="stage">
         ${
@@ -819,6 +865,17 @@ export class AgoraCallElement extends LocalizedElement {
         <span class="label">${label}</span>
       </div>
     </div>`;
+  }
+
+  /** Everyone sees that the call is recorded, and for how long. */
+  private recordingMark(t: Strings) {
+    const r = this.recording;
+    if (!r) return nothing;
+    const s = Math.max(0, Math.floor((Date.now() - (r.startedAt ?? Date.now())) / 1000));
+    const time = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+    return html`<span class="rec" part="recording" role="status" data-mark="recording"
+      ><span class="dot" aria-hidden="true"></span>${fill(t.recordingMark, { time })}</span
+    >`;
   }
 
   /** Network quality of one participant (0 unknown, 1 excellent … 6 down): shown once known. */
@@ -938,6 +995,21 @@ export class AgoraCallElement extends LocalizedElement {
                   : nothing
               }
             </div>`
+      }
+      ${
+        this.noRecord || !this.keyUrl
+          ? nothing
+          : html`<button
+              class="control ${this.recording?.self ? 'active' : ''}"
+              part="control"
+              data-control="record"
+              aria-pressed=${this.recording?.self ? 'true' : 'false'}
+              aria-label=${this.recording?.self ? t.stopRecord : t.record}
+              ?disabled=${!live || (!!this.recording && !this.recording.self)}
+              @click=${() => void this.toggleRecording()}
+            >
+              ${icons.record}<span class="text">${this.recording?.self ? t.stopRecord : t.record}</span>
+            </button>`
       }
       ${
         this.noStats

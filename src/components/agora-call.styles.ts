@@ -260,6 +260,24 @@ export const styles = css`
     padding: 12px 16px 0;
     min-width: 0;
   }
+  .rec {
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+    margin-left: auto;
+    padding: 2px 10px;
+    border-radius: 999px;
+    background: #b3261e;
+    color: #fff;
+    font-size: 0.85rem;
+    font-variant-numeric: tabular-nums;
+  }
+  .rec .dot {
+    width: 8px;
+    height: 8px;
+    border-radius: 50%;
+    background: currentColor;
+  }
   .room {
     font-weight: 600;
     overflow: hidden;

@@ -35,6 +35,7 @@ export const icons = {
   leave: icon(
     svg`<path d="M4.5 14.5c-1-1-1-2.6 0-3.4C9 7.5 15 7.5 19.5 11.1c1 .8 1 2.4 0 3.4l-1.6 1.2-3.2-1.8v-2.6a9 9 0 0 0-5.4 0v2.6l-3.2 1.8z"></path>`,
   ),
+  record: icon(svg`<circle cx="12" cy="12" r="8"></circle><circle cx="12" cy="12" r="3"></circle>`),
   signal: icon(svg`<path d="M5 20v-3M10 20v-7M15 20v-11M20 20V4"></path>`),
   sound: icon(svg`<path d="M11 5 6 9H3v6h3l5 4zM15.5 8.5a5 5 0 0 1 0 7M19 5a10 10 0 0 1 0 14"></path>`),
 };

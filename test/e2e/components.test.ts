@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { until } from './harness.js';
 import { browserSuite } from './setup.js';
+import { configureApps, DEMO_KEYED_APP_ID } from '../../server/demo-keys.js';
 import {
   SHOTS,
   axeViolations,
@@ -269,5 +270,55 @@ describe('<agora-call>', () => {
     );
     expect(errors).toEqual([]);
     await p.context().close();
+  });
+});
+
+describe('<agora-call> recording (a keyed app whose key-url also makes Recording Keys)', () => {
+  const apps = configureApps({ AGORA_DEMO_KEYS: '1' }, null);
+  const keyed = browserSuite([], { policy: apps.policy, routes: apps.routes });
+  const open = (name: string) =>
+    callPage(keyed.browser, keyed.server.url, {
+      ...callAttrs('recorded room', name, { autojoin: true, lang: 'en' }),
+      'app-id': DEMO_KEYED_APP_ID,
+      'key-url': '/api/channel-key',
+    });
+  const mark = (p: Page) => p.locator('[data-mark="recording"]');
+
+  test('record starts a recording everyone sees with its running time; the others cannot start a second; stop ends it and keeps the file', async () => {
+    const a = await open('Ada');
+    const b = await open('Grace');
+    await until(async () => (await remoteUids(a)).length === 1, 20_000, 'both in the call');
+    await a.locator('[data-control="record"]').click();
+    await mark(a).waitFor({ timeout: 15_000 });
+    await mark(b).waitFor({ timeout: 15_000 });
+    expect(await mark(b).innerText()).toMatch(/^Recording 0:0\d$/);
+    await expect.poll(() => mark(b).innerText(), { timeout: 5000 }).toMatch(/^Recording 0:0[2-9]$/);
+    expect(await b.locator('[data-control="record"]').isDisabled()).toBe(true);
+    expect(await a.locator('[data-control="record"]').getAttribute('aria-pressed')).toBe('true');
+
+    await a.locator('[data-control="record"]').click();
+    await expect.poll(() => mark(b).count(), { timeout: 15_000 }).toBe(0);
+    expect(await mark(a).count()).toBe(0);
+    // The element's SDK is the page's one module instance of /sdk/agora-rtc.js.
+    const list = () =>
+      a.evaluate(async () => {
+        // (an import() written here would be rewritten by the test runner's transform)
+        const load = new Function('u', 'return import(u)') as (u: string) => Promise<unknown>;
+        const { default: AgoraRTC } = (await load('/sdk/agora-rtc.js')) as {
+          default: {
+            recordings: {
+              list(): Promise<Array<{ channel: string; complete: boolean; durationMs: number }>>;
+            };
+          };
+        };
+        return AgoraRTC.recordings.list();
+      });
+    // The file is finalised (duration and cues) right after the stop.
+    await expect
+      .poll(list, { timeout: 15_000 })
+      .toEqual([expect.objectContaining({ channel: 'recorded room', complete: true })]);
+    const stored = await list();
+    expect(stored[0]!.durationMs).toBeGreaterThan(1500);
+    await Promise.all([a.context().close(), b.context().close()]);
   });
 });
