@@ -6,9 +6,17 @@
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
 import { GET_VERSION, SKIP_WAITING, type VersionReply } from '../src/agent/protocol.js';
+import { RECORDING_PATH, recordingResponse } from '../src/recording/serve.js';
 import { VERSION } from '../src/version.js';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<PrecacheEntry | string> };
+
+// Recordings stream out of IndexedDB a chunk at a time (AgoraRTC.recordings.download): a file of any size is
+// never whole in memory. Registered before the precache route, which would not answer these URLs anyway.
+self.addEventListener('fetch', (event) => {
+  if (new URL(event.request.url).pathname.startsWith(RECORDING_PATH))
+    event.respondWith(recordingResponse(event.request).then((r) => r ?? fetch(event.request)));
+});
 
 cleanupOutdatedCaches();
 // Precached pages answer whatever their query (the fallback page reads ?missing=…).

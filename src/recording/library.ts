@@ -2,10 +2,8 @@
 // that a crash or a closed tab interrupted (recover()).
 import { AgoraError, assertType } from '../client/errors.js';
 import { finalize, lockName } from './finalize.js';
+import { RECORDING_PATH } from './serve.js';
 import { allMeta, entryOf, fileOf, getMeta, removeRecording, type RecordingEntry } from './store.js';
-
-/** Where a service worker that streams recordings answers (GET `${RECORDING_PATH}<id>`); see docs/recording.md. */
-export const RECORDING_PATH = '/agora-recordings/';
 
 let recovered: Promise<RecordingEntry[]> | null = null;
 
@@ -103,7 +101,17 @@ export const recordings = {
       fileName ??
       `${meta.channel.replace(/[^\w.-]+/g, '_')}-${new Date(meta.startedAt).toISOString().replace(/[:.]/g, '-')}.webm`;
     const streamed = await workerUrl(id);
-    const url = streamed ?? URL.createObjectURL(await fileOf(meta));
+    if (streamed) {
+      // Chromium does not send a download link's request through the service worker; a navigation goes through
+      // it, and the worker's Content-Disposition makes that navigation a download.
+      const frame = document.createElement('iframe');
+      frame.hidden = true;
+      frame.src = `${streamed}?name=${encodeURIComponent(name)}`;
+      document.body.append(frame);
+      setTimeout(() => frame.remove(), 60_000);
+      return;
+    }
+    const url = URL.createObjectURL(await fileOf(meta));
     const a = document.createElement('a');
     a.href = url;
     a.download = name;
@@ -112,7 +120,7 @@ export const recordings = {
     a.click();
     a.remove();
     // The download has started reading the Blob by then; revoking later would keep the URL alive for nothing.
-    if (!streamed) setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
   },
 };
 

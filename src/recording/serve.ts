@@ -2,8 +2,10 @@
 // a chunk at a time, so a download of any size never holds the file in memory. The page's
 // AgoraRTC.recordings.download(id) uses this URL when the worker controlling the page answers it (HEAD with
 // `X-Agora-Recording: <id>`), and a Blob URL otherwise.
-import { RECORDING_PATH } from './library.js';
 import { chunksOf, getMeta } from './store.js';
+
+/** Where the service worker streams recordings (GET `${RECORDING_PATH}<id>`); see docs/recording.md. */
+export const RECORDING_PATH = '/agora-recordings/';
 
 /**
  * The Response for a recording request, or null when `request` is not one (let the worker handle it otherwise).
@@ -25,7 +27,7 @@ export async function recordingResponse(request: Request): Promise<Response | nu
   const headers = {
     'Content-Type': meta.mimeType.split(';')[0] ?? 'video/webm',
     'Content-Length': String(meta.size),
-    'Content-Disposition': `attachment; filename="${id}.webm"`,
+    'Content-Disposition': `attachment; filename="${fileName(url.searchParams.get('name'), id)}"`,
     'X-Agora-Recording': id,
   };
   if (request.method === 'HEAD') return new Response(null, { headers });
@@ -49,4 +51,10 @@ export async function recordingResponse(request: Request): Promise<Response | nu
     },
   });
   return new Response(body, { headers });
+}
+
+/** The download's file name: the one the page asked for, kept to characters safe in a header. */
+function fileName(asked: string | null, id: string): string {
+  const safe = (asked ?? '').replace(/[^\w.-]+/g, '_').slice(0, 120);
+  return safe || `${id}.webm`;
 }

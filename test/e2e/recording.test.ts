@@ -84,15 +84,21 @@ const status = (p: Page) =>
     'return new Promise((resolve) => client.queryRecordingStatus(resolve));',
   );
 
-/** Saves recording `id` through AgoraRTC.recordings.download, as the user's browser would. */
+/**
+ * Saves recording `id` through AgoraRTC.recordings.download, as the user's browser would; `via` is where the
+ * browser read it from (the service worker's /agora-recordings/ URL, or a blob: URL).
+ */
 async function download(p: Page, id: string, name: string): Promise<string> {
+  return (await downloadVia(p, id, name)).file;
+}
+async function downloadVia(p: Page, id: string, name: string): Promise<{ file: string; via: string }> {
   const [dl] = await Promise.all([
     p.waitForEvent('download'),
     inPage(p, 'await AgoraRTC.recordings.download(arg);', id),
   ]);
   const file = join(dir, name);
   await dl.saveAs(file);
-  return file;
+  return { file, via: dl.url() };
 }
 
 interface Probe {
@@ -211,8 +217,23 @@ describe('recording', () => {
     const listed = await inPage<Entry[]>(a, 'return AgoraRTC.recordings.list();');
     expect(listed.find((e) => e.id === entry.id)).toEqual(entry);
 
-    const file = await download(a, entry.id, 'three.webm');
+    // The SDK's service worker controls the page (init registered it): the file streams out of it.
+    expect(await a.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/\/agora-sw\.js$/);
+    const { file, via } = await downloadVia(a, entry.id, 'three.webm');
+    expect(new URL(via).pathname).toBe(`/agora-recordings/${encodeURIComponent(entry.id)}`);
     expect(statSync(file).size).toBe(entry.size);
+    // Byte for byte the file the library gives (recordings.get).
+    const sameBytes = await inPage<boolean>(
+      a,
+      `const [streamed, stored] = await Promise.all([
+         fetch('/agora-recordings/' + encodeURIComponent(arg)).then((r) => r.arrayBuffer()),
+         AgoraRTC.recordings.get(arg).then((b) => b.arrayBuffer()),
+       ]);
+       const digest = async (x) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', x))].join();
+       return streamed.byteLength === stored.byteLength && (await digest(streamed)) === (await digest(stored));`,
+      entry.id,
+    );
+    expect(sameBytes).toBe(true);
     const info = probe(file);
     expect(info.format.format_name).toContain('webm');
     const video = info.streams.find((s) => s.codec_type === 'video');
