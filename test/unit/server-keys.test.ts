@@ -31,7 +31,13 @@ const REGISTRY = JSON.stringify({
 const now = () => Math.floor(Date.now() / 1000);
 
 class Client extends SignalClient {
-  async join(appId: string, channel: string, uid: number, key: string | null): Promise<OkReply | ErrReply> {
+  /** hello with `appId`, then join with `key`. */
+  async helloJoin(
+    appId: string,
+    channel: string,
+    uid: number,
+    key: string | null,
+  ): Promise<OkReply | ErrReply> {
     const hello = await this.hello(appId);
     if (hello.t === 'err') return hello;
     return this.request({ t: 'join', channel, uid, key, state: IDLE });
@@ -160,16 +166,16 @@ describe('the demo key endpoint', () => {
   it('a key from the endpoint joins the keyed demo app; renewing with a fresh one moves the expiry', async () => {
     const a = await client(demo.url);
     const { body } = await keyRequest(demo.url, { channel: 'keyed room', uid: 7, lifetime: 120 });
-    const r = ok(await a.join(DEMO_KEYED_APP_ID, 'keyed room', 7, body.key as string));
+    const r = ok(await a.helloJoin(DEMO_KEYED_APP_ID, 'keyed room', 7, body.key as string));
     expect((r.result as JoinResult).expiresAt).toBe(body.expiresAt);
     const fresh = await keyRequest(demo.url, { channel: 'keyed room', uid: 7, lifetime: 600 });
     const renewed = ok(await a.request({ t: 'renew', key: fresh.body.key }));
     expect(renewed.result).toEqual({ expiresAt: fresh.body.expiresAt });
     // A uid-0 key is good for any uid; a key for uid 7 is not good for uid 8.
     const any = await keyRequest(demo.url, { channel: 'keyed room', uid: 0 });
-    ok(await (await client(demo.url)).join(DEMO_KEYED_APP_ID, 'keyed room', 9, any.body.key as string));
+    ok(await (await client(demo.url)).helloJoin(DEMO_KEYED_APP_ID, 'keyed room', 9, any.body.key as string));
     const e = err(
-      await (await client(demo.url)).join(DEMO_KEYED_APP_ID, 'keyed room', 8, body.key as string),
+      await (await client(demo.url)).helloJoin(DEMO_KEYED_APP_ID, 'keyed room', 8, body.key as string),
     );
     expect(e.code).toBe(110);
   });
@@ -179,27 +185,27 @@ describe('the demo key endpoint', () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ appId: STATIC, key: null });
     const a = await client(demo.url);
-    expect((ok(await a.join(STATIC, 'room', 5, null)).result as JoinResult).expiresAt).toBe(0);
+    expect((ok(await a.helloJoin(STATIC, 'room', 5, null)).result as JoinResult).expiresAt).toBe(0);
   });
 
   it('static vs key confusion gets a 110 that says which one the app needs', async () => {
     const { body } = await keyRequest(demo.url, { channel: 'mix', uid: 0 });
     const key = body.key as string;
     // A Channel Key made for the keyed demo app, used with a static App ID.
-    const s = err(await (await client(demo.url)).join(STATIC, 'mix', 1, key));
+    const s = err(await (await client(demo.url)).helloJoin(STATIC, 'mix', 1, key));
     expect(s).toMatchObject({ code: 110, name: 'ERR_INVALID_CHANNEL_KEY' });
     expect(s.message).toMatch(/no App Certificate \(static-key mode\).*key null/);
     expect(s.message).toContain(DEMO_KEYED_APP_ID);
     // The keyed demo app joined with null, or with its App ID as the key.
     for (const k of [null, DEMO_KEYED_APP_ID]) {
-      const e = err(await (await client(demo.url)).join(DEMO_KEYED_APP_ID, 'mix', 2, k));
+      const e = err(await (await client(demo.url)).helloJoin(DEMO_KEYED_APP_ID, 'mix', 2, k));
       expect(e).toMatchObject({ code: 110, name: 'ERR_INVALID_CHANNEL_KEY' });
       expect(e.message).toMatch(/has an App Certificate, so joining requires a Channel Key/);
     }
     // Without demo keys the default stays: any App ID is static; a key is refused with the static message.
-    const d = err(await (await client(off.url)).join(DEMO_KEYED_APP_ID, 'mix', 3, key));
+    const d = err(await (await client(off.url)).helloJoin(DEMO_KEYED_APP_ID, 'mix', 3, key));
     expect(d.message).toMatch(/static-key mode/);
-    ok(await (await client(off.url)).join(DEMO_KEYED_APP_ID, 'mix', 3, null));
+    ok(await (await client(off.url)).helloJoin(DEMO_KEYED_APP_ID, 'mix', 3, null));
   });
 });
 
@@ -208,7 +214,7 @@ describe('the demo key endpoint over a configured registry', () => {
     const s = await serverFor({ AGORA_APPS: REGISTRY, AGORA_DEMO_KEYS: '1' });
     const r = await keyRequest(s.url, { channel: 'reg', uid: 3, lifetime: 30 });
     expect(r.body.appId).toBe(KEYED);
-    ok(await (await client(s.url)).join(KEYED, 'reg', 3, r.body.key as string));
+    ok(await (await client(s.url)).helloJoin(KEYED, 'reg', 3, r.body.key as string));
     expect((await keyRequest(s.url, { appId: STATIC, channel: 'reg', uid: 3 })).body).toEqual({
       appId: STATIC,
       key: null,
@@ -220,14 +226,14 @@ describe('the demo key endpoint over a configured registry', () => {
     expect(unknown.status).toBe(403);
     expect(unknown.body.error).toMatch(/not registered/);
     // An App ID outside the registry cannot even say hello.
-    expect(err(await (await client(s.url)).join(UNKNOWN, 'reg', 3, null)).code).toBe(101);
+    expect(err(await (await client(s.url)).helloJoin(UNKNOWN, 'reg', 3, null)).code).toBe(101);
   });
 
   it('AGORA_DEMO_APP_ID picks the demo app; a static or unknown one is a start-up error', async () => {
     const s = await serverFor({ AGORA_APPS: REGISTRY, AGORA_DEMO_KEYS: '1', AGORA_DEMO_APP_ID: KEYED2 });
     const r = await keyRequest(s.url, { channel: 'reg', uid: 3 });
     expect(r.body.appId).toBe(KEYED2);
-    ok(await (await client(s.url)).join(KEYED2, 'reg', 3, r.body.key as string));
+    ok(await (await client(s.url)).helloJoin(KEYED2, 'reg', 3, r.body.key as string));
     const env = (id: string) => ({ AGORA_APPS: REGISTRY, AGORA_DEMO_KEYS: '1', AGORA_DEMO_APP_ID: id });
     expect(() => configureApps(env(STATIC), loadRegistry(env(STATIC)))).toThrow(/has no App Certificate/);
     expect(() => configureApps(env(UNKNOWN), loadRegistry(env(UNKNOWN)))).toThrow(RegistryError);
@@ -258,7 +264,7 @@ describe('the recording-key request', () => {
   it('verifies an ARS key for the member’s app, channel and uid: ok with its expiry', async () => {
     const a = await client(s.url);
     const joinKey = generateMediaChannelKey(KEYED, CERT, 'rec', now(), 1, 21, 0);
-    ok(await a.join(KEYED, 'rec', 21, joinKey));
+    ok(await a.helloJoin(KEYED, 'rec', 21, joinKey));
     const exp = now() + 600;
     expect(ok(await a.request({ t: 'recording-key', key: arsKey({ uid: 21, exp }) })).result).toEqual({
       expiresAt: exp,
@@ -268,7 +274,7 @@ describe('the recording-key request', () => {
 
   it('refuses a bad Recording Key with 110, an old one with 109, and a non-member with 7', async () => {
     const a = await client(s.url);
-    ok(await a.join(KEYED, 'rec', 22, generateMediaChannelKey(KEYED, CERT, 'rec', now(), 1, 22, 0)));
+    ok(await a.helloJoin(KEYED, 'rec', 22, generateMediaChannelKey(KEYED, CERT, 'rec', now(), 1, 22, 0)));
     const refuse = async (key: unknown, code: number) => {
       const e = err(await a.request({ t: 'recording-key', key }));
       expect(e.code, e.message).toBe(code);
@@ -298,7 +304,7 @@ describe('the recording-key request', () => {
   it('a static app cannot record: 110 saying recording needs a Recording Key made with an App Certificate', async () => {
     for (const url of [s.url, demo.url]) {
       const a = await client(url);
-      ok(await a.join(STATIC, 'rec', 5, null));
+      ok(await a.helloJoin(STATIC, 'rec', 5, null));
       const e = err(await a.request({ t: 'recording-key', key: arsKey() }));
       expect(e.code).toBe(110);
       expect(e.message).toMatch(/[Rr]ecording requires/);
@@ -384,9 +390,9 @@ describe('the App Certificate never leaves the server', () => {
     const b = await client(url, frames);
     const c = await client(url, frames);
     const good = await http({ channel: 'secret', uid: 0, lifetime: 3 });
-    ok(await a.join(KEYED, 'secret', 1, good.body.key as string));
-    ok(await b.join(KEYED, 'secret', 2, longer.body.key as string));
-    err(await c.join(KEYED, 'secret', 3, null));
+    ok(await a.helloJoin(KEYED, 'secret', 1, good.body.key as string));
+    ok(await b.helloJoin(KEYED, 'secret', 2, longer.body.key as string));
+    err(await c.helloJoin(KEYED, 'secret', 3, null));
     err(await c.request({ t: 'join', channel: 'secret', uid: 3, key: KEYED, state: IDLE }));
     const forged = (good.body.key as string).replace(
       /^004./,
@@ -397,9 +403,9 @@ describe('the App Certificate never leaves the server', () => {
     err(await c.request({ t: 'join', channel: 'secret', uid: 3, key: wrongCert, state: IDLE }));
     err(await c.request({ t: 'join', channel: 'secret', uid: 3, key: cert, state: IDLE }));
     err(await c.request({ t: 'join', channel: 'secret', uid: 3, key: cert.toUpperCase(), state: IDLE }));
-    err(await (await client(url, frames)).join(STATIC, 'secret', 4, good.body.key as string));
-    err(await (await client(url, frames)).join(UNKNOWN, 'secret', 4, null));
-    ok(await (await client(url, frames)).join(STATIC, 'secret', 4, null));
+    err(await (await client(url, frames)).helloJoin(STATIC, 'secret', 4, good.body.key as string));
+    err(await (await client(url, frames)).helloJoin(UNKNOWN, 'secret', 4, null));
+    ok(await (await client(url, frames)).helloJoin(STATIC, 'secret', 4, null));
     err(await b.request({ t: 'renew', key: forged }));
     err(await b.request({ t: 'renew', key: cert }));
     ok(await b.request({ t: 'renew', key: longer.body.key }));

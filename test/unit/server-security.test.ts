@@ -9,42 +9,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
-import { IDLE, SignalClient } from './signal-client.js';
+import { SignalClient } from './signal-client.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/app.js';
 import { createRegistry, registryPolicy } from '../../server/app-registry.js';
 import { generateMediaChannelKey, verifyChannelKey } from '../../server/channel-key.js';
 import { configureApps } from '../../server/demo-keys.js';
 import { EnvError, limitsFromEnv, originsFromEnv } from '../../server/env.js';
 import { policyError, staticPolicy, type AppPolicy } from '../../server/policy.js';
-import { SIGNAL_PATH, type ErrReply, type JoinResult, type OkReply } from '../../src/protocol/messages.js';
+import { SIGNAL_PATH, type ErrReply, type OkReply } from '../../src/protocol/messages.js';
 
 const APP = '0123456789abcdef0123456789abcdef';
 const FLOOD = fileURLToPath(new URL('./flood-clients.ts', import.meta.url));
 const KEYED = 'fedcba9876543210fedcba9876543210';
 const CERT = '00112233445566778899aabbccddeeff';
 
-class Client extends SignalClient {
-  join(channel: string, uid = 0, extra: Record<string, unknown> = {}): Promise<OkReply | ErrReply> {
-    return this.request({ t: 'join', channel, uid, key: null, state: IDLE, ...extra });
-  }
-
-  async enter(
-    channel: string,
-    uid = 0,
-    appId = APP,
-    extra: Record<string, unknown> = {},
-  ): Promise<JoinResult> {
-    expect(await this.hello(appId)).toMatchObject({ t: 'ok' });
-    const r = await this.join(channel, uid, extra);
-    expect(r).toMatchObject({ t: 'ok' });
-    return (r as OkReply).result as JoinResult;
-  }
-
-  async ping(ms?: number): Promise<void> {
-    this.send({ t: 'ping' });
-    await this.next((m) => m.t === 'pong', ms);
-  }
-}
+class Client extends SignalClient {}
 
 const servers: RunningServer[] = [];
 const clients: Client[] = [];

@@ -4,12 +4,7 @@ import type { ClientOptions } from 'ws';
 import { IDLE, SignalClient, type Pred } from './signal-client.js';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { policyError, staticPolicy, type AppPolicy } from '../../server/policy.js';
-import {
-  MAX_FRAME_BYTES,
-  type ErrReply,
-  type JoinResult,
-  type OkReply,
-} from '../../src/protocol/messages.js';
+import { MAX_FRAME_BYTES, type ErrReply, type OkReply } from '../../src/protocol/messages.js';
 
 const APP = '0123456789abcdef0123456789abcdef';
 const OTHER_APP = 'fedcba9876543210fedcba9876543210';
@@ -17,28 +12,6 @@ const OTHER_APP = 'fedcba9876543210fedcba9876543210';
 class Client extends SignalClient {
   override hello(appId = APP): Promise<OkReply | ErrReply> {
     return super.hello(appId);
-  }
-
-  async join(channel: string, uid = 0, extra: Record<string, unknown> = {}): Promise<OkReply | ErrReply> {
-    return this.request({ t: 'join', channel, uid, key: null, state: IDLE, ...extra });
-  }
-
-  /** hello + join that must succeed. */
-  async enter(
-    channel: string,
-    uid = 0,
-    appId = APP,
-    extra: Record<string, unknown> = {},
-  ): Promise<JoinResult> {
-    expect(await this.hello(appId)).toMatchObject({ t: 'ok' });
-    const r = await this.join(channel, uid, extra);
-    expect(r).toMatchObject({ t: 'ok' });
-    return (r as OkReply).result as JoinResult;
-  }
-
-  async ping(): Promise<void> {
-    this.send({ t: 'ping' });
-    await this.next((m) => m.t === 'pong');
   }
 }
 

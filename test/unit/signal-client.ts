@@ -1,12 +1,15 @@
 // A raw WebSocket client of our signaling protocol, for the server's unit tests: it queues what the server
 // pushes, waits for the message a test expects, and numbers requests.
+import { expect } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
-import type { ErrReply, OkReply, PeerState, ServerMessage } from '../../src/protocol/messages.js';
+import type { ErrReply, JoinResult, OkReply, PeerState, ServerMessage } from '../../src/protocol/messages.js';
 import { SIGNAL_PATH } from '../../src/protocol/messages.js';
 
 export type Pred = (m: ServerMessage) => boolean;
 
 export const IDLE: PeerState = { published: false, audioMuted: false, videoMuted: false };
+/** A well-formed App ID: with no registry the server takes it in static-key mode. */
+export const TEST_APP_ID = '0123456789abcdef0123456789abcdef';
 
 export class SignalClient {
   readonly queue: ServerMessage[] = [];
@@ -84,6 +87,29 @@ export class SignalClient {
 
   hello(appId: string): Promise<OkReply | ErrReply> {
     return this.request({ t: 'hello', appId, sdk: 'test' });
+  }
+
+  /** join without a key (after hello); `extra` adds or overrides fields. */
+  join(channel: string, uid = 0, extra: Record<string, unknown> = {}): Promise<OkReply | ErrReply> {
+    return this.request({ t: 'join', channel, uid, key: null, state: IDLE, ...extra });
+  }
+
+  /** hello + join that must succeed. */
+  async enter(
+    channel: string,
+    uid = 0,
+    appId = TEST_APP_ID,
+    extra: Record<string, unknown> = {},
+  ): Promise<JoinResult> {
+    expect(await this.hello(appId)).toMatchObject({ t: 'ok' });
+    const r = await this.join(channel, uid, extra);
+    expect(r).toMatchObject({ t: 'ok' });
+    return (r as OkReply).result as JoinResult;
+  }
+
+  async ping(ms?: number): Promise<void> {
+    this.send({ t: 'ping' });
+    await this.next((m) => m.t === 'pong', ms);
   }
 
   close(): void {
