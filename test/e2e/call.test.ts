@@ -167,6 +167,21 @@ describe.each(PAIRINGS)('a call between two browsers (%s)', (pairing) => {
     await Promise.all(four.map((p) => p.close()));
   });
 
+  test('the user who joined second publishes only once the link is up: the first user still receives it', async () => {
+    const a = await user();
+    const b = await user();
+    // B was in first, so B makes the offers; A answers and has nothing to send when the link comes up.
+    await b.evaluate((appId) => window.T.join(appId, 'late publisher', 0, { publish: false }), APP_ID);
+    const uidA = await a.evaluate((appId) => window.T.join(appId, 'late publisher', 0, { publish: false }), APP_ID);
+    await new Promise((r) => setTimeout(r, 2500));
+    await a.evaluate((uid) => (window.T as unknown as { publish(u: number): Promise<void> }).publish(uid), uidA);
+    await until(() => has(b, 'stream-subscribed', uidA), 15_000, 'stream-subscribed on B');
+    const v = await videoFrames(b, `#remote-${uidA} video`, 1000);
+    expect(v.width).toBeGreaterThan(0);
+    expect(v.frames).toBeGreaterThan(3);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   test('the same channel name under two App IDs: nobody sees the other app', async () => {
     const a = await user();
     const b = await user();
