@@ -10,6 +10,7 @@ const NEEDED = [
   [process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', 'firefox-esr'],
   [process.env.XVFB_PATH ?? '/usr/bin/Xvfb', 'xvfb'],
   ['/usr/bin/ffprobe', 'ffmpeg'],
+  [process.env.JANUS_PATH ?? '/usr/bin/janus', 'janus'],
 ];
 
 const missing = [...new Set(NEEDED.filter(([path]) => !existsSync(path)).map(([, pkg]) => pkg))];
