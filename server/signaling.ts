@@ -25,6 +25,8 @@ import {
 } from '../src/protocol/validate.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
+import { SfuRefusal, type SfuDriver } from './sfu/sfu.js';
+import { parseSfuOp, type SfuPushBody } from '../src/protocol/sfu.js';
 
 /**
  * What one client, one address or one channel may cost the server. Every limit answers with a clear error (or an
@@ -85,6 +87,10 @@ export interface SignalingOptions {
   log: (line: string) => void;
   /** Where ratings and complaints go; none: the server refuses them with ERR_NOT_SUPPORTED. */
   feedback?: FeedbackStore;
+  /** Media through Janus (docs/sfu.md): without it every channel stays a mesh. */
+  sfu?: SfuDriver;
+  /** A channel with more members than this moves to the SFU (0: always SFU); default 4. */
+  meshMax?: number;
 }
 
 export interface SignalingStats {
@@ -153,6 +159,8 @@ interface Channel {
   /** Broadcast budget: frames this channel may still send now (refills at channelSendsPerSecond). */
   tokens: number;
   refilledAt: number;
+  /** How its media travels; a channel moves to the SFU past meshMax and stays there until it empties. */
+  media?: 'mesh' | 'sfu';
 }
 
 interface Member {
@@ -653,6 +661,9 @@ export class SignalingServer {
         case 'relay':
           this.onRelay(conn, id, m);
           return;
+        case 'sfu':
+          void this.onSfu(conn, id, m);
+          return;
         case 'hello':
         case 'join':
         case 'leave':
@@ -850,6 +861,7 @@ export class SignalingServer {
       name,
       members: new Map<number, Member>(),
       recording: null,
+      media: this.opts.sfu && this.opts.meshMax === 0 ? 'sfu' : 'mesh',
       pending: new Set<Member>(),
       tokens: limits.channelSendsPerSecond,
       refilledAt: now,
@@ -871,13 +883,16 @@ export class SignalingServer {
     ch.members.set(assigned, member);
     this.countChannel(conn.ip, chKey, 1);
     conn.member = member;
+    const moved = this.chooseMedia(ch);
     this.ok(conn, id, {
       uid: assigned,
       session: member.session,
       peers,
       expiresAt,
       recording: recordingOf(ch),
+      ...(ch.media === 'sfu' ? { media: 'sfu' as const } : {}),
     });
+    if (moved) this.broadcast(ch, member, { t: 'sfu', op: 'mode', mode: 'sfu' });
     this.broadcast(ch, member, { t: 'peer-join', peer: info(member) });
     this.scheduleExpiry(member);
     this.opts.log(
@@ -913,6 +928,7 @@ export class SignalingServer {
       peers,
       expiresAt: member.expiresAt,
       recording: recordingOf(ch),
+      ...(ch.media === 'sfu' ? { media: 'sfu' as const } : {}),
     });
     this.setState(member, state);
     // Re-arms the timers; an `expiring` missed while disconnected is sent again.
@@ -1226,6 +1242,56 @@ export class SignalingServer {
 
   // ---- membership ----
 
+  /** Moves the channel to the SFU once it has more than meshMax members; true when it just moved. */
+  private chooseMedia(ch: Channel): boolean {
+    if (!this.opts.sfu || ch.media === 'sfu') return false;
+    if (ch.members.size <= (this.opts.meshMax ?? 4)) return false;
+    const moved = ch.media === 'mesh';
+    ch.media = 'sfu';
+    if (moved)
+      this.opts.log(`sfu    app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} moves to the SFU`);
+    return moved;
+  }
+
+  /**
+   * A member's SFU negotiation (src/protocol/sfu.ts). The driver finds the room by the member's own channel: a
+   * member never names a room or a handle, so it cannot reach another channel's.
+   */
+  private async onSfu(conn: Conn, id: number | undefined, msg: Msg): Promise<void> {
+    const m = conn.member;
+    const sfu = this.opts.sfu;
+    if (!m || !sfu || m.channel.media !== 'sfu') {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', 'Your channel does not use the SFU.');
+      return;
+    }
+    const op = parseSfuOp(msg);
+    if (op === null) {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', 'Malformed SFU request.');
+      return;
+    }
+    if (op.op === 'subscribe' && !m.channel.members.has(op.uid)) {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', `uid ${op.uid} is not in your channel.`);
+      return;
+    }
+    const member = {
+      channel: m.channel.key,
+      uid: m.uid,
+      push: (body: SfuPushBody) => {
+        if (m.conn) this.send(m.conn, { t: 'sfu', ...body });
+      },
+    };
+    try {
+      const result = await sfu.request(member, op);
+      // The SFU's replies (publish → { jsep }) are typed in src/protocol/sfu.ts, not in OkReply.
+      if (id !== undefined && conn.ws.readyState === WebSocket.OPEN) this.ok(conn, id, result as never);
+    } catch (e) {
+      const refusal = e instanceof SfuRefusal ? e : null;
+      if (!refusal) this.logOnce(conn, 'sfu failed', `conn ${conn.id}: SFU request failed: ${String(e)}`);
+      if (conn.ws.readyState === WebSocket.OPEN)
+        this.err(conn, id, refusal?.code ?? 'ERR_FAILED', refusal?.message ?? 'The SFU did not answer.');
+    }
+  }
+
   private freeUid(ch: Channel | undefined): number {
     for (;;) {
       const uid = randomInt(1, MAX_UID + 1);
@@ -1279,9 +1345,11 @@ export class SignalingServer {
     this.countChannel(m.ip, ch.key, -1);
     if (m.conn) m.conn.member = null;
     m.conn = null;
+    this.opts.sfu?.leave(ch.key, m.uid);
     if (ch.members.size === 0) {
       this.channels.delete(ch.key);
       clearTimeout(ch.flushTimer);
+      if (ch.media === 'sfu') this.opts.sfu?.channelClosed(ch.key);
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
     // The recorder left (or vanished): its recording ended with it.

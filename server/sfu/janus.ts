@@ -104,7 +104,7 @@ export class JanusSession {
     return r;
   }
 
-  trickle(handle: number, candidate: Record<string, unknown>): Promise<JanusEvent> {
+  trickle(handle: number, candidate: object): Promise<JanusEvent> {
     return this.request({ janus: 'trickle', handle_id: handle, candidate });
   }
 

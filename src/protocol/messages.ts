@@ -7,6 +7,7 @@
  * SDK sends hello and join again with the `session` it was given, so the server can put the same user back
  * without the others seeing a leave and a join.
  */
+import type { SfuPush, SfuRequest } from './sfu.js';
 
 /** What a member of a channel tells the others about its published stream. */
 export interface PeerState {
@@ -139,6 +140,7 @@ export type ClientMessage =
   | FeedbackRequest
   | StateMessage
   | RelayMessage
+  | SfuRequest
   | PingMessage;
 
 // ---- server → SDK ----
@@ -158,6 +160,8 @@ export interface JoinResult {
   expiresAt: number;
   /** The channel's recording in progress, if any: a late joiner learns it is recorded. */
   recording?: RecordingInfo | null;
+  /** 'sfu': the channel's media goes through the SFU (src/protocol/sfu.ts); absent: the mesh. */
+  media?: 'sfu';
 }
 
 export interface OkReply {
@@ -234,6 +238,7 @@ export type ServerMessage =
   | KickPush
   | ExpiringPush
   | RecordingPush
+  | SfuPush
   | PongMessage;
 
 /** Largest frame either side accepts; SDP with many candidates stays well below. */

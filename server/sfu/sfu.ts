@@ -1,0 +1,401 @@
+// The SFU driver: the signaling server's side of Janus. One VideoRoom per (App ID, channel), created with a
+// random id, secret and pin that never leave the server; each member gets a publisher handle and a subscriber
+// handle that only this driver addresses. A member's SFU requests name no room and no handle, so whatever it
+// sends it can only publish into and subscribe within its own channel's room.
+//
+// Janus pitfalls handled here: its candidates for a subscriber can come before the subscriber has its offer (the
+// SDK buffers them); subscriber renegotiations run one at a time, each answered with `start` before the next
+// `update`; sessions get a keepalive (janus.ts).
+import { randomBytes, randomInt } from 'node:crypto';
+import type { SfuOp, SfuPushBody, SfuStream, SdpInit } from '../../src/protocol/sfu.js';
+import { JanusError, JanusSession, type JanusEvent } from './janus.js';
+
+export interface SfuOptions {
+  /** Janus WebSocket API URLs (SFU_URLS); a channel is pinned to the one with the fewest rooms. */
+  urls: string[];
+  /** Janus's api_secret (SFU_API_SECRET). */
+  apiSecret?: string;
+  log: (line: string) => void;
+}
+
+/** What the driver needs to know of a member: who it is, and how to push to it. */
+export interface SfuMember {
+  /** The channel's key (App ID + name): the room is looked up by it, never by anything the member sends. */
+  readonly channel: string;
+  readonly uid: number;
+  /** Pushes to the member's current socket (dropped while it reconnects). */
+  push(body: SfuPushBody): void;
+}
+
+/** A request the driver refuses: the member gets it as ERR_INVALID_ARGUMENT / ERR_FAILED. */
+export class SfuRefusal extends Error {
+  constructor(
+    readonly code: 'ERR_INVALID_ARGUMENT' | 'ERR_FAILED' | 'ERR_NOT_READY',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SfuRefusal';
+  }
+}
+
+const ANSWER_TIMEOUT_MS = 10_000;
+
+interface Subscriber {
+  handle: Promise<number>;
+  /** The feeds Janus currently sends on this handle. */
+  feeds: Set<number>;
+  /** mid → stream, as Janus last described them. */
+  streams: SfuStream[];
+  /** Set while Janus's offer waits for the member's answer. */
+  awaiting: ((jsep: SdpInit) => void) | null;
+  started: boolean;
+}
+
+interface MemberMedia {
+  readonly member: SfuMember;
+  pub: { handle: number; live: boolean } | null;
+  /** Publishing in progress (a second publish waits for it). */
+  pubChain: Promise<unknown>;
+  sub: Subscriber | null;
+  /** Subscriber renegotiations, one at a time. */
+  subChain: Promise<void>;
+  /** The members whose media this one asked for. */
+  wants: Set<number>;
+}
+
+interface Room {
+  readonly id: number;
+  readonly secret: string;
+  readonly pin: string;
+  readonly janus: JanusSession;
+  readonly url: string;
+  ready: Promise<void>;
+  readonly members: Map<number, MemberMedia>;
+}
+
+export class SfuDriver {
+  private readonly sessions = new Map<string, Promise<JanusSession>>();
+  private readonly rooms = new Map<string, Room>();
+  private readonly roomsPerUrl = new Map<string, number>();
+  private closed = false;
+
+  constructor(private readonly opts: SfuOptions) {
+    if (opts.urls.length === 0) throw new Error('SfuDriver needs at least one Janus URL.');
+  }
+
+  /** Rooms currently open (diagnostics and tests). */
+  roomCount(): number {
+    return this.rooms.size;
+  }
+
+  /** Handles one request of a member; resolves with the reply's result. */
+  async request(member: SfuMember, op: SfuOp): Promise<unknown> {
+    if (this.closed) throw new SfuRefusal('ERR_FAILED', 'The SFU is shutting down.');
+    const room = await this.roomOf(member.channel);
+    const media = this.mediaOf(room, member);
+    switch (op.op) {
+      case 'publish':
+        return { jsep: await this.publish(room, media, op.jsep) };
+      case 'unpublish':
+        await this.unpublish(room, media);
+        return undefined;
+      case 'answer': {
+        const sub = media.sub;
+        if (!sub?.awaiting) throw new SfuRefusal('ERR_INVALID_ARGUMENT', 'No SFU offer is waiting for an answer.');
+        sub.awaiting(op.jsep);
+        return undefined;
+      }
+      case 'trickle': {
+        const handle = op.pc === 'pub' ? media.pub?.handle : media.sub ? await media.sub.handle : undefined;
+        if (handle === undefined) throw new SfuRefusal('ERR_NOT_READY', `No ${op.pc} connection to add a candidate to.`);
+        await room.janus.trickle(handle, op.candidate ?? { completed: true });
+        return undefined;
+      }
+      case 'subscribe': {
+        if (!room.members.has(op.uid) && !op.on) return undefined;
+        if (op.on) media.wants.add(op.uid);
+        else media.wants.delete(op.uid);
+        this.reconcile(room, media);
+        return undefined;
+      }
+    }
+  }
+
+  /** The member left the channel: its handles go (Janus tells the others' subscriptions). */
+  leave(channel: string, uid: number): void {
+    const room = this.rooms.get(channel);
+    const media = room?.members.get(uid);
+    if (!room || !media) return;
+    room.members.delete(uid);
+    if (media.pub) void room.janus.detach(media.pub.handle);
+    media.pub = null;
+    if (media.sub) void media.sub.handle.then((h) => room.janus.detach(h)).catch(() => undefined);
+    media.sub?.awaiting?.({ type: 'answer', sdp: '' });
+    for (const other of room.members.values()) {
+      other.sub?.feeds.delete(uid);
+      other.wants.delete(uid);
+    }
+  }
+
+  /** The channel emptied: its room is destroyed. */
+  channelClosed(channel: string): void {
+    const room = this.rooms.get(channel);
+    if (!room) return;
+    this.rooms.delete(channel);
+    this.roomsPerUrl.set(room.url, (this.roomsPerUrl.get(room.url) ?? 1) - 1);
+    void room.ready
+      .then(async () => {
+        const h = await room.janus.attach(() => undefined);
+        await room.janus.message(h, { request: 'destroy', room: room.id, secret: room.secret }).catch(() => undefined);
+        await room.janus.detach(h);
+      })
+      .catch(() => undefined);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.sessions.values()) void s.then((j) => j.close()).catch(() => undefined);
+    this.sessions.clear();
+    this.rooms.clear();
+  }
+
+  private session(url: string): Promise<JanusSession> {
+    let s = this.sessions.get(url);
+    if (!s) {
+      s = JanusSession.open(url, this.opts.apiSecret).then((j) => {
+        j.onLost = (e) => {
+          this.opts.log(`sfu: lost ${url}: ${e.message}`);
+          if (this.sessions.get(url) === s) this.sessions.delete(url);
+          for (const [key, room] of this.rooms) if (room.url === url) this.rooms.delete(key);
+        };
+        return j;
+      });
+      s.catch(() => {
+        if (this.sessions.get(url) === s) this.sessions.delete(url);
+      });
+      this.sessions.set(url, s);
+    }
+    return s;
+  }
+
+  private async roomOf(channel: string): Promise<Room> {
+    let room = this.rooms.get(channel);
+    if (!room) {
+      const url = this.leastLoaded();
+      this.roomsPerUrl.set(url, (this.roomsPerUrl.get(url) ?? 0) + 1);
+      const janus = await this.session(url);
+      room = this.rooms.get(channel);
+      if (!room) {
+        room = {
+          id: randomInt(1, 2 ** 48),
+          secret: randomBytes(18).toString('base64url'),
+          pin: randomBytes(18).toString('base64url'),
+          janus,
+          url,
+          ready: Promise.resolve(),
+          members: new Map(),
+        };
+        const r = room;
+        r.ready = (async () => {
+          const h = await janus.attach(() => undefined);
+          try {
+            await janus.message(h, {
+              request: 'create',
+              room: r.id,
+              secret: r.secret,
+              pin: r.pin,
+              is_private: true,
+              publishers: 100,
+              audiocodec: 'opus',
+              videocodec: 'vp8',
+              notify_joining: false,
+            });
+          } finally {
+            void janus.detach(h);
+          }
+        })();
+        this.rooms.set(channel, r);
+        r.ready.catch((e: unknown) => {
+          this.opts.log(`sfu: could not create a room on ${url}: ${String(e)}`);
+          if (this.rooms.get(channel) === r) this.rooms.delete(channel);
+        });
+      }
+    }
+    await room.ready;
+    return room;
+  }
+
+  private leastLoaded(): string {
+    let best = this.opts.urls[0]!;
+    for (const url of this.opts.urls) {
+      if ((this.roomsPerUrl.get(url) ?? 0) < (this.roomsPerUrl.get(best) ?? 0)) best = url;
+    }
+    return best;
+  }
+
+  private mediaOf(room: Room, member: SfuMember): MemberMedia {
+    let m = room.members.get(member.uid);
+    if (!m) {
+      m = { member, pub: null, pubChain: Promise.resolve(), sub: null, subChain: Promise.resolve(), wants: new Set() };
+      room.members.set(member.uid, m);
+    } else if (m.member !== member) {
+      // The same user on a newer socket (session rejoin): pushes go to it now.
+      (m as { member: SfuMember }).member = member;
+    }
+    return m;
+  }
+
+  private publish(room: Room, media: MemberMedia, offer: SdpInit): Promise<SdpInit> {
+    const run = async (): Promise<SdpInit> => {
+      await this.unpublish(room, media);
+      const handle = await room.janus.attach((e) => this.onPublisherEvent(room, media, handle, e));
+      media.pub = { handle, live: false };
+      try {
+        const r = await room.janus.message(
+          handle,
+          { request: 'joinandconfigure', room: room.id, pin: room.pin, ptype: 'publisher', id: media.member.uid },
+          offer,
+        );
+        if (r.jsep?.type !== 'answer') throw new SfuRefusal('ERR_FAILED', 'Janus gave no answer to the offer.');
+        return { type: 'answer', sdp: r.jsep.sdp };
+      } catch (e) {
+        if (media.pub?.handle === handle) media.pub = null;
+        void room.janus.detach(handle);
+        throw e instanceof JanusError ? new SfuRefusal('ERR_FAILED', `Janus refused to publish: ${e.message}`) : e;
+      }
+    };
+    const p = media.pubChain.then(run, run);
+    media.pubChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async unpublish(room: Room, media: MemberMedia): Promise<void> {
+    const pub = media.pub;
+    if (!pub) return;
+    media.pub = null;
+    await room.janus.detach(pub.handle);
+    this.feedGone(room, media.member.uid);
+  }
+
+  private onPublisherEvent(room: Room, media: MemberMedia, handle: number, e: JanusEvent): void {
+    if (media.pub?.handle !== handle) return;
+    if (e.janus === 'trickle') {
+      media.member.push({ op: 'candidate', pc: 'pub', candidate: janusCandidate(e) });
+    } else if (e.janus === 'webrtcup') {
+      // Janus lists the feed (and lets others subscribe to it) once its media is up.
+      media.pub.live = true;
+      for (const other of room.members.values()) if (other !== media) this.reconcile(room, other);
+    } else if (e.janus === 'hangup') {
+      media.pub.live = false;
+      this.feedGone(room, media.member.uid);
+    }
+  }
+
+  /** Janus dropped that feed from every subscription; remember it so a republish is subscribed again. */
+  private feedGone(room: Room, uid: number): void {
+    for (const other of room.members.values()) other.sub?.feeds.delete(uid);
+  }
+
+  /** Brings the member's subscriber handle in line with what it wants and what is live, one step at a time. */
+  private reconcile(room: Room, media: MemberMedia): void {
+    const step = async () => {
+      if (!room.members.has(media.member.uid) || this.rooms.get(media.member.channel) !== room) return;
+      const live = (uid: number) => room.members.get(uid)?.pub?.live === true;
+      const current = media.sub?.feeds ?? new Set<number>();
+      const add = [...media.wants].filter((u) => live(u) && !current.has(u));
+      const drop = [...current].filter((u) => !media.wants.has(u));
+      if (add.length === 0 && drop.length === 0) return;
+      let sub = media.sub;
+      let r: JanusEvent;
+      if (!sub) {
+        const s: Subscriber = {
+          handle: room.janus.attach((e) => this.onSubscriberEvent(room, media, s, e)),
+          feeds: new Set(),
+          streams: [],
+          awaiting: null,
+          started: false,
+        };
+        sub = media.sub = s;
+        r = await room.janus.message(await s.handle, {
+          request: 'join',
+          room: room.id,
+          pin: room.pin,
+          ptype: 'subscriber',
+          streams: add.map((feed) => ({ feed })),
+          use_msid: true,
+        });
+      } else {
+        r = await room.janus.message(await sub.handle, {
+          request: 'update',
+          ...(add.length ? { subscribe: add.map((feed) => ({ feed })) } : {}),
+          ...(drop.length ? { unsubscribe: drop.map((feed) => ({ feed })) } : {}),
+        });
+      }
+      for (const u of add) sub.feeds.add(u);
+      for (const u of drop) sub.feeds.delete(u);
+      await this.negotiate(room, media, sub, r);
+    };
+    media.subChain = media.subChain.then(step).catch((e: unknown) => {
+      this.opts.log(`sfu: subscription update for uid ${media.member.uid} failed: ${String(e)}`);
+    });
+  }
+
+  /** Sends Janus's offer to the member and `start`s with its answer. */
+  private async negotiate(room: Room, media: MemberMedia, sub: Subscriber, e: JanusEvent): Promise<void> {
+    if (e.plugindata?.data.streams) sub.streams = streamsOf(e);
+    if (e.jsep?.type !== 'offer') return;
+    const answer = await new Promise<SdpInit | null>((resolve) => {
+      const timer = setTimeout(() => {
+        sub.awaiting = null;
+        resolve(null);
+      }, ANSWER_TIMEOUT_MS);
+      sub.awaiting = (jsep) => {
+        clearTimeout(timer);
+        sub.awaiting = null;
+        resolve(jsep);
+      };
+      media.member.push({ op: 'offer', jsep: { type: 'offer', sdp: e.jsep!.sdp }, streams: sub.streams });
+    });
+    if (!answer || !answer.sdp || !room.members.has(media.member.uid)) return;
+    await room.janus.message(await sub.handle, { request: 'start' }, answer);
+    sub.started = true;
+  }
+
+  private onSubscriberEvent(room: Room, media: MemberMedia, sub: Subscriber, e: JanusEvent): void {
+    if (media.sub !== sub) return;
+    if (e.janus === 'trickle') {
+      media.member.push({ op: 'candidate', pc: 'sub', candidate: janusCandidate(e) });
+      return;
+    }
+    if (e.janus !== 'event') return;
+    if (e.plugindata?.data.streams) sub.streams = streamsOf(e);
+    // Janus renegotiates on its own when a feed it sends goes away: queue it behind our own updates.
+    if (e.jsep?.type === 'offer') {
+      media.subChain = media.subChain.then(() => this.negotiate(room, media, sub, e)).catch(() => undefined);
+    }
+  }
+}
+
+function janusCandidate(e: JanusEvent): { candidate: string; sdpMid?: string; sdpMLineIndex?: number } | null {
+  const c = e.candidate;
+  if (!c || c.completed || typeof c.candidate !== 'string') return null;
+  return {
+    candidate: c.candidate,
+    ...(typeof c.sdpMid === 'string' ? { sdpMid: c.sdpMid } : {}),
+    ...(typeof c.sdpMLineIndex === 'number' ? { sdpMLineIndex: c.sdpMLineIndex } : {}),
+  };
+}
+
+/** Janus's description of the subscriber's streams, as mid → (uid, kind). */
+function streamsOf(e: JanusEvent): SfuStream[] {
+  const raw = e.plugindata?.data.streams;
+  if (!Array.isArray(raw)) return [];
+  const out: SfuStream[] = [];
+  for (const s of raw as Array<Record<string, unknown>>) {
+    const kind = s.type;
+    if (typeof s.mid !== 'string' || typeof s.feed_id !== 'number' || (kind !== 'audio' && kind !== 'video')) continue;
+    if (s.active === false) continue;
+    out.push({ mid: s.mid, uid: s.feed_id, kind });
+  }
+  return out;
+}
