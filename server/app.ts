@@ -11,6 +11,7 @@ import { FeedbackStore, feedbackRoute, type FeedbackOptions } from './feedback.j
 import { createHttpHandler, type Route } from './http.js';
 import { DEV_ORIGINS, originGuard } from './origins.js';
 import { staticPolicy, type AppPolicy } from './policy.js';
+import { SfuDriver } from './sfu/sfu.js';
 import { DEFAULT_LIMITS, SignalingServer, type ServerLimits, type SignalingStats } from './signaling.js';
 
 export type { Route } from './http.js';
@@ -52,6 +53,11 @@ export interface ServerOptions {
    * origin plus `http://localhost:*` and `http://127.0.0.1:*` (development). Others get 403.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Media through Janus past `meshMax` members (default 4; 0 = always): Janus WebSocket API URLs and its
+   * api_secret. Without it every channel stays a mesh. See docs/sfu.md.
+   */
+  sfu?: { urls: string[]; apiSecret?: string; meshMax?: number };
 }
 
 export interface RunningServer {
@@ -132,7 +138,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     });
   }
 
+  const sfu = opts.sfu
+    ? new SfuDriver({ urls: opts.sfu.urls, ...(opts.sfu.apiSecret ? { apiSecret: opts.sfu.apiSecret } : {}), log })
+    : undefined;
   const signaling = new SignalingServer({
+    ...(sfu ? { sfu, meshMax: opts.sfu?.meshMax ?? 4 } : {}),
     limits,
     policy: opts.policy ?? staticPolicy,
     heartbeatMs: opts.heartbeatMs ?? 1000,
@@ -192,6 +202,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       closing ??= (async () => {
         const stopped = new Promise<void>((r) => server.close(() => r()));
         await signaling.close();
+        sfu?.close();
         server.closeAllConnections();
         await stopped;
       })();

@@ -54,3 +54,28 @@ export function originsFromEnv(env: Env, registry: AppRegistry | null = null): s
   }
   return list;
 }
+
+/** SFU_URLS (comma list of Janus WebSocket API URLs), SFU_API_SECRET, MESH_MAX (default 4, 0 = always SFU). */
+export function sfuFromEnv(env: Env): { urls: string[]; apiSecret?: string; meshMax: number } | undefined {
+  const urls = (env.SFU_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  if (urls.length === 0) return undefined;
+  for (const u of urls) {
+    let ok = false;
+    try {
+      ok = ['ws:', 'wss:'].includes(new URL(u).protocol);
+    } catch {
+      // reported below
+    }
+    if (!ok) throw new EnvError(`SFU_URLS must list ws:// or wss:// URLs of Janus's WebSocket API; got ${JSON.stringify(u)}.`);
+  }
+  const raw = env.MESH_MAX?.trim() ?? '';
+  const meshMax = raw === '' ? 4 : Number(raw);
+  if (!Number.isInteger(meshMax) || meshMax < 0) {
+    throw new EnvError(`MESH_MAX must be a whole number ≥ 0 (0: always the SFU; default 4); got ${JSON.stringify(raw)}.`);
+  }
+  const apiSecret = env.SFU_API_SECRET || undefined;
+  return { urls, meshMax, ...(apiSecret ? { apiSecret } : {}) };
+}

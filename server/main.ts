@@ -5,7 +5,7 @@
 import { loadRegistry, RegistryError } from './app-registry.js';
 import { DEMO_APP_ID, startServer } from './app.js';
 import { configureApps, DemoKeysError, type ServerApps } from './demo-keys.js';
-import { EnvError, limitsFromEnv, originsFromEnv } from './env.js';
+import { EnvError, limitsFromEnv, originsFromEnv, sfuFromEnv } from './env.js';
 
 function parsePort(v: string | undefined): number {
   if (v === undefined || v === '') return 8080;
@@ -17,13 +17,19 @@ function parsePort(v: string | undefined): number {
   return n;
 }
 
-function configure(): { apps: ServerApps; origins: string[]; limits: ReturnType<typeof limitsFromEnv> } {
+function configure(): {
+  apps: ServerApps;
+  origins: string[];
+  limits: ReturnType<typeof limitsFromEnv>;
+  sfu: ReturnType<typeof sfuFromEnv>;
+} {
   try {
     const apps = configureApps(process.env, loadRegistry(process.env), { log: (line) => console.log(line) });
     return {
       apps,
       origins: originsFromEnv(process.env, apps.registry),
       limits: limitsFromEnv(process.env),
+      sfu: sfuFromEnv(process.env),
     };
   } catch (e) {
     // These messages name the variable and the problem, never a certificate.
@@ -37,7 +43,7 @@ function configure(): { apps: ServerApps; origins: string[]; limits: ReturnType<
 
 const host = process.env.HOST || '127.0.0.1';
 const port = parsePort(process.env.PORT);
-const { apps, origins, limits } = configure();
+const { apps, origins, limits, sfu } = configure();
 const feedbackMaxBytes = Number(process.env.FEEDBACK_MAX_BYTES) || undefined;
 const server = await startServer({
   port,
@@ -48,6 +54,7 @@ const server = await startServer({
   feedbackToken: process.env.FEEDBACK_TOKEN || undefined,
   allowedOrigins: origins,
   limits,
+  ...(sfu ? { sfu } : {}),
 });
 
 // Loopback and wildcard binds are reachable as localhost, which browsers treat as a secure context.

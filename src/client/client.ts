@@ -6,7 +6,8 @@ import type { FrameCrypto } from '../crypto/attach.js';
 import { parseMode } from '../crypto/modes.js';
 import type { ClientEvents } from './events.js';
 import { Mesh } from '../transport/mesh.js';
-import type { MediaTransport } from '../transport/transport.js';
+import { Sfu } from '../transport/sfu.js';
+import type { MediaTransport, TransportHooks } from '../transport/transport.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
 import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, WarningCode, type ErrorName } from '../protocol/codes.js';
@@ -63,6 +64,8 @@ interface Remote {
 type Fail = ((err: AgoraError) => void) | null | undefined;
 
 const SUBSCRIBE_TIMEOUT_MS = 20_000;
+/** The mesh is kept at most this long while a channel moves to the SFU. */
+const MOVE_MAX_MS = 10_000;
 
 /**
  * The manual's Client: joins a channel, publishes the local stream, subscribes to remote ones.
@@ -346,17 +349,85 @@ export class Client extends Emitter<ClientEvents> {
     this.uid = result.uid;
     this.session = result.session;
     this.state = 'joined';
-    this.transport = new Mesh(result.uid, {
-      send: (to, data) => this.link?.send({ t: 'relay', to, data }),
-      onTrack: (uid, track) => this.onRemoteTrack(uid, track),
-      onLinkClosed: (uid) => this.onLinkClosed(uid),
-      ...(this.frameCrypto ? { crypto: this.frameCrypto } : {}),
-    });
+    this.transport = this.newTransport(result.uid, result.media === 'sfu');
     for (const peer of result.peers) this.applyPeer(peer, false);
     if (this.published) this.startPublishing(this.published);
     this.recording.joined(result.recording);
     this.call = { callId: newCallId(), channel: this.channel, uid: result.uid, stats: null };
     this.quality.start();
+  }
+
+  /**
+   * The mesh, or the SFU when the server says the channel's media goes through it. A transport that was replaced
+   * (the move to the SFU) is heard only through `onTrack` while the move runs, see moveToSfu.
+   */
+  private newTransport(uid: number, sfu: boolean, onTrack?: TransportHooks['onTrack']): MediaTransport {
+    const hooks: TransportHooks = {
+      send: (to, data) => this.link?.send({ t: 'relay', to, data }),
+      onTrack: onTrack ?? ((from, track) => this.onRemoteTrack(from, track)),
+      onLinkClosed: (from) => {
+        if (this.transport === transport) this.onLinkClosed(from);
+      },
+      ...(this.frameCrypto ? { crypto: this.frameCrypto } : {}),
+    };
+    const transport: MediaTransport = sfu
+      ? new Sfu(uid, hooks, (op) => this.link!.request({ t: 'sfu', ...op }))
+      : new Mesh(uid, hooks);
+    return transport;
+  }
+
+  /**
+   * The channel grew past the server's MESH_MAX: its media moves to the SFU during the call. The SFU transport
+   * starts beside the mesh (publishing, subscribing to what we receive); each user's picture switches to the
+   * SFU's track only once that track carries media, and the mesh closes when every subscribed user's media came
+   * through the SFU (or after MOVE_MAX_MS), so the picture freezes for at most a frame or two instead of going
+   * blank for a whole negotiation.
+   */
+  private moveToSfu(): void {
+    const old = this.transport;
+    if (!old || old instanceof Sfu) return;
+    const moved = new Set<string>();
+    let moveDone = false;
+    /** SFU tracks not carrying media yet: handed up when they do, or when the move ends anyway. */
+    const held = new Map<MediaStreamTrack, () => void>();
+    const next = this.newTransport(this.uid, true, (from, track) => {
+      const deliver = () => {
+        held.delete(track);
+        if (this.transport !== next) return;
+        moved.add(`${from}/${track.kind}`);
+        this.onRemoteTrack(from, track);
+      };
+      if (track.muted && !moveDone) {
+        held.set(track, deliver);
+        track.addEventListener('unmute', deliver, { once: true });
+      } else deliver();
+    });
+    this.transport = next;
+    for (const uid of this.remotes.keys()) next.addPeer(uid, false);
+    const stream = this.published;
+    if (stream) {
+      next.publish(
+        { audio: stream._media.getAudioTracks()[0] ?? null, video: stream._media.getVideoTracks()[0] ?? null },
+        stream._profile,
+      );
+    }
+    for (const r of this.remotes.values()) if (r.subscribed) next.subscribe(r.uid, true);
+    const started = Date.now();
+    const check = () => {
+      if (this.transport !== next) return old.close();
+      const waiting = [...this.remotes.values()].some(
+        (r) => r.subscribed && r.state.published && !r.state.videoMuted && !moved.has(`${r.uid}/video`),
+      );
+      if (waiting && Date.now() - started < MOVE_MAX_MS) {
+        setTimeout(check, 100);
+        return;
+      }
+      moveDone = true;
+      for (const deliver of [...held.values()]) deliver();
+      old.close();
+      log.info('media moved to the SFU', { ms: Date.now() - started });
+    };
+    setTimeout(check, 100);
   }
 
   /** After a reconnect: say hello again and rejoin with the same uid, without anyone seeing a leave. */
@@ -388,6 +459,7 @@ export class Client extends Emitter<ClientEvents> {
         throw e;
       }
       this.session = result.session;
+      if (result.media === 'sfu') this.moveToSfu();
       this.recording.joined(result.recording);
       const present = new Set(result.peers.map((p) => p.uid));
       for (const peer of result.peers) this.applyPeer(peer, false);
@@ -1086,6 +1158,10 @@ export class Client extends Emitter<ClientEvents> {
         break;
       case 'relay':
         this.transport?.signal(msg.from, msg.data);
+        break;
+      case 'sfu':
+        if (msg.op === 'mode') this.moveToSfu();
+        else this.transport?.signal(0, msg);
         break;
       case 'expiring':
         this.emit('channel-key-will-expire', { type: 'channel-key-will-expire', expiresAt: msg.expiresAt });
