@@ -139,7 +139,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   const sfu = opts.sfu
-    ? new SfuDriver({ urls: opts.sfu.urls, ...(opts.sfu.apiSecret ? { apiSecret: opts.sfu.apiSecret } : {}), log })
+    ? new SfuDriver({
+        urls: opts.sfu.urls,
+        ...(opts.sfu.apiSecret ? { apiSecret: opts.sfu.apiSecret } : {}),
+        log,
+      })
     : undefined;
   const signaling = new SignalingServer({
     ...(sfu ? { sfu, meshMax: opts.sfu?.meshMax ?? 4 } : {}),

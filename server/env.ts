@@ -69,12 +69,17 @@ export function sfuFromEnv(env: Env): { urls: string[]; apiSecret?: string; mesh
     } catch {
       // reported below
     }
-    if (!ok) throw new EnvError(`SFU_URLS must list ws:// or wss:// URLs of Janus's WebSocket API; got ${JSON.stringify(u)}.`);
+    if (!ok)
+      throw new EnvError(
+        `SFU_URLS must list ws:// or wss:// URLs of Janus's WebSocket API; got ${JSON.stringify(u)}.`,
+      );
   }
   const raw = env.MESH_MAX?.trim() ?? '';
   const meshMax = raw === '' ? 4 : Number(raw);
   if (!Number.isInteger(meshMax) || meshMax < 0) {
-    throw new EnvError(`MESH_MAX must be a whole number ≥ 0 (0: always the SFU; default 4); got ${JSON.stringify(raw)}.`);
+    throw new EnvError(
+      `MESH_MAX must be a whole number ≥ 0 (0: always the SFU; default 4); got ${JSON.stringify(raw)}.`,
+    );
   }
   const apiSecret = env.SFU_API_SECRET || undefined;
   return { urls, meshMax, ...(apiSecret ? { apiSecret } : {}) };

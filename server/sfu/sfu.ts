@@ -101,13 +101,15 @@ export class SfuDriver {
         return undefined;
       case 'answer': {
         const sub = media.sub;
-        if (!sub?.awaiting) throw new SfuRefusal('ERR_INVALID_ARGUMENT', 'No SFU offer is waiting for an answer.');
+        if (!sub?.awaiting)
+          throw new SfuRefusal('ERR_INVALID_ARGUMENT', 'No SFU offer is waiting for an answer.');
         sub.awaiting(op.jsep);
         return undefined;
       }
       case 'trickle': {
         const handle = op.pc === 'pub' ? media.pub?.handle : media.sub ? await media.sub.handle : undefined;
-        if (handle === undefined) throw new SfuRefusal('ERR_NOT_READY', `No ${op.pc} connection to add a candidate to.`);
+        if (handle === undefined)
+          throw new SfuRefusal('ERR_NOT_READY', `No ${op.pc} connection to add a candidate to.`);
         await room.janus.trickle(handle, op.candidate ?? { completed: true });
         return undefined;
       }
@@ -146,7 +148,9 @@ export class SfuDriver {
     void room.ready
       .then(async () => {
         const h = await room.janus.attach(() => undefined);
-        await room.janus.message(h, { request: 'destroy', room: room.id, secret: room.secret }).catch(() => undefined);
+        await room.janus
+          .message(h, { request: 'destroy', room: room.id, secret: room.secret })
+          .catch(() => undefined);
         await room.janus.detach(h);
       })
       .catch(() => undefined);
@@ -236,7 +240,14 @@ export class SfuDriver {
   private mediaOf(room: Room, member: SfuMember): MemberMedia {
     let m = room.members.get(member.uid);
     if (!m) {
-      m = { member, pub: null, pubChain: Promise.resolve(), sub: null, subChain: Promise.resolve(), wants: new Set() };
+      m = {
+        member,
+        pub: null,
+        pubChain: Promise.resolve(),
+        sub: null,
+        subChain: Promise.resolve(),
+        wants: new Set(),
+      };
       room.members.set(member.uid, m);
     } else if (m.member !== member) {
       // The same user on a newer socket (session rejoin): pushes go to it now.
@@ -253,15 +264,24 @@ export class SfuDriver {
       try {
         const r = await room.janus.message(
           handle,
-          { request: 'joinandconfigure', room: room.id, pin: room.pin, ptype: 'publisher', id: media.member.uid },
+          {
+            request: 'joinandconfigure',
+            room: room.id,
+            pin: room.pin,
+            ptype: 'publisher',
+            id: media.member.uid,
+          },
           offer,
         );
-        if (r.jsep?.type !== 'answer') throw new SfuRefusal('ERR_FAILED', 'Janus gave no answer to the offer.');
+        if (r.jsep?.type !== 'answer')
+          throw new SfuRefusal('ERR_FAILED', 'Janus gave no answer to the offer.');
         return { type: 'answer', sdp: r.jsep.sdp };
       } catch (e) {
         if (media.pub?.handle === handle) media.pub = null;
         void room.janus.detach(handle);
-        throw e instanceof JanusError ? new SfuRefusal('ERR_FAILED', `Janus refused to publish: ${e.message}`) : e;
+        throw e instanceof JanusError
+          ? new SfuRefusal('ERR_FAILED', `Janus refused to publish: ${e.message}`)
+          : e;
       }
     };
     const p = media.pubChain.then(run, run);
@@ -376,7 +396,9 @@ export class SfuDriver {
   }
 }
 
-function janusCandidate(e: JanusEvent): { candidate: string; sdpMid?: string; sdpMLineIndex?: number } | null {
+function janusCandidate(
+  e: JanusEvent,
+): { candidate: string; sdpMid?: string; sdpMLineIndex?: number } | null {
   const c = e.candidate;
   if (!c || c.completed || typeof c.candidate !== 'string') return null;
   return {
@@ -393,7 +415,8 @@ function streamsOf(e: JanusEvent): SfuStream[] {
   const out: SfuStream[] = [];
   for (const s of raw as Array<Record<string, unknown>>) {
     const kind = s.type;
-    if (typeof s.mid !== 'string' || typeof s.feed_id !== 'number' || (kind !== 'audio' && kind !== 'video')) continue;
+    if (typeof s.mid !== 'string' || typeof s.feed_id !== 'number' || (kind !== 'audio' && kind !== 'video'))
+      continue;
     if (s.active === false) continue;
     out.push({ mid: s.mid, uid: s.feed_id, kind });
   }

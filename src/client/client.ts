@@ -407,7 +407,10 @@ export class Client extends Emitter<ClientEvents> {
     const stream = this.published;
     if (stream) {
       next.publish(
-        { audio: stream._media.getAudioTracks()[0] ?? null, video: stream._media.getVideoTracks()[0] ?? null },
+        {
+          audio: stream._media.getAudioTracks()[0] ?? null,
+          video: stream._media.getVideoTracks()[0] ?? null,
+        },
         stream._profile,
       );
     }

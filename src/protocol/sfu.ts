@@ -136,7 +136,8 @@ export function parseSfuPush(m: unknown): SfuPushBody | null {
       const mid = own(s, 'mid');
       const uid = own(s, 'uid');
       const kind = own(s, 'kind');
-      if (typeof mid !== 'string' || !Number.isInteger(uid) || (kind !== 'audio' && kind !== 'video')) return null;
+      if (typeof mid !== 'string' || !Number.isInteger(uid) || (kind !== 'audio' && kind !== 'video'))
+        return null;
       streams.push({ mid, uid: uid as number, kind });
     }
     return { op, jsep, streams };

@@ -104,7 +104,11 @@ export class Sfu implements MediaTransport {
     if (!this.local) return;
     this.local.tracks[kind] = track;
     const sender = this.pub?.senders[kind];
-    if (sender) void sender.replaceTrack(track).then(() => this.applyEncoding()).catch(() => undefined);
+    if (sender)
+      void sender
+        .replaceTrack(track)
+        .then(() => this.applyEncoding())
+        .catch(() => undefined);
   }
 
   setProfile(profile: VideoProfile): void {
@@ -233,7 +237,8 @@ export class Sfu implements MediaTransport {
     });
     pc.addEventListener('connectionstatechange', () => {
       if (pc.connectionState !== 'connected') return;
-      for (const uid of new Set([...this.streams.values()].map((s) => s.uid))) this.hooks.onLinkConnected?.(uid);
+      for (const uid of new Set([...this.streams.values()].map((s) => s.uid)))
+        this.hooks.onLinkConnected?.(uid);
     });
     return pc;
   }

@@ -2,7 +2,15 @@
 // VideoRoom and WebSocket transport only, ICE on the namespace's veth (never the system service, never
 // 0.0.0.0). Call it from inside the test run's network namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,9 +38,13 @@ export async function startJanus(opts: { apiSecret?: string; ice?: string } = {}
   const conf = join(dir, 'conf');
   const libs = join(dir, 'libs');
   mkdirSync(conf);
-  for (const sub of ['plugins', 'transports', 'events', 'loggers']) mkdirSync(join(libs, sub), { recursive: true });
+  for (const sub of ['plugins', 'transports', 'events', 'loggers'])
+    mkdirSync(join(libs, sub), { recursive: true });
   symlinkSync(join(LIBS, 'plugins/libjanus_videoroom.so'), join(libs, 'plugins/libjanus_videoroom.so'));
-  symlinkSync(join(LIBS, 'transports/libjanus_websockets.so'), join(libs, 'transports/libjanus_websockets.so'));
+  symlinkSync(
+    join(LIBS, 'transports/libjanus_websockets.so'),
+    join(libs, 'transports/libjanus_websockets.so'),
+  );
   const values: Record<string, string> = {
     CONF: conf,
     LIBS: libs,
@@ -42,7 +54,10 @@ export async function startJanus(opts: { apiSecret?: string; ice?: string } = {}
     ADMIN_SECRET: `admin-${Math.random().toString(36).slice(2)}`,
   };
   for (const f of readdirSync(CONF)) {
-    const text = readFileSync(join(CONF, f), 'utf8').replace(/@([A-Z_]+)@/g, (m, k: string) => values[k] ?? m);
+    const text = readFileSync(join(CONF, f), 'utf8').replace(
+      /@([A-Z_]+)@/g,
+      (m, k: string) => values[k] ?? m,
+    );
     writeFileSync(join(conf, f), text);
   }
   const child = spawn(JANUS, ['-F', conf, '-C', join(conf, 'janus.jcfg'), '-d', '3'], {

@@ -1,0 +1,130 @@
+// Media through Janus (MESH_MAX=0: every channel uses the SFU): the manual's API and events behave as in the
+// mesh, each page uploads one stream, and an unsubscribed feed stops reaching the user. Janus is the test's own
+// (test/e2e/janus.ts), inside the run's network namespace.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { APP_ID, until, videoFrames } from './harness.js';
+import { browserSuite } from './setup.js';
+import { startJanus, type JanusProcess } from './janus.js';
+
+let janus: JanusProcess;
+beforeAll(async () => {
+  janus = await startJanus();
+});
+afterAll(async () => {
+  await janus?.stop();
+});
+
+const has = (page: Page, ev: string, uid?: number, extra: Record<string, unknown> = {}) =>
+  page.evaluate(([ev, uid, extra]) => window.T.has(ev, uid, extra), [ev, uid, extra] as const);
+
+type Conns = { connections(): Map<number, RTCPeerConnection> };
+
+/** Outbound video streams that carried bytes, over all of the page's RTCPeerConnections: what it uploads. */
+function videoUploads(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const t = (window.T.client as unknown as { transport: Conns }).transport;
+    let n = 0;
+    for (const pc of t.connections().values()) {
+      (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesSent?: number }) => {
+        if (r.type === 'outbound-rtp' && r.kind === 'video' && (r.bytesSent ?? 0) > 0) n++;
+      });
+    }
+    return n;
+  });
+}
+
+/** Video bytes this page received from `uid` so far (the SDK's per-user stats). */
+function videoBytesFrom(page: Page, uid: number): Promise<number> {
+  return page.evaluate(async (uid) => {
+    const t = (window.T.client as unknown as { transport: { stats(): Promise<Map<number, RTCStatsReport>> } })
+      .transport;
+    let bytes = 0;
+    (await t.stats()).get(uid)?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'video') bytes += r.bytesReceived ?? 0;
+    });
+    return bytes;
+  }, uid);
+}
+
+describe('media through the SFU (Janus)', () => {
+  const suite = browserSuite([], {
+    get sfu() {
+      return { urls: [janus.url], apiSecret: janus.apiSecret, meshMax: 0 };
+    },
+  });
+
+  test('three pages in one channel decode each other through Janus, each uploading one video stream', async () => {
+    const pages = [await suite.user(), await suite.user(), await suite.user()];
+    const uids: number[] = [];
+    for (const p of pages)
+      uids.push(await p.evaluate((appId) => window.T.join(appId, 'sfu three', 0), APP_ID));
+    for (const [i, p] of pages.entries()) {
+      for (const [j, uid] of uids.entries()) {
+        if (i === j) continue;
+        await until(() => has(p, 'stream-subscribed', uid), 30_000, `page ${i} subscribed to ${uid}`);
+        const v = await videoFrames(p, `#remote-${uid} video`, 1500, 30_000);
+        expect(v.width, `page ${i} sees ${uid}`).toBeGreaterThan(0);
+        expect(v.frames, `page ${i} decodes ${uid}`).toBeGreaterThan(3);
+      }
+    }
+    // Two receivers each, one upload each: the SFU fans out.
+    for (const p of pages) expect(await videoUploads(p)).toBe(1);
+    await Promise.all(pages.map((p) => p.context().close()));
+  });
+
+  test('mute events, unsubscribe stops the feed, subscribing again brings it back, peer-leave', async () => {
+    const a = await suite.user();
+    const b = await suite.user();
+    const uidA = await a.evaluate((appId) => window.T.join(appId, 'sfu events', 0), APP_ID);
+    await b.evaluate((appId) => window.T.join(appId, 'sfu events', 0, { publish: false }), APP_ID);
+    await until(() => has(b, 'stream-subscribed', uidA), 30_000, 'B subscribed to A');
+    expect((await videoFrames(b, `#remote-${uidA} video`, 1500, 30_000)).frames).toBeGreaterThan(3);
+
+    await a.evaluate(() => window.T.local.disableVideo());
+    await until(() => has(b, 'peer-mute-video', uidA, { muted: true }), 10_000, 'peer-mute-video true');
+    await a.evaluate(() => window.T.local.enableVideo());
+    await until(() => has(b, 'peer-mute-video', uidA, { muted: false }), 10_000, 'peer-mute-video false');
+    await a.evaluate(() => window.T.local.disableAudio());
+    await until(() => has(b, 'peer-mute-audio', uidA, { muted: true }), 10_000, 'peer-mute-audio true');
+    await a.evaluate(() => window.T.local.enableAudio());
+    await until(() => has(b, 'peer-mute-audio', uidA, { muted: false }), 10_000, 'peer-mute-audio false');
+    expect((await videoFrames(b, `#remote-${uidA} video`)).frames).toBeGreaterThan(3);
+
+    // Unsubscribed: Janus stops sending A's video to B (its byte count stops growing).
+    await b.evaluate(
+      (uid) =>
+        (window.T.client as unknown as { unsubscribe(s: unknown): Promise<void> }).unsubscribe(
+          (window.T as unknown as { streams: Record<number, unknown> }).streams[uid],
+        ),
+      uidA,
+    );
+    const settled = (await until(
+      async () => {
+        const before = await videoBytesFrom(b, uidA);
+        await new Promise((r) => setTimeout(r, 1500));
+        const after = await videoBytesFrom(b, uidA);
+        return after === before ? { before, after } : undefined;
+      },
+      20_000,
+      "A's video bytes to B to stop",
+    ))!;
+    expect(settled.after).toBe(settled.before);
+
+    await b.evaluate(() => (window.events.length = 0));
+    await b.evaluate(
+      (uid) =>
+        (window.T.client as unknown as { subscribe(s: unknown): Promise<void> }).subscribe(
+          (window.T as unknown as { streams: Record<number, unknown> }).streams[uid],
+        ),
+      uidA,
+    );
+    await until(() => has(b, 'stream-subscribed', uidA), 30_000, 'B subscribed to A again');
+    await until(async () => (await videoBytesFrom(b, uidA)) > settled.after, 20_000, 'bytes flowing again');
+    expect((await videoFrames(b, `#remote-${uidA} video`, 1500, 30_000)).frames).toBeGreaterThan(3);
+
+    await a.evaluate(() => window.T.client.leave());
+    await until(() => has(b, 'peer-leave', uidA), 10_000, 'peer-leave on B');
+    await Promise.all([a.context().close(), b.context().close()]);
+  });
+});
