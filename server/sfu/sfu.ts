@@ -88,6 +88,11 @@ export class SfuDriver {
     return this.rooms.size;
   }
 
+  /** The Janus room id of a channel (diagnostics and tests; never sent to a member). */
+  roomId(channel: string): number | undefined {
+    return this.rooms.get(channel)?.id;
+  }
+
   /** Handles one request of a member; resolves with the reply's result. */
   async request(member: SfuMember, op: SfuOp): Promise<unknown> {
     if (this.closed) throw new SfuRefusal('ERR_FAILED', 'The SFU is shutting down.');
