@@ -397,10 +397,26 @@ export class Client extends Emitter<ClientEvents> {
         moved.add(`${from}/${track.kind}`);
         this.onRemoteTrack(from, track);
       };
-      if (track.muted && !moveDone) {
-        held.set(track, deliver);
-        track.addEventListener('unmute', deliver, { once: true });
-      } else deliver();
+      if (moveDone) return deliver();
+      held.set(track, deliver);
+      // A player re-pointed to a track waits for that track's next key frame: switch once the SFU's track has
+      // decoded a frame (audio: once packets arrive).
+      const ready = async (): Promise<boolean> => {
+        if (track.kind === 'audio') return !track.muted;
+        let decoded = false;
+        for (const report of (await next.stats()).values()) {
+          report.forEach((r: { type: string; trackIdentifier?: string; framesDecoded?: number }) => {
+            if (r.type === 'inbound-rtp' && r.trackIdentifier === track.id && (r.framesDecoded ?? 0) > 0)
+              decoded = true;
+          });
+        }
+        return decoded;
+      };
+      const poll = () => {
+        if (!held.has(track)) return;
+        void ready().then((ok) => (ok ? deliver() : setTimeout(poll, 50)), () => setTimeout(poll, 50));
+      };
+      poll();
     });
     this.transport = next;
     for (const uid of this.remotes.keys()) next.addPeer(uid, false);

@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { APP_ID, until, videoFrames } from './harness.js';
 import { browserSuite } from './setup.js';
 import { startJanus, type JanusProcess } from './janus.js';
+import { videoUploads } from './sfu-helpers.js';
 
 let janus: JanusProcess;
 beforeAll(async () => {
@@ -17,22 +18,6 @@ afterAll(async () => {
 
 const has = (page: Page, ev: string, uid?: number, extra: Record<string, unknown> = {}) =>
   page.evaluate(([ev, uid, extra]) => window.T.has(ev, uid, extra), [ev, uid, extra] as const);
-
-type Conns = { connections(): Map<number, RTCPeerConnection> };
-
-/** Outbound video streams that carried bytes, over all of the page's RTCPeerConnections: what it uploads. */
-function videoUploads(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const t = (window.T.client as unknown as { transport: Conns }).transport;
-    let n = 0;
-    for (const pc of t.connections().values()) {
-      (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesSent?: number }) => {
-        if (r.type === 'outbound-rtp' && r.kind === 'video' && (r.bytesSent ?? 0) > 0) n++;
-      });
-    }
-    return n;
-  });
-}
 
 /** Video bytes this page received from `uid` so far (the SDK's per-user stats). */
 function videoBytesFrom(page: Page, uid: number): Promise<number> {
