@@ -96,7 +96,9 @@ export class SfuDriver {
   /** Handles one request of a member; resolves with the reply's result. */
   async request(member: SfuMember, op: SfuOp): Promise<unknown> {
     if (this.closed) throw new SfuRefusal('ERR_FAILED', 'The SFU is shutting down.');
-    const room = await this.roomOf(member.channel);
+    const e2ee =
+      (op.op === 'publish' && op.jsep.e2ee === true) || (op.op === 'subscribe' && op.e2ee === true);
+    const room = await this.roomOf(member.channel, e2ee);
     const media = this.mediaOf(room, member);
     switch (op.op) {
       case 'publish':
@@ -187,7 +189,8 @@ export class SfuDriver {
     return s;
   }
 
-  private async roomOf(channel: string): Promise<Room> {
+  /** The channel's room; a new one requires end-to-end encryption when its first user encrypts. */
+  private async roomOf(channel: string, e2ee = false): Promise<Room> {
     let room = this.rooms.get(channel);
     if (!room) {
       const url = this.leastLoaded();
@@ -218,6 +221,7 @@ export class SfuDriver {
               audiocodec: 'opus',
               videocodec: 'vp8',
               notify_joining: false,
+              ...(e2ee ? { require_e2ee: true } : {}),
             });
           } finally {
             void janus.detach(h);

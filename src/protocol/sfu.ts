@@ -7,6 +7,8 @@
 export interface SdpInit {
   type: 'offer' | 'answer';
   sdp: string;
+  /** Janus's flag for end-to-end encrypted media (a publisher's offer in an encrypted channel). */
+  e2ee?: boolean;
 }
 
 export interface CandidateInit {
@@ -20,7 +22,11 @@ export type SfuPc = 'pub' | 'sub';
 
 /** SDK → server (`t: 'sfu'`, a request with `id`). */
 export type SfuOp =
-  /** Publish on a new connection: the offer; ok → `{ jsep }` Janus's answer. */
+  /**
+   * Publish on a new connection: the offer (`jsep.e2ee` when our frames are encrypted); ok → `{ jsep }` Janus's
+   * answer. The channel's room is created by its first publish or subscribe, requiring end-to-end encryption
+   * when `jsep.e2ee` / `e2ee` says so; Janus then refuses publishers that do not encrypt.
+   */
   | { op: 'publish'; jsep: SdpInit }
   | { op: 'unpublish' }
   /** Our answer to the server's `offer` push for the receiving connection. */
@@ -28,7 +34,7 @@ export type SfuOp =
   /** One of our ICE candidates (null: gathering finished). */
   | { op: 'trickle'; pc: SfuPc; candidate: CandidateInit | null }
   /** Receive (or stop receiving) a member's published media. */
-  | { op: 'subscribe'; uid: number; on: boolean };
+  | { op: 'subscribe'; uid: number; on: boolean; e2ee?: boolean };
 
 /** One remote stream of the receiving connection: the transceiver `mid` carries `uid`'s `kind`. */
 export interface SfuStream {
@@ -65,7 +71,7 @@ export function parseSdp(v: unknown, type: 'offer' | 'answer'): SdpInit | null {
   if (!isObject(v)) return null;
   const sdp = own(v, 'sdp');
   if (own(v, 'type') !== type || typeof sdp !== 'string' || sdp.length > MAX_SFU_SDP_CHARS) return null;
-  return { type, sdp };
+  return own(v, 'e2ee') === true ? { type, sdp, e2ee: true } : { type, sdp };
 }
 
 /** An ICE candidate, copied; `null` stays null (end of candidates); undefined when malformed. */
@@ -105,7 +111,9 @@ export function parseSfuOp(m: Record<string, unknown>): SfuOp | null {
       const on = own(m, 'on');
       if (!Number.isInteger(uid) || (uid as number) <= 0 || (uid as number) > 0xffffffff) return null;
       if (typeof on !== 'boolean') return null;
-      return { op, uid: uid as number, on };
+      return own(m, 'e2ee') === true
+        ? { op, uid: uid as number, on, e2ee: true }
+        : { op, uid: uid as number, on };
     }
     default:
       return null;

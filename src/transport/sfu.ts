@@ -80,7 +80,9 @@ export class Sfu implements MediaTransport {
   }
 
   subscribe(uid: number, on: boolean): void {
-    this.request({ op: 'subscribe', uid, on }).catch(() => undefined);
+    this.request({ op: 'subscribe', uid, on, ...(this.hooks.crypto ? { e2ee: true } : {}) }).catch(
+      () => undefined,
+    );
   }
 
   publish(tracks: Partial<Record<Kind, MediaStreamTrack | null>>, profile: VideoProfile): void {
@@ -194,7 +196,8 @@ export class Sfu implements MediaTransport {
     });
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    const r = (await this.request({ op: 'publish', jsep: { type: 'offer', sdp: offer.sdp ?? '' } })) as {
+    const jsep = { type: 'offer' as const, sdp: offer.sdp ?? '', ...(crypto ? { e2ee: true } : {}) };
+    const r = (await this.request({ op: 'publish', jsep })) as {
       jsep?: { type: string; sdp: string };
     };
     if (this.pub !== pub || !r?.jsep || r.jsep.type !== 'answer') return;

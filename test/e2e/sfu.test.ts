@@ -112,4 +112,50 @@ describe('media through the SFU (Janus)', () => {
     await until(() => has(b, 'peer-leave', uidA), 10_000, 'peer-leave on B');
     await Promise.all([a.context().close(), b.context().close()]);
   });
+
+  test('encrypted channel through Janus: same secret decodes; another secret decodes nothing and gets crypt-error; Janus refuses a publisher that does not encrypt', async () => {
+    const [a, b, c, d] = [await suite.user(), await suite.user(), await suite.user(), await suite.user()];
+    const uidA = await a.evaluate(
+      (appId) => window.T.join(appId, 'sfu secret', 0, { secret: 'same secret' }),
+      APP_ID,
+    );
+    await b.evaluate(
+      (appId) => window.T.join(appId, 'sfu secret', 0, { secret: 'same secret', publish: false }),
+      APP_ID,
+    );
+    await c.evaluate(
+      (appId) => window.T.join(appId, 'sfu secret', 0, { secret: 'other secret', publish: false }),
+      APP_ID,
+    );
+    const v = await videoFrames(b, `#remote-${uidA} video`, 1500, 30_000);
+    expect(v.width).toBeGreaterThan(0);
+    expect(v.frames).toBeGreaterThan(3);
+    expect(await b.evaluate(() => window.T.has('crypt-error'))).toBe(false);
+
+    await until(() => has(c, 'crypt-error', uidA), 30_000, 'crypt-error on C');
+    const none = await videoFrames(c, `#remote-${uidA} video`, 1500, 4000);
+    expect(none.frames).toBe(0);
+    expect(none.width).toBe(0);
+
+    // A member without encryption: its publish reaches Janus without the e2ee flag and is refused.
+    await d.evaluate((appId) => window.T.join(appId, 'sfu secret', 0, { publish: false }), APP_ID);
+    const refused = await d.evaluate(async () => {
+      const pc = new RTCPeerConnection();
+      const cam = await navigator.mediaDevices.getUserMedia({ video: true });
+      pc.addTransceiver(cam.getVideoTracks()[0]!, { direction: 'sendonly' });
+      const offer = await pc.createOffer();
+      const link = (window.T.client as unknown as { link: { request(b: object): Promise<unknown> } }).link;
+      try {
+        await link.request({ t: 'sfu', op: 'publish', jsep: { type: 'offer', sdp: offer.sdp } });
+        return 'accepted';
+      } catch (e) {
+        return String((e as Error).message);
+      } finally {
+        pc.close();
+        cam.getTracks().forEach((t) => t.stop());
+      }
+    });
+    expect(refused).toMatch(/requires end-to-end encrypt/);
+    await Promise.all([a, b, c, d].map((p) => p.context().close()));
+  });
 });
