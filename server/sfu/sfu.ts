@@ -39,6 +39,8 @@ export class SfuRefusal extends Error {
 }
 
 const ANSWER_TIMEOUT_MS = 10_000;
+/** A Janus that died or did not answer gets no new rooms for this long. */
+const DOWN_MS = 15_000;
 
 interface Subscriber {
   handle: Promise<number>;
@@ -77,6 +79,8 @@ export class SfuDriver {
   private readonly sessions = new Map<string, Promise<JanusSession>>();
   private readonly rooms = new Map<string, Room>();
   private readonly roomsPerUrl = new Map<string, number>();
+  /** Janus URLs that failed lately → until when new rooms avoid them. */
+  private readonly down = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly opts: SfuOptions) {
@@ -174,73 +178,97 @@ export class SfuDriver {
     let s = this.sessions.get(url);
     if (!s) {
       s = JanusSession.open(url, this.opts.apiSecret).then((j) => {
-        j.onLost = (e) => {
-          this.opts.log(`sfu: lost ${url}: ${e.message}`);
-          if (this.sessions.get(url) === s) this.sessions.delete(url);
-          for (const [key, room] of this.rooms) if (room.url === url) this.rooms.delete(key);
-        };
+        j.onLost = (e) => this.lost(url, e);
         return j;
       });
       s.catch(() => {
         if (this.sessions.get(url) === s) this.sessions.delete(url);
+        this.down.set(url, Date.now() + DOWN_MS);
       });
       this.sessions.set(url, s);
     }
     return s;
   }
 
+  /**
+   * A Janus died (or its connection did): its rooms are gone with their media. Their channels get new rooms on
+   * another Janus when their members come back: each member that used the room is told to publish and subscribe
+   * again (`restart`), and that new request creates the room elsewhere.
+   */
+  private lost(url: string, e: Error): void {
+    this.opts.log(`sfu: lost ${url}: ${e.message}; its channels move to another Janus`);
+    this.sessions.delete(url);
+    this.down.set(url, Date.now() + DOWN_MS);
+    this.roomsPerUrl.set(url, 0);
+    for (const [key, room] of [...this.rooms]) {
+      if (room.url !== url) continue;
+      this.rooms.delete(key);
+      for (const m of room.members.values()) m.member.push({ op: 'restart' });
+    }
+  }
+
   /** The channel's room; a new one requires end-to-end encryption when its first user encrypts. */
   private async roomOf(channel: string, e2ee = false): Promise<Room> {
     let room = this.rooms.get(channel);
-    if (!room) {
+    for (let attempt = 0; !room && attempt < this.opts.urls.length; attempt++) {
       const url = this.leastLoaded();
-      this.roomsPerUrl.set(url, (this.roomsPerUrl.get(url) ?? 0) + 1);
-      const janus = await this.session(url);
-      room = this.rooms.get(channel);
-      if (!room) {
-        room = {
-          id: randomInt(1, 2 ** 48),
-          secret: randomBytes(18).toString('base64url'),
-          pin: randomBytes(18).toString('base64url'),
-          janus,
-          url,
-          ready: Promise.resolve(),
-          members: new Map(),
-        };
-        const r = room;
-        r.ready = (async () => {
-          const h = await janus.attach(() => undefined);
-          try {
-            await janus.message(h, {
-              request: 'create',
-              room: r.id,
-              secret: r.secret,
-              pin: r.pin,
-              is_private: true,
-              publishers: 100,
-              audiocodec: 'opus',
-              videocodec: 'vp8',
-              notify_joining: false,
-              ...(e2ee ? { require_e2ee: true } : {}),
-            });
-          } finally {
-            void janus.detach(h);
-          }
-        })();
-        this.rooms.set(channel, r);
-        r.ready.catch((e: unknown) => {
-          this.opts.log(`sfu: could not create a room on ${url}: ${String(e)}`);
-          if (this.rooms.get(channel) === r) this.rooms.delete(channel);
-        });
+      let janus: JanusSession;
+      try {
+        janus = await this.session(url);
+      } catch (err) {
+        this.opts.log(`sfu: cannot reach ${url}: ${String(err)}`);
+        continue;
       }
+      room = this.rooms.get(channel);
+      if (room) break;
+      this.roomsPerUrl.set(url, (this.roomsPerUrl.get(url) ?? 0) + 1);
+      const r: Room = {
+        id: randomInt(1, 2 ** 48),
+        secret: randomBytes(18).toString('base64url'),
+        pin: randomBytes(18).toString('base64url'),
+        janus,
+        url,
+        ready: Promise.resolve(),
+        members: new Map(),
+      };
+      r.ready = (async () => {
+        const h = await janus.attach(() => undefined);
+        try {
+          await janus.message(h, {
+            request: 'create',
+            room: r.id,
+            secret: r.secret,
+            pin: r.pin,
+            is_private: true,
+            publishers: 100,
+            audiocodec: 'opus',
+            videocodec: 'vp8',
+            notify_joining: false,
+            ...(e2ee ? { require_e2ee: true } : {}),
+          });
+        } finally {
+          void janus.detach(h);
+        }
+      })();
+      this.rooms.set(channel, r);
+      r.ready.catch((err: unknown) => {
+        this.opts.log(`sfu: could not create a room on ${url}: ${String(err)}`);
+        if (this.rooms.get(channel) === r) this.rooms.delete(channel);
+      });
+      room = r;
     }
+    if (!room) throw new SfuRefusal('ERR_FAILED', 'No SFU is reachable; try again shortly.');
     await room.ready;
     return room;
   }
 
+  /** The reachable Janus with the fewest rooms (all of them when none answered lately). */
   private leastLoaded(): string {
-    let best = this.opts.urls[0]!;
-    for (const url of this.opts.urls) {
+    const now = Date.now();
+    const up = this.opts.urls.filter((u) => (this.down.get(u) ?? 0) <= now);
+    const pool = up.length > 0 ? up : this.opts.urls;
+    let best = pool[0]!;
+    for (const url of pool) {
       if ((this.roomsPerUrl.get(url) ?? 0) < (this.roomsPerUrl.get(best) ?? 0)) best = url;
     }
     return best;

@@ -50,7 +50,9 @@ export type SfuPushBody =
   /** One of Janus's ICE candidates for one of our connections. */
   | { op: 'candidate'; pc: SfuPc; candidate: CandidateInit | null }
   /** The channel's media moves to the SFU (or back to the mesh). */
-  | { op: 'mode'; mode: 'mesh' | 'sfu' };
+  | { op: 'mode'; mode: 'mesh' | 'sfu' }
+  /** The Janus carrying the channel died: publish and subscribe again (the server picks another one). */
+  | { op: 'restart' };
 
 export type SfuRequest = { t: 'sfu'; id: number } & SfuOp;
 export type SfuPush = { t: 'sfu' } & SfuPushBody;
@@ -124,6 +126,7 @@ export function parseSfuOp(m: Record<string, unknown>): SfuOp | null {
 export function parseSfuPush(m: unknown): SfuPushBody | null {
   if (!isObject(m)) return null;
   const op = own(m, 'op');
+  if (op === 'restart') return { op };
   if (op === 'mode') {
     const mode = own(m, 'mode');
     return mode === 'mesh' || mode === 'sfu' ? { op, mode } : null;

@@ -35,6 +35,8 @@ interface Local {
 
 export class Sfu implements MediaTransport {
   private readonly members = new Set<number>();
+  /** The users we asked to receive (asked again after a restart). */
+  private readonly subscribed = new Set<number>();
   private local: Local | null = null;
   private pub: Publisher | null = null;
   private sub: RTCPeerConnection | null = null;
@@ -58,6 +60,7 @@ export class Sfu implements MediaTransport {
 
   removePeer(uid: number): void {
     this.members.delete(uid);
+    this.subscribed.delete(uid);
   }
 
   isConnected(uid: number): boolean {
@@ -72,7 +75,8 @@ export class Sfu implements MediaTransport {
     if (this.closed || from !== 0) return;
     const msg = parseSfuPush(data);
     if (msg === null) return;
-    if (msg.op === 'candidate') this.addRemoteCandidate(msg.pc, msg.candidate);
+    if (msg.op === 'restart') this.restart();
+    else if (msg.op === 'candidate') this.addRemoteCandidate(msg.pc, msg.candidate);
     else if (msg.op === 'offer') {
       const { jsep, streams } = msg;
       this.subQueue = this.subQueue.then(() => this.onOffer(jsep.sdp, streams)).catch(() => undefined);
@@ -80,6 +84,8 @@ export class Sfu implements MediaTransport {
   }
 
   subscribe(uid: number, on: boolean): void {
+    if (on) this.subscribed.add(uid);
+    else this.subscribed.delete(uid);
     this.request({ op: 'subscribe', uid, on, ...(this.hooks.crypto ? { e2ee: true } : {}) }).catch(
       () => undefined,
     );
@@ -156,6 +162,22 @@ export class Sfu implements MediaTransport {
     this.sub = null;
     this.streams.clear();
     this.members.clear();
+  }
+
+  /**
+   * The Janus we used is gone and the server has forgotten its room: publish and subscribe again from scratch
+   * (the server makes the room on another Janus); the new tracks replace the dead ones in the users' streams.
+   */
+  private restart(): void {
+    this.pub?.pc.close();
+    this.pub = null;
+    this.sub?.close();
+    this.sub = null;
+    this.streams.clear();
+    this.subCandidates = [];
+    this.subQueue = Promise.resolve();
+    if (this.local) void this.startPublisher().catch(() => undefined);
+    for (const uid of this.subscribed) this.subscribe(uid, true);
   }
 
   private newConnection(): RTCPeerConnection {
