@@ -480,7 +480,9 @@ export class Client extends Emitter<ClientEvents> {
         throw e;
       }
       this.session = result.session;
-      if (result.media === 'sfu') this.moveToSfu();
+      // Through the SFU, a server that restarted has forgotten our Janus handles: publish and subscribe again.
+      if (result.media === 'sfu' && this.transport instanceof Sfu) this.transport.signal(0, { op: 'restart' });
+      else if (result.media === 'sfu') this.moveToSfu();
       this.recording.joined(result.recording);
       const present = new Set(result.peers.map((p) => p.uid));
       for (const peer of result.peers) this.applyPeer(peer, false);

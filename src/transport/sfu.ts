@@ -130,7 +130,8 @@ export class Sfu implements MediaTransport {
       this.pub?.pc.getStats().catch(() => null) ?? null,
       this.sub?.getStats().catch(() => null) ?? null,
     ]);
-    // One upload, reported under every user; each user's report holds what its transceivers received.
+    // One upload, reported under every user; each user's report holds what its transceivers received. Ids of the
+    // receiving connection win where both name the same transport or candidate pair (the path media comes in on).
     const out = new Map<number, RTCStatsReport>();
     for (const uid of this.members) {
       const mids = new Set([...this.streams.values()].filter((s) => s.uid === uid).map((s) => s.mid));
@@ -138,7 +139,7 @@ export class Sfu implements MediaTransport {
       pub?.forEach((r: { id: string }) => merged.set(r.id, r));
       sub?.forEach((r: { id: string; type: string; mid?: string }) => {
         if (r.type === 'inbound-rtp' && !(r.mid !== undefined && mids.has(r.mid))) return;
-        merged.set(`sub-${r.id}`, r);
+        merged.set(r.id, r);
       });
       if (merged.size) out.set(uid, merged as unknown as RTCStatsReport);
     }

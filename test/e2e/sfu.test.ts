@@ -158,4 +158,37 @@ describe('media through the SFU (Janus)', () => {
     expect(refused).toMatch(/requires end-to-end encrypt/);
     await Promise.all([a, b, c, d].map((p) => p.context().close()));
   });
+
+  test('screen sharing through Janus: the viewer sees the 1280x720 screen, then the camera again, on one stream', async () => {
+    const a = await suite.user();
+    const b = await suite.user();
+    const uidA = await a.evaluate(
+      (appId) => window.T.join(appId, 'sfu screen', 0, { profile: '240P' }),
+      APP_ID,
+    );
+    await b.evaluate((appId) => window.T.join(appId, 'sfu screen', 0, { publish: false }), APP_ID);
+    const size = () =>
+      b.evaluate((sel) => {
+        const v = document.querySelector(sel) as HTMLVideoElement | null;
+        return v ? `${v.videoWidth}x${v.videoHeight}` : '';
+      }, `#remote-${uidA} video`);
+    const camera = await until(
+      async () => {
+        const s = await size();
+        return s !== '' && s !== '0x0' ? s : '';
+      },
+      30_000,
+      'camera on B',
+    );
+    type Sharing = { startScreenSharing(id: string): Promise<void>; stopScreenSharing(): Promise<void> };
+    await a.evaluate(() => (window.T.client as unknown as Sharing).startScreenSharing(''));
+    await until(async () => (await size()) === '1280x720', 30_000, 'the screen at 1280x720 on B');
+    expect((await videoFrames(b, `#remote-${uidA} video`)).frames).toBeGreaterThan(3);
+    await a.evaluate(() => (window.T.client as unknown as Sharing).stopScreenSharing());
+    await until(async () => (await size()) === camera, 30_000, 'the camera again on B');
+    const events = await b.evaluate(() => window.events.map((e) => e.ev));
+    expect(events.filter((e) => e === 'stream-added')).toHaveLength(1);
+    expect(events).not.toContain('stream-removed');
+    await Promise.all([a.context().close(), b.context().close()]);
+  });
 });
