@@ -63,6 +63,8 @@ interface MemberMedia {
   subChain: Promise<void>;
   /** The members whose media this one asked for. */
   wants: Set<number>;
+  /** The simulcast layer it wants of each member's video (absent: the full size). */
+  layers: Map<number, 0 | 1 | 2>;
 }
 
 interface Room {
@@ -122,6 +124,13 @@ export class SfuDriver {
         if (handle === undefined)
           throw new SfuRefusal('ERR_NOT_READY', `No ${op.pc} connection to add a candidate to.`);
         await room.janus.trickle(handle, op.candidate ?? { completed: true });
+        return undefined;
+      }
+      case 'layer': {
+        media.layers.set(op.uid, op.layer);
+        media.subChain = media.subChain
+          .then(() => this.applyLayers(room, media, [op.uid]))
+          .catch(() => undefined);
         return undefined;
       }
       case 'subscribe': {
@@ -284,6 +293,7 @@ export class SfuDriver {
         sub: null,
         subChain: Promise.resolve(),
         wants: new Set(),
+        layers: new Map(),
       };
       room.members.set(member.uid, m);
     } else if (m.member !== member) {
@@ -416,6 +426,18 @@ export class SfuDriver {
     if (!answer || !answer.sdp || !room.members.has(media.member.uid)) return;
     await room.janus.message(await sub.handle, { request: 'start' }, answer);
     sub.started = true;
+    await this.applyLayers(room, media, [...media.layers.keys()]);
+  }
+
+  /** Tells Janus which simulcast layer of these users' video to send this member. */
+  private async applyLayers(room: Room, media: MemberMedia, uids: number[]): Promise<void> {
+    const sub = media.sub;
+    if (!sub?.started) return;
+    const streams = sub.streams
+      .filter((s) => s.kind === 'video' && uids.includes(s.uid) && media.layers.has(s.uid))
+      .map((s) => ({ mid: s.mid, substream: media.layers.get(s.uid)! }));
+    if (streams.length === 0) return;
+    await room.janus.message(await sub.handle, { request: 'configure', streams });
   }
 
   private onSubscriberEvent(room: Room, media: MemberMedia, sub: Subscriber, e: JanusEvent): void {

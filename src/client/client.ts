@@ -367,6 +367,7 @@ export class Client extends Emitter<ClientEvents> {
     const hooks: TransportHooks = {
       send: (to, data) => this.link?.send({ t: 'relay', to, data }),
       onTrack: onTrack ?? ((from, track) => this.onRemoteTrack(from, track)),
+      renderedHeight: (from) => this.remotes.get(from)?.stream?._renderedHeight() ?? 0,
       onLinkClosed: (from) => {
         if (this.transport === transport) this.onLinkClosed(from);
       },
@@ -416,7 +417,10 @@ export class Client extends Emitter<ClientEvents> {
       };
       const poll = () => {
         if (!held.has(track)) return;
-        void ready().then((ok) => (ok ? deliver() : setTimeout(poll, 50)), () => setTimeout(poll, 50));
+        void ready().then(
+          (ok) => (ok ? deliver() : setTimeout(poll, 50)),
+          () => setTimeout(poll, 50),
+        );
       };
       poll();
     });
@@ -481,7 +485,8 @@ export class Client extends Emitter<ClientEvents> {
       }
       this.session = result.session;
       // Through the SFU, a server that restarted has forgotten our Janus handles: publish and subscribe again.
-      if (result.media === 'sfu' && this.transport instanceof Sfu) this.transport.signal(0, { op: 'restart' });
+      if (result.media === 'sfu' && this.transport instanceof Sfu)
+        this.transport.signal(0, { op: 'restart' });
       else if (result.media === 'sfu') this.moveToSfu();
       this.recording.joined(result.recording);
       const present = new Set(result.peers.map((p) => p.uid));

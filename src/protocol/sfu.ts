@@ -34,7 +34,9 @@ export type SfuOp =
   /** One of our ICE candidates (null: gathering finished). */
   | { op: 'trickle'; pc: SfuPc; candidate: CandidateInit | null }
   /** Receive (or stop receiving) a member's published media. */
-  | { op: 'subscribe'; uid: number; on: boolean; e2ee?: boolean };
+  | { op: 'subscribe'; uid: number; on: boolean; e2ee?: boolean }
+  /** Which simulcast layer of a user's video to receive: 0 the smallest (¼ size), 1 (½), 2 the full size. */
+  | { op: 'layer'; uid: number; layer: 0 | 1 | 2 };
 
 /** One remote stream of the receiving connection: the transceiver `mid` carries `uid`'s `kind`. */
 export interface SfuStream {
@@ -116,6 +118,13 @@ export function parseSfuOp(m: Record<string, unknown>): SfuOp | null {
       return own(m, 'e2ee') === true
         ? { op, uid: uid as number, on, e2ee: true }
         : { op, uid: uid as number, on };
+    }
+    case 'layer': {
+      const uid = own(m, 'uid');
+      const layer = own(m, 'layer');
+      if (!Number.isInteger(uid) || (uid as number) <= 0 || (uid as number) > 0xffffffff) return null;
+      if (layer !== 0 && layer !== 1 && layer !== 2) return null;
+      return { op, uid: uid as number, layer };
     }
     default:
       return null;

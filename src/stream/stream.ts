@@ -384,6 +384,12 @@ export class Stream {
     this.notify({ type: 'mute', ...this._muteState() });
   }
 
+  /** The height in device pixels this stream is shown at (0 when not shown): the SFU picks a layer for it. @internal */
+  _renderedHeight(): number {
+    const v = this.element;
+    return v?.isConnected ? Math.round(v.clientHeight * (globalThis.devicePixelRatio || 1)) : 0;
+  }
+
   /** Put a track in place of the current one of its kind (remote track arrived, camera switched…). @internal */
   _replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): void {
     for (const t of this._media.getTracks()) {

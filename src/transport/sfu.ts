@@ -47,6 +47,9 @@ export class Sfu implements MediaTransport {
   /** Offers are applied one at a time, in order. */
   private subQueue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The layer asked of each user's video. */
+  private layers = new Map<number, 0 | 1 | 2>();
+  private layerTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     readonly selfUid: number,
@@ -86,6 +89,10 @@ export class Sfu implements MediaTransport {
   subscribe(uid: number, on: boolean): void {
     if (on) this.subscribed.add(uid);
     else this.subscribed.delete(uid);
+    this.layers.delete(uid);
+    if (on && !this.layerTimer && this.hooks.renderedHeight) {
+      this.layerTimer = setInterval(() => this.checkLayers(), LAYER_CHECK_MS);
+    }
     this.request({ op: 'subscribe', uid, on, ...(this.hooks.crypto ? { e2ee: true } : {}) }).catch(
       () => undefined,
     );
@@ -156,6 +163,7 @@ export class Sfu implements MediaTransport {
 
   close(): void {
     this.closed = true;
+    if (this.layerTimer) clearInterval(this.layerTimer);
     this.pub?.pc.close();
     this.pub = null;
     this.local = null;
@@ -163,6 +171,16 @@ export class Sfu implements MediaTransport {
     this.sub = null;
     this.streams.clear();
     this.members.clear();
+  }
+
+  /** Asks for the layer that fits each subscribed video's rendered size (not shown: the smallest). */
+  private checkLayers(): void {
+    for (const uid of this.subscribed) {
+      const layer = layerFor(this.hooks.renderedHeight?.(uid) ?? 0);
+      if (this.layers.get(uid) === layer) continue;
+      this.layers.set(uid, layer);
+      this.request({ op: 'layer', uid, layer }).catch(() => this.layers.delete(uid));
+    }
   }
 
   /**
@@ -177,6 +195,7 @@ export class Sfu implements MediaTransport {
     this.streams.clear();
     this.subCandidates = [];
     this.subQueue = Promise.resolve();
+    this.layers.clear();
     if (this.local) void this.startPublisher().catch(() => undefined);
     for (const uid of this.subscribed) this.subscribe(uid, true);
   }
@@ -192,10 +211,16 @@ export class Sfu implements MediaTransport {
     if (!local || this.closed) return;
     const pc = this.newConnection();
     const stream = new MediaStream();
-    const add = (kind: Kind) =>
-      pc.addTransceiver(local.tracks[kind] ?? kind, { direction: 'sendonly', streams: [stream] });
-    const audio = add('audio');
-    const video = add('video');
+    const audio = pc.addTransceiver(local.tracks.audio ?? 'audio', {
+      direction: 'sendonly',
+      streams: [stream],
+    });
+    // VP8 simulcast: Janus sends each receiver the layer that fits the size it shows the video at.
+    const video = pc.addTransceiver(local.tracks.video ?? 'video', {
+      direction: 'sendonly',
+      streams: [stream],
+      sendEncodings: LAYERS.map(({ rid, scale }) => ({ rid, scaleResolutionDownBy: scale })),
+    });
     const crypto = this.hooks.crypto;
     if (crypto) {
       crypto.attachTransceiver(audio, 'audio', this.selfUid);
@@ -292,23 +317,41 @@ export class Sfu implements MediaTransport {
     const sender = this.pub?.senders.video;
     if (!local || !sender || !this.pub) return;
     const params = sender.getParameters();
-    const enc = params.encodings?.[0];
-    if (!enc) return;
+    if (!params.encodings?.length) return;
     // Same choices as the mesh (see mesh.ts applyEncoding): the screen gets a bitrate for its size, the camera
-    // its profile's, and resolution is kept under pressure.
+    // its profile's, and resolution is kept under pressure; smaller layers get a share of it.
     const track = local.tracks.video;
     const screen = track?.contentHint === 'detail' || track?.contentHint === 'text';
     const want = screen ? screenEncoding(track!) : encoderParameters(local.profile);
+    for (const enc of params.encodings) {
+      const layer = LAYERS.find((l) => l.rid === enc.rid);
+      enc.maxBitrate = Math.round(want.maxBitrate * (layer?.share ?? 1));
+      enc.maxFramerate = want.maxFramerate;
+    }
     const pub = this.pub;
     const key = `${want.maxBitrate}/${want.maxFramerate}`;
     if (pub.encoding === key) return;
-    Object.assign(enc, want);
     params.degradationPreference = 'maintain-resolution';
     sender.setParameters(params).then(
       () => (pub.encoding = key),
       () => undefined,
     );
   }
+}
+
+/** Simulcast layers, highest first (Janus's substream 2, 1, 0), with their share of the profile's bitrate. */
+const LAYERS = [
+  { rid: 'h', scale: 1, share: 1 },
+  { rid: 'm', scale: 2, share: 0.3 },
+  { rid: 'l', scale: 4, share: 0.1 },
+] as const;
+
+/** How often the rendered size of each received video is checked. */
+const LAYER_CHECK_MS = 1_000;
+
+/** The layer for a video shown this many device pixels high: ¼ size up to 160, ½ up to 320, else the full one. */
+export function layerFor(height: number): 0 | 1 | 2 {
+  return height <= 160 ? 0 : height <= 320 ? 1 : 2;
 }
 
 function candidateInit(c: RTCIceCandidate): CandidateInit {

@@ -15,6 +15,8 @@ export interface TransportHooks {
   onLinkClosed(uid: number): void;
   /** The media link with a remote user connected (ICE + DTLS up). */
   onLinkConnected?(uid: number): void;
+  /** The height (device pixels) a remote user's video is shown at, 0 when not shown: an SFU sends the layer that fits. */
+  renderedHeight?(uid: number): number;
   /** Media encryption: every sender and receiver gets its encoded transform before negotiation. */
   crypto?: FrameCrypto;
 }

@@ -180,6 +180,12 @@ describe('media through the SFU (Janus)', () => {
       30_000,
       'camera on B',
     );
+    // Shown at full size, so Janus sends the full simulcast layer.
+    await b.evaluate((uid) => {
+      const box = document.getElementById(`remote-${uid}`)!;
+      box.style.width = '1280px';
+      box.style.height = '720px';
+    }, uidA);
     type Sharing = { startScreenSharing(id: string): Promise<void>; stopScreenSharing(): Promise<void> };
     await a.evaluate(() => (window.T.client as unknown as Sharing).startScreenSharing(''));
     await until(async () => (await size()) === '1280x720', 30_000, 'the screen at 1280x720 on B');
@@ -189,6 +195,55 @@ describe('media through the SFU (Janus)', () => {
     const events = await b.evaluate(() => window.events.map((e) => e.ev));
     expect(events.filter((e) => e === 'stream-added')).toHaveLength(1);
     expect(events).not.toContain('stream-removed');
+    await Promise.all([a.context().close(), b.context().close()]);
+  });
+
+  test('simulcast: the viewer receives the layer that fits the size it shows the video at', async () => {
+    const a = await suite.user();
+    const b = await suite.user();
+    const uidA = await a.evaluate(
+      (appId) => window.T.join(appId, 'sfu layers', 0, { profile: '720P' }),
+      APP_ID,
+    );
+    await b.evaluate((appId) => window.T.join(appId, 'sfu layers', 0, { publish: false }), APP_ID);
+    const received = () =>
+      b.evaluate(
+        (sel) => (document.querySelector(sel) as HTMLVideoElement | null)?.videoHeight ?? 0,
+        `#remote-${uidA} video`,
+      );
+    const show = (h: number) =>
+      b.evaluate(
+        ([uid, h]) => {
+          const box = document.getElementById(`remote-${uid}`)!;
+          box.style.height = `${h}px`;
+          box.style.width = `${(h * 4) / 3}px`;
+        },
+        [uidA, h] as const,
+      );
+    // Chromium sends three layers from 960x540 up. The page shows remote video 120 px high: the quarter-size
+    // layer (1280x720 / 4).
+    await until(async () => (await received()) === 180, 30_000, 'the 320x180 layer');
+    await show(480);
+    await until(async () => (await received()) === 720, 30_000, 'the 1280x720 layer');
+    await show(240);
+    await until(async () => (await received()) === 360, 30_000, 'the 640x360 layer');
+    // The publisher sends three layers: three outbound video streams on its one connection.
+    const layers = await a.evaluate(async () => {
+      const t = (
+        window.T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+      ).transport;
+      const rids = new Set<string>();
+      for (const pc of t.connections().values()) {
+        (await pc.getStats()).forEach(
+          (r: { type: string; kind?: string; rid?: string; bytesSent?: number }) => {
+            if (r.type === 'outbound-rtp' && r.kind === 'video' && (r.bytesSent ?? 0) > 0 && r.rid)
+              rids.add(r.rid);
+          },
+        );
+      }
+      return [...rids].sort();
+    });
+    expect(layers).toEqual(['h', 'l', 'm']);
     await Promise.all([a.context().close(), b.context().close()]);
   });
 });
