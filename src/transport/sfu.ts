@@ -90,7 +90,7 @@ export class Sfu implements MediaTransport {
     if (on) this.subscribed.add(uid);
     else this.subscribed.delete(uid);
     this.layers.delete(uid);
-    if (on && !this.layerTimer && this.hooks.renderedHeight) {
+    if (on && !this.layerTimer && this.hooks.renderedHeight && !this.hooks.crypto) {
       this.layerTimer = setInterval(() => this.checkLayers(), LAYER_CHECK_MS);
     }
     this.request({ op: 'subscribe', uid, on, ...(this.hooks.crypto ? { e2ee: true } : {}) }).catch(
@@ -215,11 +215,15 @@ export class Sfu implements MediaTransport {
       direction: 'sendonly',
       streams: [stream],
     });
-    // VP8 simulcast: Janus sends each receiver the layer that fits the size it shows the video at.
+    // VP8 simulcast: Janus sends each receiver the layer that fits the size it shows the video at. Not with
+    // encryption: Janus then cannot see which frames are key frames, which it needs to switch layers (measured:
+    // nothing decoded), so encrypted calls send one layer.
     const video = pc.addTransceiver(local.tracks.video ?? 'video', {
       direction: 'sendonly',
       streams: [stream],
-      sendEncodings: LAYERS.map(({ rid, scale }) => ({ rid, scaleResolutionDownBy: scale })),
+      ...(this.hooks.crypto
+        ? {}
+        : { sendEncodings: LAYERS.map(({ rid, scale }) => ({ rid, scaleResolutionDownBy: scale })) }),
     });
     const crypto = this.hooks.crypto;
     if (crypto) {

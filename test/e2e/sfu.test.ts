@@ -206,6 +206,7 @@ describe('media through the SFU (Janus)', () => {
       APP_ID,
     );
     await b.evaluate((appId) => window.T.join(appId, 'sfu layers', 0, { publish: false }), APP_ID);
+    const seen: number[] = [];
     const received = () =>
       b.evaluate(
         (sel) => (document.querySelector(sel) as HTMLVideoElement | null)?.videoHeight ?? 0,
@@ -222,7 +223,9 @@ describe('media through the SFU (Janus)', () => {
       );
     // Chromium sends three layers from 960x540 up. The page shows remote video 120 px high: the quarter-size
     // layer (1280x720 / 4).
-    await until(async () => (await received()) === 180, 30_000, 'the 320x180 layer');
+    await until(async () => (await received()) === 180, 60_000, 'the 320x180 layer').catch((e: Error) => {
+      throw new Error(`${e.message}; heights seen: ${seen.join(', ')}`);
+    });
     await show(480);
     await until(async () => (await received()) === 720, 30_000, 'the 1280x720 layer');
     await show(240);
