@@ -69,6 +69,11 @@ console.log(
     process.env.ALLOWED_ORIGINS ? '' : ' (development default; set ALLOWED_ORIGINS in production)'
   }`,
 );
+if (sfu) {
+  console.log(
+    `  SFU: ${sfu.urls.join(', ')} for channels past ${sfu.meshMax} members${sfu.meshMax === 0 ? ' (always)' : ''}`,
+  );
+}
 const l = server.limits;
 console.log(
   `  limits: ${l.maxMembersPerChannel} members/channel, ${l.maxConnectionsPerIp} connections and ${l.maxChannelsPerIp} channels per address, hello within ${l.helloTimeoutMs} ms`,
