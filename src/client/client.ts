@@ -6,6 +6,7 @@ import type { FrameCrypto } from '../crypto/attach.js';
 import { parseMode } from '../crypto/modes.js';
 import type { ClientEvents } from './events.js';
 import { Mesh } from '../transport/mesh.js';
+import { Handover } from '../transport/handover.js';
 import { Sfu } from '../transport/sfu.js';
 import type { MediaTransport, TransportHooks } from '../transport/transport.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
@@ -66,8 +67,6 @@ interface Remote {
 type Fail = ((err: AgoraError) => void) | null | undefined;
 
 const SUBSCRIBE_TIMEOUT_MS = 20_000;
-/** The mesh is kept at most this long while a channel moves to the SFU. */
-const MOVE_MAX_MS = 10_000;
 
 /**
  * The manual's Client: joins a channel, publishes the local stream, subscribes to remote ones.
@@ -381,49 +380,16 @@ export class Client extends Emitter<ClientEvents> {
 
   /**
    * The channel grew past the server's MESH_MAX: its media moves to the SFU during the call. The SFU transport
-   * starts beside the mesh (publishing, subscribing to what we receive); each user's picture switches to the
-   * SFU's track only once that track carries media, and the mesh closes when every subscribed user's media came
-   * through the SFU (or after MOVE_MAX_MS), so the picture freezes for at most a frame or two instead of going
-   * blank for a whole negotiation.
+   * starts beside the mesh, publishing and subscribing to what we receive; see Handover for how the pictures switch.
    */
   private moveToSfu(): void {
     const old = this.transport;
     if (!old || old instanceof Sfu) return;
-    const moved = new Set<string>();
-    let moveDone = false;
-    /** SFU tracks not carrying media yet: handed up when they do, or when the move ends anyway. */
-    const held = new Map<MediaStreamTrack, () => void>();
-    const next = this.newTransport(this.uid, true, (from, track) => {
-      const deliver = () => {
-        held.delete(track);
-        if (this.transport !== next) return;
-        moved.add(`${from}/${track.kind}`);
-        this.onRemoteTrack(from, track);
-      };
-      if (moveDone) return deliver();
-      held.set(track, deliver);
-      // A player re-pointed to a track waits for that track's next key frame: switch once the SFU's track has
-      // decoded a frame (audio: once packets arrive).
-      const ready = async (): Promise<boolean> => {
-        if (track.kind === 'audio') return !track.muted;
-        let decoded = false;
-        for (const report of (await next.stats()).values()) {
-          report.forEach((r: { type: string; trackIdentifier?: string; framesDecoded?: number }) => {
-            if (r.type === 'inbound-rtp' && r.trackIdentifier === track.id && (r.framesDecoded ?? 0) > 0)
-              decoded = true;
-          });
-        }
-        return decoded;
-      };
-      const poll = () => {
-        if (!held.has(track)) return;
-        void ready().then(
-          (ok) => (ok ? deliver() : setTimeout(poll, 50)),
-          () => setTimeout(poll, 50),
-        );
-      };
-      poll();
-    });
+    const handover = new Handover(
+      (uid, track) => this.onRemoteTrack(uid, track),
+      () => this.transport === next,
+    );
+    const next = this.newTransport(this.uid, true, (uid, track) => handover.onTrack(next, uid, track));
     this.transport = next;
     for (const uid of this.remotes.keys()) next.addPeer(uid, false);
     const stream = this.published;
@@ -437,22 +403,13 @@ export class Client extends Emitter<ClientEvents> {
       );
     }
     for (const r of this.remotes.values()) if (r.subscribed) next.subscribe(r.uid, true);
-    const started = Date.now();
-    const check = () => {
-      if (this.transport !== next) return old.close();
-      const waiting = [...this.remotes.values()].some(
-        (r) => r.subscribed && r.state.published && !r.state.videoMuted && !moved.has(`${r.uid}/video`),
-      );
-      if (waiting && Date.now() - started < MOVE_MAX_MS) {
-        setTimeout(check, 100);
-        return;
-      }
-      moveDone = true;
-      for (const deliver of [...held.values()]) deliver();
-      old.close();
-      log.info('media moved to the SFU', { ms: Date.now() - started });
-    };
-    setTimeout(check, 100);
+    void handover
+      .finish(old, () =>
+        [...this.remotes.values()]
+          .filter((r) => r.subscribed && r.state.published && !r.state.videoMuted)
+          .map((r) => r.uid),
+      )
+      .then((ms) => log.info('media moved to the SFU', { ms }));
   }
 
   /** After a reconnect: say hello again and rejoin with the same uid, without anyone seeing a leave. */

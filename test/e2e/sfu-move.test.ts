@@ -35,8 +35,12 @@ describe('a channel moving from the mesh to the SFU', () => {
             60_000,
             `page ${i} subscribed to ${uid}`,
           );
-          const v = await videoFrames(p, `#remote-${uid} video`, 1000, 60_000);
-          expect(v.frames, `page ${i} decodes ${uid}`).toBeGreaterThan(2);
+          // Waited for, not sampled once: five pages on two shared cores stall now and then.
+          await until(
+            async () => (await videoFrames(p, `#remote-${uid} video`, 1000, 60_000)).frames > 2,
+            60_000,
+            `page ${i} decoding ${uid}`,
+          );
         }
       }
     };
