@@ -3,6 +3,7 @@ import type { RecordingState } from '../recording/controller.js';
 import type { ConnectionStateChangeEvent } from '../quality/connection.js';
 import type { NetworkQualityEvent, WarningEvent } from '../quality/monitor.js';
 import type { Stream } from '../stream/stream.js';
+import type { MessageEvent } from '../chat/chat.js';
 
 /** Names of the Client's events (the manual's, plus stream-removed and the key-expiry warning). */
 export const ClientEvent = {
@@ -23,6 +24,7 @@ export const ClientEvent = {
   NETWORK_QUALITY: 'network-quality',
   CONNECTION_STATE_CHANGE: 'connection-state-change',
   WARNING: 'warning',
+  MESSAGE: 'message',
 } as const;
 
 /** What each Client event carries; field names are the ones the manual's examples read. */
@@ -93,4 +95,10 @@ export interface ClientEvents {
    * there is no offline start and no update check. `message` says why and what to do.
    */
   warning: WarningEvent;
+  /**
+   * A chat message of the channel (sendMessage), this client's own included, in the order the server received
+   * them: `uid`, `name` (the sender's display name, '' for none), `text` (plain text: show it as text) and `ts`
+   * (Unix ms, server time). What was said before this client joined is in getMessages(), not in events.
+   */
+  message: MessageEvent;
 }
