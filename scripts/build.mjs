@@ -105,6 +105,11 @@ const steps = [
     'sdk/agora-components.js',
     () => lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),
   ],
+  // <agora-chat> and <agora-whiteboard>: loaded by <agora-call> only when its chat or whiteboard is first opened.
+  [
+    'sdk/agora-collab.js',
+    () => lib('src/components/collab.ts', 'agora-collab.js', 'es', {}, [coreAsSibling, minifyHTML()]),
+  ],
   // Chinese labels, loaded by the components only for pages that show Chinese.
   ['sdk/agora-components-zh.js', () => lib('src/components/i18n-zh.ts', 'agora-components-zh.js', 'es')],
   // The elements' attributes, properties, events, parts and CSS properties, for IDEs and docs (from the JSDoc).

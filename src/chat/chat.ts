@@ -19,6 +19,8 @@ export interface MessageEvent {
   text: string;
   /** Unix milliseconds when the server received it. */
   ts: number;
+  /** Said before this client joined: delivered right after join, oldest first. */
+  history?: boolean;
 }
 
 /** Turns text into what goes on the wire and back (identity, or AES-GCM in an encrypted channel). */
@@ -64,23 +66,23 @@ export class Chat {
     const seal = this.host.seal();
     const wire = seal ? await seal.seal(text) : text;
     const { message } = await this.host.request({ t: 'chat', text: wire });
-    return this.enqueue(message, true, text);
+    return this.enqueue(message, false, text);
   }
 
   /**
-   * After join: the channel's history. The first join takes it silently (read it with getMessages); a rejoin
-   * after a reconnect announces what was said meanwhile.
+   * After join: the channel's history, announced as `message` events marked `history`. After a rejoin only what
+   * was said meanwhile is new.
    */
   joined(list: ChatMessage[] | undefined, rejoin: boolean): void {
     if (!rejoin) {
       this.history = [];
       this.lastSeq = 0;
     }
-    for (const m of list ?? []) if (m.seq > this.lastSeq) void this.enqueue(m, rejoin);
+    for (const m of list ?? []) if (m.seq > this.lastSeq) void this.enqueue(m, !rejoin);
   }
 
   pushed(message: ChatMessage): void {
-    void this.enqueue(message, true);
+    void this.enqueue(message, false);
   }
 
   left(): void {
@@ -88,8 +90,8 @@ export class Chat {
     this.lastSeq = 0;
   }
 
-  /** Opens (when sealed) and records a message in arrival order; `plain` is the text when we sent it. */
-  private enqueue(m: ChatMessage, announce: boolean, plain?: string): Promise<MessageEvent> {
+  /** Opens (when sealed), records and announces a message in arrival order; `plain` is the text when we sent it. */
+  private enqueue(m: ChatMessage, history: boolean, plain?: string): Promise<MessageEvent> {
     if (m.seq > this.lastSeq) this.lastSeq = m.seq;
     const seal = this.host.seal();
     const done = this.queue.then(async () => {
@@ -100,12 +102,13 @@ export class Chat {
         name: m.name,
         text: text ?? '',
         ts: m.ts,
+        ...(history ? { history: true } : {}),
       };
       // A message sealed with another secret cannot be read: it is skipped, not shown as gibberish.
       if (text === null) return evt;
       this.history.push(evt);
       if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
-      if (announce) this.host.emit({ ...evt });
+      this.host.emit({ ...evt });
       return evt;
     });
     this.queue = done.then(

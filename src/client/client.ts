@@ -866,7 +866,8 @@ export class Client extends Emitter<ClientEvents> {
 
   /**
    * Send a text message to everyone in the channel. It comes back as a `message` event (to the sender too), with
-   * the sender's uid and display name and the server's time; late joiners find it in getMessages(). Plain text:
+   * the sender's uid and display name and the server's time; late joiners get it right after join (marked
+   * `history`) and in getMessages(). Plain text:
    * show it as text, never as HTML. At most 2000 characters; in an encrypted channel it travels encrypted.
    *
    * @example

@@ -98,7 +98,8 @@ export interface ClientEvents {
   /**
    * A chat message of the channel (sendMessage), this client's own included, in the order the server received
    * them: `uid`, `name` (the sender's display name, '' for none), `text` (plain text: show it as text) and `ts`
-   * (Unix ms, server time). What was said before this client joined is in getMessages(), not in events.
+   * (Unix ms, server time). Right after join, what was said before arrives the same way, marked `history: true`
+   * (also in getMessages()).
    */
   message: MessageEvent;
 }

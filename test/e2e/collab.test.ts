@@ -1,0 +1,359 @@
+// Chat and whiteboard in real Chromium pages over the real server: what each member sees, live, after a late
+// join, after undo and clear, and in an encrypted channel (docs/whiteboard-and-chat.md).
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { browserSuite } from './setup.js';
+import { APP_ID, openPage, until } from './harness.js';
+
+const suite = browserSuite();
+
+interface Msg {
+  uid: number;
+  name: string;
+  text: string;
+  ts: number;
+  history?: boolean;
+}
+interface Item {
+  id: string;
+  by: number;
+  tool: string;
+  n: number;
+  live: boolean;
+  text?: string;
+}
+
+async function member(channel: string, opts: { name?: string; secret?: string } = {}) {
+  const page = await openPage(suite.browser, `${suite.server.url}/test-pages/collab.html`);
+  await page.waitForFunction(() => (window as unknown as { collabLoaded?: boolean }).collabLoaded === true);
+  const uid = await page.evaluate(
+    ([app, ch, o]) =>
+      (window as unknown as { C: { join(a: string, c: string, o: object): Promise<number> } }).C.join(
+        app,
+        ch,
+        o,
+      ),
+    [APP_ID, channel, opts] as const,
+  );
+  return { page, uid };
+}
+
+const messages = (p: Page) => p.evaluate(() => (window as unknown as { C: { messages: Msg[] } }).C.messages);
+const items = (p: Page, page?: number) =>
+  p.evaluate((pg) => (window as unknown as { C: { items(p?: number): Item[] } }).C.items(pg), page);
+const inked = (p: Page) => p.evaluate(() => (window as unknown as { C: { inked(): number } }).C.inked());
+/** The texts shown in the page's <agora-chat>, as the user reads them. */
+const shownTexts = (p: Page) =>
+  p.evaluate(() =>
+    [...document.getElementById('chat')!.shadowRoot!.querySelectorAll('li .text')].map((e) => e.textContent),
+  );
+
+describe('chat', () => {
+  it('messages arrive in order on every page (own too), <script> shows as text, and a late joiner gets the history', async () => {
+    const a = await member('chat room', { name: 'Ann' });
+    const b = await member('chat room', { name: 'Bob' });
+    const evil = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"><b>bold?</b>';
+    await a.page.evaluate(async (evil) => {
+      const c = (window as unknown as { C: { client: { sendMessage(t: string): Promise<unknown> } } }).C
+        .client;
+      await Promise.all([c.sendMessage('one'), c.sendMessage('two'), c.sendMessage(evil)]);
+    }, evil);
+    await b.page.evaluate(() =>
+      (
+        window as unknown as { C: { client: { sendMessage(t: string): Promise<unknown> } } }
+      ).C.client.sendMessage('from Bob'),
+    );
+    const want = ['one', 'two', evil, 'from Bob'];
+    for (const p of [a.page, b.page])
+      await until(async () => (await messages(p)).length === 4, 10_000, 'four messages');
+    const atA = await messages(a.page);
+    const atB = await messages(b.page);
+    expect(atA.map((m) => m.text)).toEqual(want);
+    expect(atB).toEqual(atA);
+    expect(atA.map((m) => [m.uid, m.name])).toEqual([
+      [a.uid, 'Ann'],
+      [a.uid, 'Ann'],
+      [a.uid, 'Ann'],
+      [b.uid, 'Bob'],
+    ]);
+    expect(atA.every((m, i) => i === 0 || m.ts >= atA[i - 1]!.ts)).toBe(true);
+
+    // What the user sees: the markup as characters, nothing run, no element made from it.
+    await until(async () => (await shownTexts(b.page)).length === 4, 5000, 'chat list');
+    expect(await shownTexts(b.page)).toEqual(want);
+    expect(
+      await b.page.evaluate(() => {
+        const list = document.getElementById('chat')!.shadowRoot!.querySelector('ol')!;
+        return {
+          pwned: (window as unknown as { pwned?: number }).pwned,
+          made: list.querySelectorAll('script, img, b').length,
+        };
+      }),
+    ).toEqual({ pwned: undefined, made: 0 });
+
+    // Typed in the element's box by a user.
+    const input = b.page.locator('agora-chat input');
+    await input.fill('typed');
+    await input.press('Enter');
+    await until(async () => (await messages(a.page)).length === 5, 10_000, 'typed message');
+    expect((await messages(a.page))[4]).toMatchObject({ uid: b.uid, name: 'Bob', text: 'typed' });
+
+    const late = await member('chat room', { name: 'Cy' });
+    await until(async () => (await messages(late.page)).length === 5, 10_000, 'history');
+    const history = await messages(late.page);
+    expect(history.map((m) => m.text)).toEqual([...want, 'typed']);
+    expect(history.every((m) => m.history === true)).toBe(true);
+    expect(
+      await late.page.evaluate(() =>
+        (window as unknown as { C: { client: { getMessages(): Msg[] } } }).C.client
+          .getMessages()
+          .map((m) => m.text),
+      ),
+    ).toEqual([...want, 'typed']);
+    expect(await shownTexts(late.page)).toEqual([...want, 'typed']);
+    for (const p of [a.page, b.page, late.page]) await p.context().close();
+  });
+
+  it('sendMessage checks its argument: TypeError, empty or too long (2), not in a channel (3)', async () => {
+    const a = await member('chat args');
+    const outcomes = await a.page.evaluate(async () => {
+      const c = (
+        window as unknown as {
+          C: { client: { sendMessage(t: unknown): Promise<unknown>; leave(): Promise<void> } };
+        }
+      ).C.client;
+      const out: Array<string | number> = [];
+      for (const arg of [42, '', '   ', 'x'.repeat(2001)]) {
+        try {
+          await c.sendMessage(arg);
+          out.push('ok');
+        } catch (e) {
+          out.push(e instanceof TypeError ? 'TypeError' : (e as { code: number }).code);
+        }
+      }
+      await c.leave();
+      try {
+        await c.sendMessage('after leave');
+        out.push('ok');
+      } catch (e) {
+        out.push((e as { code: number }).code);
+      }
+      return out;
+    });
+    expect(outcomes).toEqual(['TypeError', 2, 2, 2, 3]);
+    await a.page.context().close();
+  });
+});
+
+describe('whiteboard', () => {
+  it('two pages draw at once and converge; strokes show live; a late joiner sees all; undo is own-only; clear is for all', async () => {
+    const a = await member('board');
+    const b = await member('board');
+    // Both draw at the same time, interleaved point by point.
+    const draw = (p: Page, y: number) =>
+      p.evaluate(async (y) => {
+        const wb = (
+          window as unknown as {
+            C: {
+              client: {
+                whiteboard: {
+                  beginStroke(
+                    t: string,
+                    x: number,
+                    y: number,
+                  ): { add(x: number, y: number): void; end(): void };
+                };
+              };
+            };
+          }
+        ).C.client.whiteboard;
+        const s = wb.beginStroke('pen', 20, y);
+        for (let i = 1; i <= 40; i++) {
+          s.add(20 + i * 10, y + Math.sin(i / 3) * 20);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        s.end();
+      }, y);
+    await Promise.all([draw(a.page, 100), draw(b.page, 200)]);
+    await until(
+      async () => (await items(a.page)).length === 2 && (await items(b.page)).length === 2,
+      10_000,
+      'both strokes',
+    );
+    await until(
+      async () => JSON.stringify(await items(a.page)) === JSON.stringify(await items(b.page)),
+      10_000,
+      'same strokes on both pages',
+    );
+    const both = await items(a.page);
+    expect(both.map((i) => [i.by, i.n, i.live]).sort()).toEqual(
+      [
+        [a.uid, 123, false],
+        [b.uid, 123, false],
+      ].sort(),
+    );
+
+    // Live: B sees A's stroke grow before A lifts the pen.
+    await a.page.evaluate(() => {
+      const w = window as unknown as {
+        C: { client: { whiteboard: { beginStroke(t: string, x: number, y: number): unknown } } };
+        live: { add(x: number, y: number): void; end(): void };
+      };
+      w.live = w.C.client.whiteboard.beginStroke('highlighter', 300, 300) as typeof w.live;
+      for (let i = 1; i <= 5; i++) w.live.add(300 + i * 10, 300);
+    });
+    const seenLive = await until(
+      async () => (await items(b.page)).find((i) => i.tool === 'highlighter' && i.live && i.n === 18),
+      10_000,
+      'live stroke at B',
+    );
+    expect(seenLive!.by).toBe(a.uid);
+    await a.page.evaluate(() => (window as unknown as { live: { end(): void } }).live.end());
+
+    // A user draws with the mouse on B's element; a shape and text through the API.
+    const box = (await b.page.locator('agora-whiteboard canvas').boundingBox())!;
+    await b.page.mouse.move(box.x + 50, box.y + 300);
+    await b.page.mouse.down();
+    for (let i = 1; i <= 10; i++) await b.page.mouse.move(box.x + 50 + i * 15, box.y + 300 + i * 3);
+    await b.page.mouse.up();
+    await b.page.evaluate(() => {
+      const wb = (
+        window as unknown as {
+          C: {
+            client: { whiteboard: { addShape(...a: unknown[]): string; addText(...a: unknown[]): string } };
+          };
+        }
+      ).C.client.whiteboard;
+      wb.addShape('rect', 400, 50, 500, 120, { color: '#2563eb' });
+      wb.addText(400, 200, '<b>label</b>');
+    });
+    await until(async () => (await items(a.page)).length === 6, 10_000, 'six items at A');
+    const all = await items(a.page);
+    expect(
+      all
+        .filter((i) => i.by === b.uid)
+        .map((i) => i.tool)
+        .sort(),
+    ).toEqual(['pen', 'pen', 'rect', 'text']);
+    expect(all.find((i) => i.tool === 'text')!.text).toBe('<b>label</b>');
+
+    // The late joiner gets everything, and its canvas shows ink.
+    const late = await member('board');
+    await until(async () => (await items(late.page)).length === 6, 10_000, 'late joiner has all items');
+    expect(await items(late.page)).toEqual(await items(a.page));
+    await until(async () => (await inked(late.page)) > 500, 5000, 'ink on the late joiner canvas');
+
+    // Undo on A removes A's last own item (the highlighter) everywhere, and nothing of B's; redo brings it back.
+    const before = await items(b.page);
+    await a.page.locator('agora-whiteboard button[data-act=undo]').click();
+    const afterUndo = before.filter((i) => i.tool !== 'highlighter');
+    for (const p of [a.page, b.page, late.page])
+      await until(
+        async () => JSON.stringify(await items(p)) === JSON.stringify(afterUndo),
+        10_000,
+        'undo everywhere',
+      );
+    await a.page.evaluate(() =>
+      (
+        window as unknown as { C: { client: { whiteboard: { undo(): boolean } } } }
+      ).C.client.whiteboard.undo(),
+    );
+    await until(async () => (await items(b.page)).length === 4, 10_000, 'second undo');
+    expect((await items(b.page)).every((i) => i.by === b.uid)).toBe(true);
+    // A has nothing left to undo: B's work is not A's to undo.
+    expect(
+      await a.page.evaluate(() =>
+        (
+          window as unknown as { C: { client: { whiteboard: { undo(): boolean } } } }
+        ).C.client.whiteboard.undo(),
+      ),
+    ).toBe(false);
+    expect((await items(b.page)).length).toBe(4);
+
+    // Clear asks first; confirmed, it empties the page for everyone.
+    await late.page.locator('agora-whiteboard button[data-act=clear]').click();
+    expect(await late.page.locator('agora-whiteboard [role=alert]').textContent()).toContain('everyone');
+    await late.page.locator('agora-whiteboard button[data-act=confirm-clear]').click();
+    for (const p of [a.page, b.page, late.page])
+      await until(async () => (await items(p)).length === 0, 10_000, 'cleared everywhere');
+    await until(async () => (await inked(a.page)) === 0, 5000, 'blank canvas at A');
+
+    // Pages: a page added by one member exists for all; items stay on their page.
+    await a.page.evaluate(() => {
+      const wb = (
+        window as unknown as {
+          C: {
+            client: { whiteboard: { addPage(): number; page: number; addShape(...a: unknown[]): string } };
+          };
+        }
+      ).C.client.whiteboard;
+      wb.page = wb.addPage();
+      wb.addShape('ellipse', 10, 10, 60, 60);
+    });
+    await until(async () => (await items(b.page, 1)).length === 1, 10_000, 'item on page 2');
+    expect(await items(b.page, 0)).toEqual([]);
+
+    // Export: a PNG of the page.
+    const png = await a.page.evaluate(async () => {
+      const blob = await (
+        window as unknown as {
+          C: { client: { whiteboard: { exportPNG(): Promise<Blob> } } };
+        }
+      ).C.client.whiteboard.exportPNG();
+      const head = new Uint8Array(await blob.slice(0, 8).arrayBuffer());
+      return { type: blob.type, size: blob.size, head: [...head] };
+    });
+    expect(png.type).toBe('image/png');
+    expect(png.head).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+    for (const p of [a.page, b.page, late.page]) await p.context().close();
+  });
+});
+
+describe('encrypted channel', () => {
+  it('chat and whiteboard reach members with the secret; the server holds only ciphertext; another secret reads nothing', async () => {
+    const channel = 'sealed board';
+    const a = await member(channel, { secret: 'open sesame' });
+    const b = await member(channel, { secret: 'open sesame' });
+    await a.page.evaluate(async () => {
+      const c = (
+        window as unknown as {
+          C: {
+            client: {
+              sendMessage(t: string): Promise<unknown>;
+              whiteboard: { addText(...a: unknown[]): string };
+            };
+          };
+        }
+      ).C.client;
+      await c.sendMessage('top secret plan');
+      c.whiteboard.addText(10, 40, 'whiteboard secret');
+    });
+    await until(async () => (await messages(b.page)).length === 1, 10_000, 'message at B');
+    expect((await messages(b.page))[0]!.text).toBe('top secret plan');
+    await until(async () => (await items(b.page)).length === 1, 10_000, 'text at B');
+    expect((await items(b.page))[0]!.text).toBe('whiteboard secret');
+
+    const stored = suite.server.channelContent(APP_ID, channel)!;
+    const chatStored = JSON.stringify(stored.chat);
+    expect(chatStored).not.toContain('top secret');
+    expect(Array.isArray(stored.doc)).toBe(true);
+    const docStored = (stored.doc as string[])
+      .map((u) => Buffer.from(u, 'base64').toString('latin1'))
+      .join('');
+    expect(docStored).not.toContain('whiteboard secret');
+    expect(docStored.length).toBeGreaterThan(0);
+
+    const wrong = await member(channel, { secret: 'wrong guess' });
+    await until(
+      async () =>
+        (await wrong.page.evaluate(
+          () => (window as unknown as { C: { cryptErrors: unknown[] } }).C.cryptErrors.length,
+        )) > 0,
+      10_000,
+      'crypt-error at the member with another secret',
+    );
+    expect(await messages(wrong.page)).toEqual([]);
+    expect(await items(wrong.page)).toEqual([]);
+    for (const p of [a.page, b.page, wrong.page]) await p.context().close();
+  });
+});
