@@ -86,7 +86,7 @@ describe('chat', () => {
         const list = document.getElementById('chat')!.shadowRoot!.querySelector('ol')!;
         return {
           pwned: (window as unknown as { pwned?: number }).pwned,
-          made: list.querySelectorAll('script, img, b').length,
+          made: list.querySelectorAll('.text *').length,
         };
       }),
     ).toEqual({ pwned: undefined, made: 0 });
