@@ -19,8 +19,11 @@ export const MAX_POINTS = 4000;
 export const MAX_TEXT = 1000;
 
 export interface WhiteboardEvents {
-  /** The content changed (anyone's edit, a join, a clear): redraw `page`'s items. `local`: this client's edit. */
-  change: { type: 'change'; local: boolean };
+  /**
+   * The content changed (anyone's edit, a join, a clear): redraw. `local`: this client's edit. `added`: items other
+   * members added (for unread counts).
+   */
+  change: { type: 'change'; local: boolean; added: number };
 }
 
 export interface StyleOptions {
@@ -83,9 +86,18 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
       captureTimeout: 24 * 3600_000,
     });
     this.currentPage = 0;
-    this.items.observeDeep((_e, tx) => this.emit('change', { type: 'change', local: tx.origin === LOCAL }));
-    this.meta.observe((_e, tx) => this.emit('change', { type: 'change', local: tx.origin === LOCAL }));
-    this.emit('change', { type: 'change', local: false });
+    const items = this.items;
+    items.observeDeep((events, tx) => {
+      const local = tx.origin === LOCAL;
+      let added = 0;
+      for (const e of events)
+        if (e.target === items && !local) for (const d of e.changes.delta) added += d.insert?.length ?? 0;
+      this.emit('change', { type: 'change', local, added });
+    });
+    this.meta.observe((_e, tx) =>
+      this.emit('change', { type: 'change', local: tx.origin === LOCAL, added: 0 }),
+    );
+    this.emit('change', { type: 'change', local: false, added: 0 });
   }
 
   /** The page this client shows (local: each member picks its own). */
@@ -101,7 +113,7 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
         `There is no page ${n}; pages are 0 to ${this.pageCount - 1}.`,
       );
     this.currentPage = n;
-    this.emit('change', { type: 'change', local: true });
+    this.emit('change', { type: 'change', local: true, added: 0 });
   }
 
   /** Pages of the board (at least 1). */

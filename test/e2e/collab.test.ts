@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { browserSuite } from './setup.js';
 import { APP_ID, openPage, until } from './harness.js';
+import { callAttrs, callPage } from './components-helpers.js';
 
 const suite = browserSuite();
 
@@ -355,5 +356,69 @@ describe('encrypted channel', () => {
     expect(await messages(wrong.page)).toEqual([]);
     expect(await items(wrong.page)).toEqual([]);
     for (const p of [a.page, b.page, wrong.page]) await p.context().close();
+  });
+});
+
+describe('<agora-call>', () => {
+  it('has chat and whiteboard buttons with unread counts; the panel module loads only when first opened', async () => {
+    const attrs = (name: string) =>
+      callAttrs('call with chat', name, { autojoin: true, lang: 'en', 'no-stats': true });
+    const a = await callPage(suite.browser, suite.server.url, attrs('Ada'));
+    const b = await callPage(suite.browser, suite.server.url, attrs('Grace'));
+    const collabRequests: string[] = [];
+    a.on('request', (r) => r.url().includes('agora-collab.js') && collabRequests.push(r.url()));
+    for (const p of [a, b])
+      await until(
+        () => p.evaluate(() => document.querySelector('agora-call')!.callState === 'connected'),
+        20_000,
+      );
+    await b.evaluate(async () => {
+      const c = document.querySelector('agora-call')!.client;
+      await c.sendMessage('hi <i>Ada</i>');
+      await c.sendMessage('second');
+      const s = c.whiteboard.beginStroke('pen', 10, 10);
+      s.add(60, 60);
+      s.end();
+    });
+    const badge = (which: string) =>
+      a.evaluate(
+        (which) =>
+          document.querySelector('agora-call')!.shadowRoot!.querySelector(`[data-control=${which}] .badge`)
+            ?.textContent ?? '',
+        which,
+      );
+    await until(async () => (await badge('chat')) === '2', 10_000, 'chat badge 2');
+    await until(async () => (await badge('board')) === '1', 10_000, 'board badge 1');
+    expect(collabRequests).toEqual([]);
+
+    await a.locator('agora-call [data-control=chat]').click();
+    await until(
+      () =>
+        a.evaluate(() =>
+          [
+            ...(document
+              .querySelector('agora-call')!
+              .shadowRoot!.querySelector('agora-chat')
+              ?.shadowRoot?.querySelectorAll('li .text') ?? []),
+          ]
+            .map((e) => e.textContent)
+            .join('|'),
+        ),
+      10_000,
+      'chat panel with the messages',
+    ).then((texts) => expect(texts).toBe('hi <i>Ada</i>|second'));
+    expect(collabRequests.length).toBe(1);
+    expect(await badge('chat')).toBe('');
+    await a.locator('agora-call [data-control=board]').click();
+    await until(
+      () =>
+        a.evaluate(
+          () => !!document.querySelector('agora-call')!.shadowRoot!.querySelector('agora-whiteboard'),
+        ),
+      10_000,
+      'whiteboard panel',
+    );
+    expect(await badge('board')).toBe('');
+    for (const p of [a, b]) await p.context().close();
   });
 });
