@@ -61,6 +61,19 @@ export class AgoraWhiteboardElement extends LitElement {
         background: var(--_accent);
         color: var(--_accent-text);
       }
+      .file {
+        font-size: 0.85em;
+        padding: 4px 8px;
+        border-radius: 6px;
+        background: var(--_surface-2);
+        cursor: pointer;
+      }
+      .file input {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        opacity: 0;
+      }
       .swatch {
         width: 22px;
         height: 22px;
@@ -102,6 +115,7 @@ export class AgoraWhiteboardElement extends LitElement {
     width: { type: Number },
     confirming: { state: true },
     textAt: { state: true },
+    fileError: { state: true },
   };
 
   /** The joined Client whose channel's whiteboard this shows. */
@@ -113,6 +127,7 @@ export class AgoraWhiteboardElement extends LitElement {
   /** The current width in board units (text: font size is 6× this). */
   width = 4;
   confirming = false;
+  fileError = '';
   textAt: { x: number; y: number; sx: number; sy: number } | null = null;
 
   /** View: board point (0, 0) sits at screen (panX, panY); one board unit is `zoom` CSS pixels. */
@@ -127,6 +142,8 @@ export class AgoraWhiteboardElement extends LitElement {
   private pointers = new Map<number, { x: number; y: number }>();
   private pinch: { d: number; zoom: number } | null = null;
   private resize = new ResizeObserver(() => this.redraw());
+  /** The current page's background, once decoded. */
+  private bg: { page: number; img: ImageBitmap | null } = { page: -1, img: null };
   private readonly onChange = () => {
     this.redraw();
     this.requestUpdate();
@@ -187,7 +204,18 @@ export class AgoraWhiteboardElement extends LitElement {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, w, h);
     ctx.setTransform(dpr * this.zoom, 0, 0, dpr * this.zoom, dpr * this.panX, dpr * this.panY);
-    const items = this.client?.whiteboard.getItems() ?? [];
+    const wb = this.client?.whiteboard;
+    if (wb) {
+      const page = wb.page;
+      void wb.getBackground(page).then((img) => {
+        if (this.bg.page !== page || this.bg.img !== img) {
+          this.bg = { page, img };
+          this.redraw();
+        }
+      });
+      if (this.bg.page === page && this.bg.img) ctx.drawImage(this.bg.img, 0, 0);
+    }
+    const items = wb?.getItems() ?? [];
     for (const it of items) drawItem(ctx, it);
     if (this.shape && this.tool !== 'pen') {
       const preview: WhiteboardItem = {
@@ -355,6 +383,19 @@ export class AgoraWhiteboardElement extends LitElement {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
 
+  private async openFile(e: Event): Promise<void> {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file || !this.client) return;
+    try {
+      this.fileError = '';
+      await this.client.whiteboard.openFile(file);
+    } catch (err) {
+      this.fileError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
   private act(fn: () => unknown): void {
     try {
       fn();
@@ -437,7 +478,15 @@ export class AgoraWhiteboardElement extends LitElement {
         <button data-act="add-page" @click=${() => this.act(() => wb && (wb.page = wb.addPage()))}>
           + Page
         </button>
+        <label class="file">
+          <input
+            type="file"
+            accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"
+            @change=${this.openFile}
+          />Open file…
+        </label>
         <button data-act="export" @click=${this.exportPng}>PNG</button>
+        ${this.fileError ? html`<span role="alert">${this.fileError}</span>` : ''}
       </div>
       <div class="board">
         <canvas

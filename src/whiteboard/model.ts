@@ -31,6 +31,8 @@ export interface WhiteboardItem {
 
 export const ITEMS = 'wb-items';
 export const META = 'wb-meta';
+/** File id → { type, size, chunks }: page backgrounds (src/whiteboard/files.ts). */
+export const FILES = 'wb-files';
 
 export type ItemMap = Y.Map<unknown>;
 

@@ -3,9 +3,19 @@
 import * as Y from 'yjs';
 import { AgoraError, assertType } from '../client/errors.js';
 import { Emitter } from '../client/emitter.js';
-import { ITEMS, META, Tools, readItem, type ItemMap, type Tool, type WhiteboardItem } from './model.js';
+import {
+  FILES,
+  ITEMS,
+  META,
+  Tools,
+  readItem,
+  type ItemMap,
+  type Tool,
+  type WhiteboardItem,
+} from './model.js';
 import { drawItem, hits } from './render.js';
 import type { SharedDoc } from '../collab/doc.js';
+import { MAX_PDF_PAGES, decode, fileBytes, pdfPageCount, readFile, storeFile } from './files.js';
 
 export type { Tool, WhiteboardItem } from './model.js';
 
@@ -62,6 +72,9 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
   private meta: Y.Map<unknown> | null = null;
   private undoManager: Y.UndoManager | null = null;
   private doc: Y.Doc | null = null;
+  private files: Y.Map<Y.Map<unknown>> | null = null;
+  /** Decoded backgrounds by file and PDF page. */
+  private backgrounds = new Map<string, Promise<ImageBitmap | null>>();
   private currentPage = 0;
   private seq = 0;
 
@@ -80,6 +93,11 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
     this.doc = doc;
     this.items = doc.getArray<ItemMap>(ITEMS);
     this.meta = doc.getMap(META);
+    this.files = doc.getMap<Y.Map<unknown>>(FILES);
+    this.backgrounds.clear();
+    this.files.observeDeep((_e, tx) =>
+      this.emit('change', { type: 'change', local: tx.origin === LOCAL, added: 0 }),
+    );
     this.undoManager = new Y.UndoManager(this.items, {
       trackedOrigins: new Set([LOCAL]),
       // One stroke is one undo step however long it takes; beginStroke starts a new step.
@@ -218,6 +236,48 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
     return String(map.get('id'));
   }
 
+  /**
+   * Opens an image (PNG, JPEG, GIF, WebP) or a PDF as background of `page` (default: the current one) for
+   * everyone; a PDF's pages become backgrounds of consecutive pages, added as needed. At most 5 MB; the content must
+   * be the kind the file claims. Resolves with the pages that got a background once the file is sent.
+   *
+   * @example
+   * input.onchange = () => client.whiteboard.openFile(input.files[0]);
+   */
+  async openFile(file: Blob, page = this.currentPage): Promise<number[]> {
+    assertType(file instanceof Blob, 'openFile(file): file must be a File or Blob.');
+    assertType(Number.isInteger(page) && page >= 0, 'openFile(file, page?): page must be an integer ≥ 0.');
+    this.writable();
+    const { kind, bytes } = await readFile(file);
+    const count = kind === 'application/pdf' ? Math.min(MAX_PDF_PAGES, await pdfPageCount(bytes)) : 1;
+    const { meta, doc } = this.writable();
+    const id = `${this.uid()}-${Date.now().toString(36)}-${++this.seq}`;
+    storeFile(doc!, this.files!, id, kind, bytes, LOCAL);
+    const pages = Array.from({ length: count }, (_, i) => page + i);
+    doc!.transact(() => {
+      if (page + count > this.pageCount) meta!.set('pages', page + count);
+      for (const [i, p] of pages.entries()) meta!.set(`bg:${p}`, { file: id, pdfPage: i });
+    }, LOCAL);
+    return pages;
+  }
+
+  /** The background of a page (default: the current one) as an image, or null when it has none (or not yet all). */
+  getBackground(page = this.currentPage): Promise<ImageBitmap | null> {
+    assertType(Number.isInteger(page), 'getBackground(page?): page must be an integer.');
+    const bg = this.meta?.get(`bg:${page}`) as { file?: unknown; pdfPage?: unknown } | undefined;
+    if (!bg || typeof bg.file !== 'string') return Promise.resolve(null);
+    const pdfPage = Number(bg.pdfPage) || 0;
+    const key = `${bg.file}#${pdfPage}`;
+    let p = this.backgrounds.get(key);
+    if (!p) {
+      const file = fileBytes(this.files?.get(bg.file));
+      if (!file) return Promise.resolve(null);
+      p = decode(file, pdfPage).catch(() => null);
+      this.backgrounds.set(key, p);
+    }
+    return p;
+  }
+
   /** Removes the items touching a circle at (x, y) on the current page (anyone's: the eraser). Returns how many. */
   eraseAt(x: number, y: number, radius = 8): number {
     assertType(isNum(x) && isNum(y) && isNum(radius), 'eraseAt(x, y, radius?): numbers.');
@@ -299,10 +359,11 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
       'exportPNG(page?, scale?): integer, number > 0.',
     );
     const items = this.getItems(page);
+    const bg = await this.getBackground(page);
     let x0 = 0;
     let y0 = 0;
-    let x1 = 800;
-    let y1 = 600;
+    let x1 = Math.max(800, bg?.width ?? 0);
+    let y1 = Math.max(600, bg?.height ?? 0);
     for (const it of items)
       for (let i = 0; i + 1 < it.points.length; i += it.tool === 'pen' || it.tool === 'highlighter' ? 3 : 2) {
         x0 = Math.min(x0, it.points[i]! - 50);
@@ -317,6 +378,7 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, w, h);
     ctx.setTransform(scale, 0, 0, scale, -x0 * scale, -y0 * scale);
+    if (bg) ctx.drawImage(bg, 0, 0);
     for (const it of items) drawItem(ctx, it);
     return canvas.convertToBlob({ type: 'image/png' });
   }

@@ -310,6 +310,131 @@ describe('whiteboard', () => {
   });
 });
 
+/** A 2-page PDF (200×200 pt): page 1 filled red, page 2 filled blue. */
+function twoPagePdf(): number[] {
+  const stream = (ops: string) => `<< /Length ${ops.length} >>\nstream\n${ops}\nendstream`;
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 5 0 R /Resources << >> >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 6 0 R /Resources << >> >>',
+    stream('1 0 0 rg 0 0 200 200 re f'),
+    stream('0 0 1 rg 0 0 200 200 re f'),
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return [...Buffer.from(out, 'latin1')];
+}
+
+describe('files', () => {
+  it('an image and a 2-page PDF opened on one page appear as backgrounds on the other; wrong or oversized files are refused', async () => {
+    const a = await member('files');
+    const b = await member('files');
+    const pdfRequests: string[] = [];
+    b.page.on('request', (r) => r.url().includes('agora-rtc-pdf') && pdfRequests.push(r.url()));
+    type Wb = {
+      openFile(f: Blob, page?: number): Promise<number[]>;
+      getBackground(p: number): Promise<ImageBitmap | null>;
+      pageCount: number;
+    };
+    const opened = await a.page.evaluate(async () => {
+      const wb = (window as unknown as { C: { client: { whiteboard: Wb } } }).C.client.whiteboard;
+      const c = new OffscreenCanvas(100, 80);
+      const ctx = c.getContext('2d')!;
+      ctx.fillStyle = '#00ff00';
+      ctx.fillRect(0, 0, 100, 80);
+      const png = await c.convertToBlob({ type: 'image/png' });
+      return wb.openFile(new File([png], 'green.png', { type: 'image/png' }));
+    });
+    expect(opened).toEqual([0]);
+    /** Colour at (x, y) of page `p`'s background as the other member decodes it, and its size. */
+    const bgAt = (p: Page, page: number, x: number, y: number) =>
+      p.evaluate(
+        async ({ page, x, y }) => {
+          const wb = (window as unknown as { C: { client: { whiteboard: Wb } } }).C.client.whiteboard;
+          const img = await wb.getBackground(page);
+          if (!img) return null;
+          const c = new OffscreenCanvas(img.width, img.height);
+          const ctx = c.getContext('2d')!;
+          ctx.drawImage(img, 0, 0);
+          return { w: img.width, h: img.height, rgb: [...ctx.getImageData(x, y, 1, 1).data.slice(0, 3)] };
+        },
+        { page, x, y },
+      );
+    expect(await until(() => bgAt(b.page, 0, 50, 40), 10_000, 'image background at B')).toEqual({
+      w: 100,
+      h: 80,
+      rgb: [0, 255, 0],
+    });
+    // What B's user sees: the element's canvas shows the green background.
+    await until(
+      () =>
+        b.page.evaluate(() => {
+          const canvas = document.getElementById('wb')!.shadowRoot!.querySelector('canvas')!;
+          const [r, g, bl] = canvas.getContext('2d')!.getImageData(50, 40, 1, 1).data;
+          return r === 0 && g === 255 && bl === 0;
+        }),
+      10_000,
+      'green background on the canvas at B',
+    );
+    expect(pdfRequests).toEqual([]);
+
+    const pdf = twoPagePdf();
+    const pdfPages = await a.page.evaluate(async (bytes) => {
+      const wb = (window as unknown as { C: { client: { whiteboard: Wb } } }).C.client.whiteboard;
+      return wb.openFile(new File([new Uint8Array(bytes)], 'two.pdf', { type: 'application/pdf' }), 1);
+    }, pdf);
+    expect(pdfPages).toEqual([1, 2]);
+    expect(await until(() => bgAt(b.page, 1, 150, 150), 20_000, 'PDF page 1 at B')).toEqual({
+      w: 300,
+      h: 300,
+      rgb: [255, 0, 0],
+    });
+    expect((await bgAt(b.page, 2, 150, 150))!.rgb).toEqual([0, 0, 255]);
+    expect(
+      await b.page.evaluate(
+        () => (window as unknown as { C: { client: { whiteboard: Wb } } }).C.client.whiteboard.pageCount,
+      ),
+    ).toBe(3);
+    expect(pdfRequests.length).toBeGreaterThan(0);
+
+    const refused = await a.page.evaluate(async (pdf) => {
+      const wb = (window as unknown as { C: { client: { whiteboard: Wb } } }).C.client.whiteboard;
+      const out: Array<string | number> = [];
+      const files = [
+        new File([new Uint8Array(pdf)], 'fake.png', { type: 'image/png' }),
+        new File(['<html>hello</html>'], 'page.html', { type: 'text/html' }),
+        new File([new Uint8Array(6 * 1024 * 1024)], 'big.png', { type: 'image/png' }),
+        new File([], 'empty.png'),
+      ];
+      for (const f of files) {
+        try {
+          await wb.openFile(f);
+          out.push('ok');
+        } catch (e) {
+          out.push((e as { code: number }).code);
+        }
+      }
+      try {
+        await wb.openFile('not a file' as unknown as Blob);
+      } catch (e) {
+        out.push(e instanceof TypeError ? 'TypeError' : 'other');
+      }
+      return out;
+    }, pdf);
+    expect(refused).toEqual([2, 2, 2, 2, 'TypeError']);
+    for (const p of [a.page, b.page]) await p.context().close();
+  });
+});
+
 describe('encrypted channel', () => {
   it('chat and whiteboard reach members with the secret; the server holds only ciphertext; another secret reads nothing', async () => {
     const channel = 'sealed board';
