@@ -33,6 +33,8 @@ export interface TextSeal {
 export interface ChatHost {
   request(msg: Omit<ChatRequest, 'id'>): Promise<{ message: ChatMessage }>;
   emit(e: MessageEvent): void;
+  /** A message could not be opened (sealed with another secret): it is left out. */
+  onUnreadable(uid: number): void;
   /** The seal of the current stay. */
   seal(): TextSeal | null;
 }
@@ -105,7 +107,10 @@ export class Chat {
         ...(history ? { history: true } : {}),
       };
       // A message sealed with another secret cannot be read: it is skipped, not shown as gibberish.
-      if (text === null) return evt;
+      if (text === null) {
+        this.host.onUnreadable(m.uid);
+        return evt;
+      }
       this.history.push(evt);
       if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
       this.host.emit({ ...evt });

@@ -146,12 +146,14 @@ export class Client extends Emitter<ClientEvents> {
     },
     emit: (e) => this.emit('message', e),
     seal: () => this.contentSeal,
+    onUnreadable: (uid) => this.contentUnreadable(uid),
   });
   private readonly sharedDoc = new SharedDoc({
     send: (msg) => this.link?.send(msg) ?? false,
-    onUnreadable: (uid) =>
-      this.emit('crypt-error', { type: 'crypt-error', uid, direction: 'recv', reason: 'content-unreadable' }),
+    onUnreadable: (uid) => this.contentUnreadable(uid),
   });
+  /** When each sender's unreadable chat or whiteboard content was last reported (at most once a second each). */
+  private unreadableAt = new Map<number, number>();
   /**
    * The channel's shared whiteboard (docs/whiteboard-and-chat.md): draw between join and leave; late joiners see
    * everything drawn before.
@@ -1330,6 +1332,13 @@ export class Client extends Emitter<ClientEvents> {
 
   private emitScreen(uid: number, sharing: boolean): void {
     this.emit('peer-screen', { type: 'peer-screen', msg: { uid, sharing } });
+  }
+
+  private contentUnreadable(uid: number): void {
+    const now = Date.now();
+    if (now - (this.unreadableAt.get(uid) ?? 0) < 1000) return;
+    this.unreadableAt.set(uid, now);
+    this.emit('crypt-error', { type: 'crypt-error', uid, direction: 'recv', reason: 'content-unreadable' });
   }
 
   private emitError(reason: string, name: ErrorName, message: string): void {

@@ -60,7 +60,8 @@ export interface ClientEvents {
   /**
    * Encrypted media from (`direction: 'recv'`) or to (`'send'`) a user could not be processed and was dropped:
    * usually a different secret or mode on the two sides (`reason: 'auth-failed'`, `'mode-mismatch'`,
-   * `'not-encrypted'`). At most once a second per user and direction.
+   * `'not-encrypted'`; `'content-unreadable'`: a chat message or whiteboard update sealed with another secret, or not
+   * sealed at all). At most once a second per user and direction.
    */
   'crypt-error': { type: 'crypt-error'; uid: number; direction: 'send' | 'recv'; reason: string };
   /** The Channel Key's service expiry is about 30 s away: call renewChannelKey with a fresh key. */

@@ -838,11 +838,9 @@ export class AgoraCallElement extends LocalizedElement {
       part="control"
       data-control=${which}
       aria-pressed=${this.side === which ? 'true' : 'false'}
-      aria-label=${n ? `${t[which]}, ${fill(t.unread, { n })}` : t[which]}
       @click=${() => void this.toggleSide(which)}
     >
-      <span class="text">${t[which]}</span
-      >${n ? html`<span class="badge" aria-hidden="true">${n}</span>` : nothing}
+      <span class="text">${t[which]}</span> ${n ? html`<span class="badge">${n}</span>` : nothing}
     </button>`;
   }
 

@@ -26,7 +26,6 @@ const en = {
   stats: 'Statistics',
   chat: 'Chat',
   board: 'Whiteboard',
-  unread: '{n} new',
   statsColumns: 'Who|kbps|fps|Size|Loss %|RTT ms',
   network: 'Network: {quality}',
   qualities: 'unknown|excellent|good|fair|poor|very poor|down',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { browserSuite } from './setup.js';
 import { APP_ID, openPage, until } from './harness.js';
-import { callAttrs, callPage } from './components-helpers.js';
+import { axeViolations, callAttrs, callPage } from './components-helpers.js';
 
 const suite = browserSuite();
 
@@ -534,6 +534,7 @@ describe('<agora-call>', () => {
     ).then((texts) => expect(texts).toBe('hi <i>Ada</i>|second'));
     expect(collabRequests.length).toBe(1);
     expect(await badge('chat')).toBe('');
+    expect(await axeViolations(a)).toEqual([]);
     await a.locator('agora-call [data-control=board]').click();
     await until(
       () =>
@@ -544,6 +545,7 @@ describe('<agora-call>', () => {
       'whiteboard panel',
     );
     expect(await badge('board')).toBe('');
+    expect(await axeViolations(a)).toEqual([]);
     for (const p of [a, b]) await p.context().close();
   });
 });
