@@ -99,6 +99,8 @@ const steps = [
     'sdk/agora-rtc-worker.js',
     () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
   ],
+  // yjs for the whiteboard, loaded by the SDK at join rather than with the core bundle.
+  ['sdk/agora-rtc-yjs.js', () => lib('src/collab/yjs-module.ts', 'agora-rtc-yjs.js', 'es')],
   // Loaded by the SDK only to finalise a recording (WebM duration and cues).
   ['sdk/agora-rtc-webm.js', () => lib('src/recording/webm.ts', 'agora-rtc-webm.js', 'es', {}, [realBuffer])],
   [

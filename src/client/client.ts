@@ -32,6 +32,7 @@ import type { CallStats } from '../quality/stats.js';
 import { VERSION } from '../version.js';
 import { Chat, checkMessage, type MessageEvent } from '../chat/chat.js';
 import { SharedDoc } from '../collab/doc.js';
+import { loadYjs } from '../collab/yjs.js';
 import { ContentSeal } from '../collab/seal.js';
 import { Whiteboard } from '../whiteboard/whiteboard.js';
 
@@ -152,6 +153,8 @@ export class Client extends Emitter<ClientEvents> {
     send: (msg) => this.link?.send(msg) ?? false,
     onUnreadable: (uid) => this.contentUnreadable(uid),
   });
+  /** yjs could be loaded for this stay (the whiteboard works). */
+  private collabReady = false;
   /** When each sender's unreadable chat or whiteboard content was last reported (at most once a second each). */
   private unreadableAt = new Map<number, number>();
   /**
@@ -351,8 +354,14 @@ export class Client extends Emitter<ClientEvents> {
     registerSecret(key);
     log.info('join', { channel, uid });
     try {
+      // The whiteboard's yjs loads beside the SDK while the connection is made; without it calls still work.
+      const yjsLoaded = loadYjs().then(
+        () => true,
+        (e: unknown) => (log.warn('whiteboard unavailable', e), false),
+      );
       if (!this.link?.connected) await this.connect();
       await this.startEncryption();
+      this.collabReady = await yjsLoaded;
       if (this.encryption.secret)
         this.contentSeal = await ContentSeal.derive(this.encryption.secret, channel);
       const answered = this.quality.watchJoin();
@@ -394,7 +403,7 @@ export class Client extends Emitter<ClientEvents> {
     if (this.published) this.startPublishing(this.published);
     this.recording.joined(result.recording);
     this.chat.joined(result.chat, false);
-    this.sharedDoc.joined(result, false, this.contentSeal);
+    if (this.collabReady) this.sharedDoc.joined(result, false, this.contentSeal);
     this.call = { callId: newCallId(), channel: this.channel, uid: result.uid, stats: null };
     this.quality.start();
   }
@@ -430,7 +439,7 @@ export class Client extends Emitter<ClientEvents> {
       this.session = result.session;
       this.recording.joined(result.recording);
       this.chat.joined(result.chat, true);
-      this.sharedDoc.joined(result, true, this.contentSeal);
+      if (this.collabReady) this.sharedDoc.joined(result, true, this.contentSeal);
       const present = new Set(result.peers.map((p) => p.uid));
       for (const peer of result.peers) this.applyPeer(peer, false);
       // Users missing from the restarted server's list may simply not be back yet: keep those whose media

@@ -1,8 +1,10 @@
 // The channel's shared yjs document, carried by the signaling link: local changes go out as `doc` messages
 // (coalesced for FLUSH_MS, so a live stroke costs ~40 frames a second rather than one per pointer event), other
 // members' updates come in as `doc` pushes, and the join result brings the whole document so far. A new Y.Doc per
-// stay: leaving a channel forgets its content. Sealed (encrypted-channel) updates are AES-GCM per update.
-import * as Y from 'yjs';
+// stay (made at join, once yjs is loaded): leaving a channel forgets its content. Sealed (encrypted-channel) updates
+// are AES-GCM per update.
+import type * as Y from 'yjs';
+import { yjs } from './yjs.js';
 import type { DocMessage, JoinResult } from '../protocol/messages.js';
 import { fromBase64, toBase64 } from './base64.js';
 import type { ContentSeal } from './seal.js';
@@ -21,20 +23,18 @@ export interface DocHost {
 }
 
 export class SharedDoc {
-  doc = new Y.Doc();
+  doc: Y.Doc | null = null;
   private pending: Uint8Array[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private seal: ContentSeal | null = null;
   /** Sealing and opening are async: one chain keeps updates in order. */
   private queue: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<(doc: Y.Doc) => void>();
+  private readonly listeners = new Set<(doc: Y.Doc | null) => void>();
 
-  constructor(private readonly host: DocHost) {
-    this.watch();
-  }
+  constructor(private readonly host: DocHost) {}
 
-  /** Called with the new Y.Doc at every join (and now, if a doc is already there). */
-  onDoc(fn: (doc: Y.Doc) => void): () => void {
+  /** Called with the new Y.Doc at every join, null at leave (and now, with the current one). */
+  onDoc(fn: (doc: Y.Doc | null) => void): () => void {
     this.listeners.add(fn);
     fn(this.doc);
     return () => this.listeners.delete(fn);
@@ -42,16 +42,17 @@ export class SharedDoc {
 
   /** Join: a fresh document filled with the channel's. Rejoin: the server's document merged in, ours sent back. */
   joined(result: JoinResult, rejoin: boolean, seal: ContentSeal | null): void {
-    if (!rejoin) {
-      this.reset();
+    if (!rejoin || !this.doc) {
+      this.reset(new (yjs().Doc)());
       this.seal = seal;
     }
+    const y = yjs();
     if (result.doc) this.applyRemote(0, fromBase64(result.doc), false);
     for (const u of result.sealedDoc ?? []) this.applyRemote(0, fromBase64(u), true);
     // A restarted server lost the document: what this member has goes back (only what the server lacks).
     if (rejoin) {
-      const sv = result.doc ? Y.encodeStateVectorFromUpdate(fromBase64(result.doc)) : undefined;
-      const missing = Y.encodeStateAsUpdate(this.doc, sv);
+      const sv = result.doc ? y.encodeStateVectorFromUpdate(fromBase64(result.doc)) : undefined;
+      const missing = y.encodeStateAsUpdate(this.doc!, sv);
       if (!result.sealedDoc?.length && missing.length > 2) this.queueSend(missing);
     }
   }
@@ -61,22 +62,21 @@ export class SharedDoc {
   }
 
   left(): void {
-    this.reset();
+    this.reset(null);
     this.seal = null;
   }
 
-  private reset(): void {
+  private reset(doc: Y.Doc | null): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = [];
-    this.doc.destroy();
-    this.doc = new Y.Doc();
-    this.watch();
-    for (const fn of this.listeners) fn(this.doc);
+    this.doc?.destroy();
+    this.doc = doc;
+    if (doc) this.watch(doc);
+    for (const fn of this.listeners) fn(doc);
   }
 
-  private watch(): void {
-    const doc = this.doc;
+  private watch(doc: Y.Doc): void {
     doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === REMOTE || doc !== this.doc) return;
       this.pending.push(update);
@@ -88,7 +88,7 @@ export class SharedDoc {
     this.timer = undefined;
     const batch = this.pending.splice(0);
     if (batch.length === 0) return;
-    const merged = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch);
+    const merged = batch.length === 1 ? batch[0]! : yjs().mergeUpdates(batch);
     if (merged.length <= MAX_UPDATE_BYTES) this.queueSend(merged);
     else for (const u of batch) this.queueSend(u);
   }
@@ -108,13 +108,13 @@ export class SharedDoc {
     const doc = this.doc;
     this.queue = this.queue.then(async () => {
       const plain = sealed ? (seal ? await seal.openBytes(bytes) : null) : seal ? null : bytes;
-      if (doc !== this.doc) return;
+      if (!doc || doc !== this.doc) return;
       if (!plain) {
         this.host.onUnreadable(from);
         return;
       }
       try {
-        Y.applyUpdate(doc, plain, REMOTE);
+        yjs().applyUpdate(doc, plain, REMOTE);
       } catch {
         this.host.onUnreadable(from);
       }

@@ -2,7 +2,8 @@
 // document in CHUNK_BYTES pieces (each its own update, so no frame exceeds the server's update limit), is checked
 // to be what it claims by its first bytes, and is decoded only where it is shown. PDF.js (pdfjs-dist, copied
 // beside the SDK as agora-rtc-pdf.mjs and its worker) is loaded the first time a PDF is opened.
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
+import { yjs } from '../collab/yjs.js';
 import { AgoraError } from '../client/errors.js';
 import { assetUrl } from '../client/assets.js';
 
@@ -58,10 +59,10 @@ export function storeFile(
   bytes: Uint8Array,
   origin: unknown,
 ): void {
-  const entry = new Y.Map<unknown>();
+  const entry = new (yjs().Map)<unknown>();
   entry.set('type', kind);
   entry.set('size', bytes.length);
-  const chunks = new Y.Array<Uint8Array>();
+  const chunks = new (yjs().Array)<Uint8Array>();
   entry.set('chunks', chunks);
   doc.transact(() => files.set(id, entry), origin);
   for (let i = 0; i < bytes.length; i += CHUNK_BYTES)

@@ -1,6 +1,7 @@
 // client.whiteboard: the channel's shared whiteboard (docs/whiteboard-and-chat.md). Content lives in the channel's
 // yjs document (src/collab/doc.ts); this class is the API over it, and the <agora-whiteboard> element draws it.
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
+import { yjs } from '../collab/yjs.js';
 import { AgoraError, assertType } from '../client/errors.js';
 import { Emitter } from '../client/emitter.js';
 import {
@@ -88,9 +89,18 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
     shared.onDoc((doc) => this.attach(doc));
   }
 
-  private attach(doc: Y.Doc): void {
+  /** A new document at each join; null after leave. */
+  private attach(doc: Y.Doc | null): void {
     this.undoManager?.destroy();
+    this.undoManager = null;
     this.doc = doc;
+    this.backgrounds.clear();
+    this.currentPage = 0;
+    if (!doc) {
+      this.items = this.meta = this.files = null;
+      this.emit('change', { type: 'change', local: false, added: 0 });
+      return;
+    }
     this.items = doc.getArray<ItemMap>(ITEMS);
     this.meta = doc.getMap(META);
     this.files = doc.getMap<Y.Map<unknown>>(FILES);
@@ -98,7 +108,7 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
     this.files.observeDeep((_e, tx) =>
       this.emit('change', { type: 'change', local: tx.origin === LOCAL, added: 0 }),
     );
-    this.undoManager = new Y.UndoManager(this.items, {
+    this.undoManager = new (yjs().UndoManager)(this.items, {
       trackedOrigins: new Set([LOCAL]),
       // One stroke is one undo step however long it takes; beginStroke starts a new step.
       captureTimeout: 24 * 3600_000,
@@ -175,7 +185,7 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
     assertType(isNum(x) && isNum(y) && isNum(pressure), 'beginStroke(tool, x, y, pressure?): numbers.');
     const { items, doc } = this.writable();
     const map = this.newItem(tool, style, tool === 'highlighter' ? 16 : 4);
-    const points = new Y.Array<number>();
+    const points = new (yjs().Array)<number>();
     points.push([x, y, pressure]);
     map.set('points', points);
     map.set('live', true);
@@ -213,7 +223,7 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
     assertType([x0, y0, x1, y1].every(isNum), 'addShape(tool, x0, y0, x1, y1): numbers.');
     const { items, doc } = this.writable();
     const map = this.newItem(tool, style, 4);
-    map.set('points', Y.Array.from([x0, y0, x1, y1]));
+    map.set('points', yjs().Array.from([x0, y0, x1, y1]));
     this.undoManager!.stopCapturing();
     doc!.transact(() => items!.push([map]), LOCAL);
     return String(map.get('id'));
@@ -229,7 +239,7 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
       throw new AgoraError('ERR_INVALID_ARGUMENT', `addText: the text must be 1 to ${MAX_TEXT} characters.`);
     const { items, doc } = this.writable();
     const map = this.newItem('text', style, 24);
-    map.set('points', Y.Array.from([x, y]));
+    map.set('points', yjs().Array.from([x, y]));
     map.set('text', text);
     this.undoManager!.stopCapturing();
     doc!.transact(() => items!.push([map]), LOCAL);
@@ -394,7 +404,7 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
       'style.page must be an existing page.',
     );
     assertType(Tools.includes(tool), 'unknown tool');
-    const map = new Y.Map<unknown>();
+    const map = new (yjs().Map)<unknown>();
     map.set('id', `${this.uid()}-${Date.now().toString(36)}-${++this.seq}`);
     map.set('tool', tool);
     map.set('page', page);
