@@ -831,6 +831,7 @@ export class AgoraCallElement extends LocalizedElement {
     this.requestUpdate();
   }
 
+  /** Labelled with words even where the bar shows only icons (these have none): the count follows them. */
   private sideButton(t: Strings, which: 'chat' | 'board') {
     const n = this.unread[which];
     return html`<button
@@ -840,7 +841,7 @@ export class AgoraCallElement extends LocalizedElement {
       aria-pressed=${this.side === which ? 'true' : 'false'}
       @click=${() => void this.toggleSide(which)}
     >
-      <span class="text">${t[which]}</span> ${n ? html`<span class="badge">${n}</span>` : nothing}
+      <span>${t[which]}</span> ${n ? html`<span class="badge">${n}</span>` : nothing}
     </button>`;
   }
 
