@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { browserSuite } from './setup.js';
 import { APP_ID, openPage, until } from './harness.js';
-import { axeViolations, callAttrs, callPage } from './components-helpers.js';
+import { SHOTS, axeViolations, callAttrs, callPage } from './components-helpers.js';
 
 const suite = browserSuite();
 
@@ -243,6 +243,7 @@ describe('whiteboard', () => {
     await until(async () => (await items(late.page)).length === 6, 10_000, 'late joiner has all items');
     expect(await items(late.page)).toEqual(await items(a.page));
     await until(async () => (await inked(late.page)) > 500, 5000, 'ink on the late joiner canvas');
+    await late.page.locator('agora-whiteboard').screenshot({ path: `${SHOTS}/whiteboard-late-joiner.png` });
 
     // Undo on A removes A's last own item (the highlighter) everywhere, and nothing of B's; redo brings it back.
     const before = await items(b.page);
@@ -516,6 +517,8 @@ describe('<agora-call>', () => {
     await until(async () => (await badge('board')) === '1', 10_000, 'board badge 1');
     expect(collabRequests).toEqual([]);
 
+    // No colour transitions while axe measures contrast.
+    await a.emulateMedia({ reducedMotion: 'reduce' });
     await a.locator('agora-call [data-control=chat]').click();
     await until(
       () =>
@@ -546,6 +549,7 @@ describe('<agora-call>', () => {
     );
     expect(await badge('board')).toBe('');
     expect(await axeViolations(a)).toEqual([]);
+    await a.screenshot({ path: `${SHOTS}/call-with-whiteboard.png` });
     for (const p of [a, b]) await p.context().close();
   });
 });
