@@ -267,6 +267,8 @@ export class AgoraWhiteboardElement extends LitElement {
       } else if (this.tool === 'eraser') {
         wb.eraseAt(p.x, p.y, 8 / this.zoom);
       } else if (this.tool === 'text') {
+        // Keeps the press from moving focus to the page, which would close the text box as it opens.
+        e.preventDefault();
         this.textAt = p;
         void this.updateComplete.then(() =>
           this.renderRoot.querySelector<HTMLInputElement>('.textbox')?.focus(),

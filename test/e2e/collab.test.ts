@@ -311,6 +311,58 @@ describe('whiteboard', () => {
   });
 });
 
+describe('<agora-whiteboard> tools', () => {
+  it('text, rectangle, eraser and zoom through the element reach the other page in board coordinates', async () => {
+    const a = await member('tools');
+    const b = await member('tools');
+    const canvas = a.page.locator('agora-whiteboard canvas');
+    const box = (await canvas.boundingBox())!;
+    const tool = (t: string) => a.page.locator(`agora-whiteboard button[data-tool=${t}]`).click();
+    const itemsAt = async (p: Page) =>
+      p.evaluate(() =>
+        (
+          window as unknown as {
+            C: {
+              client: {
+                whiteboard: { getItems(): Array<{ tool: string; points: number[]; text?: string }> };
+              };
+            };
+          }
+        ).C.client.whiteboard
+          .getItems()
+          .map((i) => ({ tool: i.tool, points: i.points.map(Math.round), text: i.text })),
+      );
+
+    await tool('text');
+    await a.page.mouse.click(box.x + 100, box.y + 150);
+    await a.page.locator('agora-whiteboard input.textbox').fill('hello board');
+    await a.page.locator('agora-whiteboard input.textbox').press('Enter');
+    await tool('rect');
+    await a.page.mouse.move(box.x + 300, box.y + 100);
+    await a.page.mouse.down();
+    await a.page.mouse.move(box.x + 350, box.y + 150, { steps: 5 });
+    await a.page.mouse.move(box.x + 400, box.y + 200, { steps: 5 });
+    await a.page.mouse.up();
+    await until(async () => (await itemsAt(b.page)).length === 2, 10_000, 'text and rect at B');
+    expect(await itemsAt(b.page)).toEqual([
+      { tool: 'text', points: [100, 150], text: 'hello board' },
+      { tool: 'rect', points: [300, 100, 400, 200], text: undefined },
+    ]);
+
+    // The wheel zooms 2× about the pointer (the canvas corner): board (300, 100) is now at screen (~600, ~200).
+    await a.page.mouse.move(box.x + 1, box.y + 1);
+    await a.page.mouse.wheel(0, -300 * Math.log(2));
+    await tool('eraser');
+    await a.page.mouse.move(box.x + 600, box.y + 200);
+    await a.page.mouse.down();
+    await a.page.mouse.move(box.x + 610, box.y + 210, { steps: 3 });
+    await a.page.mouse.up();
+    await until(async () => (await itemsAt(b.page)).length === 1, 10_000, 'rectangle erased at B');
+    expect((await itemsAt(b.page))[0]!.tool).toBe('text');
+    for (const p of [a.page, b.page]) await p.context().close();
+  });
+});
+
 /** A 2-page PDF (200×200 pt): page 1 filled red, page 2 filled blue. */
 function twoPagePdf(): number[] {
   const stream = (ops: string) => `<< /Length ${ops.length} >>\nstream\n${ops}\nendstream`;
