@@ -363,6 +363,54 @@ describe('<agora-whiteboard> tools', () => {
   });
 });
 
+describe('<agora-whiteboard> touch', () => {
+  it('a finger draws a stroke (touch events through Pointer Events), seen on the other page', async () => {
+    const a = await member('touch');
+    const context = await suite.browser.newContext({ hasTouch: true });
+    const t = await context.newPage();
+    await t.goto(`${suite.server.url}/test-pages/collab.html`);
+    await t.waitForFunction(() => (window as unknown as { collabLoaded?: boolean }).collabLoaded === true);
+    await t.evaluate(
+      (app) =>
+        (window as unknown as { C: { join(a: string, c: string): Promise<number> } }).C.join(app, 'touch'),
+      APP_ID,
+    );
+    const box = (await t.locator('agora-whiteboard canvas').boundingBox())!;
+    const cdp = await context.newCDPSession(t);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x: number, y: number) =>
+      cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: type === 'touchEnd' ? [] : [{ x: box.x + x, y: box.y + y }],
+      });
+    await touch('touchStart', 50, 50);
+    for (let i = 1; i <= 10; i++) await touch('touchMove', 50 + i * 20, 50 + i * 5);
+    await touch('touchEnd', 0, 0);
+    const seen = await until(
+      () =>
+        a.page
+          .evaluate(() =>
+            (
+              window as unknown as {
+                C: {
+                  client: {
+                    whiteboard: { getItems(): Array<{ tool: string; points: number[]; live: boolean }> };
+                  };
+                };
+              }
+            ).C.client.whiteboard.getItems(),
+          )
+          .then((items) => (items.length === 1 && !items[0]!.live ? items[0] : null)),
+      10_000,
+      'touch stroke at A',
+    );
+    expect(seen!.tool).toBe('pen');
+    expect(seen!.points.length / 3).toBeGreaterThanOrEqual(5);
+    expect(Math.round(seen!.points[0]!)).toBe(50);
+    await a.page.context().close();
+    await context.close();
+  });
+});
+
 /** A 2-page PDF (200×200 pt): page 1 filled red, page 2 filled blue. */
 function twoPagePdf(): number[] {
   const stream = (ops: string) => `<< /Length ${ops.length} >>\nstream\n${ops}\nendstream`;
