@@ -54,14 +54,77 @@ const coreAsSibling = {
   },
 };
 
+/**
+ * The crypto module starts its worker with `new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })`
+ * (what the Vite dev server serves). The shipped chunk must keep that pattern whole, naming the shipped worker
+ * file, so the bundlers of apps that re-bundle the SDK find and ship the worker; Vite's own worker bundling must
+ * not rewrite it (the worker is built on its own below). The URL hides behind a placeholder until the chunk is
+ * rendered.
+ */
+const workerAsSibling = {
+  name: 'agora-worker-as-sibling',
+  enforce: 'pre',
+  transform(code, id) {
+    if (!id.endsWith('/src/crypto/attach.ts')) return null;
+    const source = "new URL('./worker.ts', import.meta.url)";
+    if (!code.includes(source))
+      throw new Error(`src/crypto/attach.ts no longer starts its worker with ${source}`);
+    return { code: code.replace(source, 'new URL(__AGORA_WORKER_FILE__, import.meta.url)'), map: null };
+  },
+  renderChunk(code) {
+    if (!code.includes('__AGORA_WORKER_FILE__')) return null;
+    return { code: code.replaceAll('__AGORA_WORKER_FILE__', '"./agora-rtc-worker.js"'), map: null };
+  },
+};
+
+/**
+ * Parts of the SDK that load on first use (`import('./…')` in the source): their chunks keep names a server
+ * operator recognises, without hashes, since they are served beside agora-rtc.js under fixed URLs.
+ */
+const LAZY_CHUNKS = {
+  'src/crypto/attach.ts': 'agora-rtc-crypto.js',
+  'src/recording/engine.ts': 'agora-rtc-recording.js',
+  'src/recording/webm.ts': 'agora-rtc-webm.js',
+  'src/agent/worker-check.ts': 'agora-rtc-agent.js',
+  'src/quality/calltest-run.ts': 'agora-rtc-calltest.js',
+};
+const chunkFileName = (chunk) =>
+  LAZY_CHUNKS[chunk.facadeModuleId?.slice(root.length) ?? ''] ?? 'agora-rtc-[name]-[hash].js';
+
+/**
+ * Keeps the core in one file. Left alone, rolldown moves the modules the core shares with its lazy chunks (errors,
+ * log, asset URLs…) into a third file that every page then loads; this plugin lists every module the entry reaches
+ * through static imports, and `coreChunk` below puts them all in the entry chunk.
+ */
+function staticReach() {
+  const reached = new Set();
+  return {
+    reached,
+    plugin: {
+      name: 'agora-static-reach',
+      buildEnd() {
+        const entry = [...this.getModuleIds()].find((id) => this.getModuleInfo(id)?.isEntry);
+        const todo = [entry];
+        while (todo.length) {
+          const id = todo.pop();
+          if (!id || reached.has(id)) continue;
+          reached.add(id);
+          todo.push(...(this.getModuleInfo(id)?.importedIds ?? []));
+        }
+      },
+    },
+  };
+}
+
 /** One library build: a single entry, a single format. */
 async function lib(entry, fileName, format, extra = {}, plugins = []) {
+  const core = staticReach();
   await build({
     root,
     configFile: false,
     logLevel: 'warn',
     publicDir: false,
-    plugins: [nodeShims, ...plugins],
+    plugins: [nodeShims, core.plugin, ...plugins],
     resolve: {
       alias: {
         buffer: shim('buffer'),
@@ -74,6 +137,7 @@ async function lib(entry, fileName, format, extra = {}, plugins = []) {
     // A classic script has no import.meta; the SDK reads document.currentScript there instead.
     define: {
       global: 'globalThis',
+      __AGORA_CLASSIC__: String(format === 'iife'),
       ...(format === 'iife' ? { 'import.meta.url': 'undefined' } : {}),
       // workbox's modules keep their development logging behind this check.
       ...(extra.production ? { 'process.env.NODE_ENV': '"production"' } : {}),
@@ -85,22 +149,40 @@ async function lib(entry, fileName, format, extra = {}, plugins = []) {
       sourcemap: true,
       target: 'es2022',
       lib: { entry: `${root}${entry}`, formats: [format], fileName: () => fileName, name: extra.name },
-      rollupOptions: { output: { exports: format === 'iife' ? 'auto' : 'named', minify: true } },
+      rollupOptions: {
+        // The lazy chunks import what they share with the core from agora-rtc.js itself, not from a third file.
+        preserveEntrySignatures: 'allow-extension',
+        output: {
+          exports: format === 'iife' ? 'auto' : 'named',
+          minify: true,
+          chunkFileNames: chunkFileName,
+          ...(format === 'es'
+            ? {
+                codeSplitting: {
+                  groups: [{ name: fileName.replace(/\.js$/, ''), test: (id) => core.reached.has(id) }],
+                },
+              }
+            : {}),
+        },
+      },
     },
   });
 }
 
 const steps = [
-  ['sdk/agora-rtc.js', () => lib('src/index.ts', 'agora-rtc.js', 'es')],
-  ['sdk/agora-rtc.iife.js', () => lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC' })],
-  // Loaded by the SDK only when a call is encrypted, so unencrypted calls do not download it.
-  ['sdk/agora-rtc-crypto.js', () => lib('src/crypto/attach.ts', 'agora-rtc-crypto.js', 'es')],
+  // The core, and beside it the chunks it loads on first use (LAZY_CHUNKS): encryption, recording and its WebM
+  // fixer, the service-worker check, the call test. An app that only joins downloads none of them.
+  ['sdk/agora-rtc.js', () => lib('src/index.ts', 'agora-rtc.js', 'es', {}, [workerAsSibling, realBuffer])],
+  [
+    'sdk/agora-rtc.iife.js',
+    () =>
+      lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC' }, [workerAsSibling, realBuffer]),
+  ],
+  // The encryption worker, started by the crypto chunk (a module worker) or the classic script (a classic one).
   [
     'sdk/agora-rtc-worker.js',
     () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
   ],
-  // Loaded by the SDK only to finalise a recording (WebM duration and cues).
-  ['sdk/agora-rtc-webm.js', () => lib('src/recording/webm.ts', 'agora-rtc-webm.js', 'es', {}, [realBuffer])],
   [
     'sdk/agora-components.js',
     () => lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),
