@@ -1,4 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import {
   AgentError,
   AgoraError,
@@ -645,7 +645,7 @@ export class AgoraCallElement extends LocalizedElement {
     this.resizer.observe(stage);
   }
 
-  protected override render() {
+  protected override render(): TemplateResult {
     const t = this.t;
     const state = this.callState;
     const body = this.unsupported

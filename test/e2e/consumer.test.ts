@@ -1,0 +1,196 @@
+// The package as a developer meets it: `npm pack`, the tarball installed into throwaway projects made here in a
+// temp dir (a Vite app, a webpack 5 app, plain Node ESM, a strict TypeScript file), built with the bundlers from
+// our devDependencies, and an encrypted call between two pages of each app in Chromium. Nothing is cached between
+// runs: every run packs, installs and builds from scratch.
+//
+// Installing: the run's network namespace has no registry, and `npm install --offline` cannot resolve version
+// ranges from npm's cache (it keeps tarballs, not the metadata). So the test does what npm's install does with
+// the tarball itself: unpacks it as node_modules/agora-rtc-web and links each dependency the packed package.json
+// declares from this repo's node_modules (installed by npm ci from the same ranges). A dependency missing from
+// package.json is then missing in the consumer too, since the projects live outside this repo.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { build as viteBuild } from 'vite';
+import webpack from 'webpack';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { RunningServer } from '../../server/app.js';
+import { APP_ID, launchBrowser, openPage, serve, until, videoFrames } from './harness.js';
+
+const run = promisify(execFile);
+const repo = resolve('.');
+const fixtures = join(repo, 'test/e2e/consumer');
+let tmp = '';
+let tarball = '';
+
+/** A project with the packed SDK installed, and `devLinks` (its own devDependencies, e.g. @types/node). */
+async function project(name: string, devLinks: string[] = []): Promise<string> {
+  const dir = join(tmp, name);
+  const sdk = join(dir, 'node_modules', 'agora-rtc-web');
+  mkdirSync(sdk, { recursive: true });
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name,
+      private: true,
+      type: 'module',
+      dependencies: { 'agora-rtc-web': `file:${tarball}` },
+    }),
+  );
+  await run('tar', ['-xzf', tarball, '-C', sdk, '--strip-components=1']);
+  const pkg = JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  for (const dep of [...Object.keys(pkg.dependencies ?? {}), ...devLinks]) {
+    const at = join(dir, 'node_modules', dep);
+    mkdirSync(dirname(at), { recursive: true });
+    symlinkSync(join(repo, 'node_modules', dep), at, 'dir');
+  }
+  return dir;
+}
+
+const page = (title: string, script: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>` +
+  `<div id="local" style="width:320px;height:240px"></div><div id="remote" style="width:320px;height:240px"></div>` +
+  `${script}</body></html>`;
+
+async function buildVite(): Promise<string> {
+  const dir = await project('vite-app');
+  cpSync(join(fixtures, 'app.js'), join(dir, 'app.js'));
+  writeFileSync(join(dir, 'index.html'), page('vite app', '<script type="module" src="./app.js"></script>'));
+  await viteBuild({
+    root: dir,
+    configFile: false,
+    base: '/vite-app/',
+    logLevel: 'warn',
+    build: { outDir: join(dir, 'dist'), emptyOutDir: true },
+  });
+  return join(dir, 'dist');
+}
+
+async function buildWebpack(): Promise<{ out: string; warnings: string[] }> {
+  const dir = await project('webpack-app');
+  cpSync(join(fixtures, 'app.js'), join(dir, 'app.js'));
+  const out = join(dir, 'dist');
+  const stats = await new Promise<webpack.Stats>((ok, fail) =>
+    webpack(
+      {
+        mode: 'production',
+        context: dir,
+        entry: './app.js',
+        output: { path: out, filename: 'main.js', publicPath: 'auto', clean: true },
+        devtool: false,
+        performance: { hints: false },
+      },
+      (err, s) => (err || !s ? fail(err ?? new Error('no stats')) : ok(s)),
+    ),
+  );
+  const info = stats.toJson({ all: false, errors: true, warnings: true });
+  if (stats.hasErrors()) throw new Error(info.errors!.map((e) => e.message).join('\n'));
+  writeFileSync(join(out, 'index.html'), page('webpack app', '<script src="./main.js"></script>'));
+  return { out, warnings: info.warnings!.map((w) => w.message) };
+}
+
+describe('npm package in consumer projects', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let vite = '';
+  let wp: { out: string; warnings: string[] };
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'agora-consumer-'));
+    const { stdout } = await run('npm', ['pack', '--pack-destination', tmp, '--ignore-scripts', '--json']);
+    tarball = join(tmp, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
+    [vite, wp] = await Promise.all([buildVite(), buildWebpack()]);
+    server = await serve({ staticDirs: { '/vite-app/': vite, '/webpack-app/': wp.out } });
+    browser = await launchBrowser();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('webpack 5 builds the SDK without a warning (workers, chunks and import.meta need no configuration)', () => {
+    expect(wp.warnings).toEqual([]);
+  });
+
+  for (const app of ['vite-app', 'webpack-app']) {
+    test(`${app}: two pages make an encrypted call, with the worker and chunks the app's bundler emitted`, async () => {
+      const channel = `consumer ${app} ${Date.now()}`;
+      const url = `${server.url}/${app}/index.html?appId=${APP_ID}&channel=${encodeURIComponent(channel)}&secret=s3cret-${app}`;
+      const pages: Page[] = [];
+      try {
+        for (let i = 0; i < 2; i++) pages.push(await openPage(browser, url));
+        for (const p of pages) {
+          await until(
+            () =>
+              p.evaluate(() => {
+                const s = (window as unknown as { state: { remoteUid: number; error: string } }).state;
+                if (s.error) throw new Error(s.error);
+                return s.remoteUid !== 0;
+              }),
+            45_000,
+            `${app} subscribed to the other page`,
+          );
+        }
+        for (const p of pages) {
+          const v = await videoFrames(p, '#remote video');
+          expect(v.width).toBeGreaterThan(0);
+          expect(v.frames > 0 || v.advanced).toBe(true);
+          const seen = await p.evaluate(() => ({
+            cryptErrors: (window as unknown as { state: { cryptErrors: number } }).state.cryptErrors,
+            files: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname),
+          }));
+          expect(seen.cryptErrors).toBe(0);
+          // Everything came from the app's own build output, nothing from the SDK server's /sdk/.
+          const scripts = seen.files.filter((f) => f.endsWith('.js'));
+          expect(scripts.filter((f) => !f.startsWith(`/${app}/`))).toEqual([]);
+          expect(scripts.length).toBeGreaterThan(1);
+          // A call that neither records nor tests loads no such chunk (Vite keeps their names; webpack numbers them).
+          expect(scripts.filter((f) => /recording|calltest|webm/.test(f))).toEqual([]);
+        }
+      } finally {
+        for (const p of pages) await p.context().close();
+      }
+    });
+  }
+
+  test('plain Node ESM imports agora-rtc-web/server: makes and checks a Channel Key, runs the server, which serves the SDK', async () => {
+    const dir = await project('node-app');
+    cpSync(join(fixtures, 'server.mjs'), join(dir, 'server.mjs'));
+    const { stdout } = await run(process.execPath, ['server.mjs'], { cwd: dir });
+    const out = JSON.parse(stdout) as { key: string; ok: boolean; sdk: number };
+    expect(out.key).toMatch(/^004[0-9a-f]{40}0123456789abcdef0123456789abcdef/);
+    expect(out.ok).toBe(true);
+    expect(out.sdk).toBe(200);
+  });
+
+  test('tsc --strict compiles the manual sample, the Promise style and the components with no any from our types', async () => {
+    const dir = await project('ts-app', ['@types/node', 'typescript']);
+    cpSync(join(fixtures, 'consumer.ts'), join(dir, 'consumer.ts'));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+          types: ['node'],
+          skipLibCheck: false,
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const tsc = join(dir, 'node_modules/typescript/bin/tsc');
+    const result = await run(process.execPath, [tsc, '-p', dir]).catch((e: { stdout: string }) => e);
+    expect(result.stdout).toBe('');
+  });
+});
