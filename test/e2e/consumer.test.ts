@@ -2,55 +2,23 @@
 // temp dir (a Vite app, a webpack 5 app, plain Node ESM, a strict TypeScript file), built with the bundlers from
 // our devDependencies, and an encrypted call between two pages of each app in Chromium. Nothing is cached between
 // runs: every run packs, installs and builds from scratch.
-//
-// Installing: the run's network namespace has no registry, and `npm install --offline` cannot resolve version
-// ranges from npm's cache (it keeps tarballs, not the metadata). So the test does what npm's install does with
-// the tarball itself: unpacks it as node_modules/agora-rtc-web and links each dependency the packed package.json
-// declares from this repo's node_modules (installed by npm ci from the same ranges). A dependency missing from
-// package.json is then missing in the consumer too, since the projects live outside this repo.
-import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// How the tarball is installed without a registry: test/e2e/consumer-project.ts.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { build as viteBuild } from 'vite';
 import webpack from 'webpack';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunningServer } from '../../server/app.js';
+import { installSdk, packSdk, run } from './consumer-project.js';
 import { APP_ID, launchBrowser, openPage, serve, until, videoFrames } from './harness.js';
 
-const run = promisify(execFile);
-const repo = resolve('.');
-const fixtures = join(repo, 'test/e2e/consumer');
+const fixtures = resolve('test/e2e/consumer');
 let tmp = '';
 let tarball = '';
 
-/** A project with the packed SDK installed, and `devLinks` (its own devDependencies, e.g. @types/node). */
-async function project(name: string, devLinks: string[] = []): Promise<string> {
-  const dir = join(tmp, name);
-  const sdk = join(dir, 'node_modules', 'agora-rtc-web');
-  mkdirSync(sdk, { recursive: true });
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({
-      name,
-      private: true,
-      type: 'module',
-      dependencies: { 'agora-rtc-web': `file:${tarball}` },
-    }),
-  );
-  await run('tar', ['-xzf', tarball, '-C', sdk, '--strip-components=1']);
-  const pkg = JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as {
-    dependencies?: Record<string, string>;
-  };
-  for (const dep of [...Object.keys(pkg.dependencies ?? {}), ...devLinks]) {
-    const at = join(dir, 'node_modules', dep);
-    mkdirSync(dirname(at), { recursive: true });
-    symlinkSync(join(repo, 'node_modules', dep), at, 'dir');
-  }
-  return dir;
-}
+const project = (name: string, devLinks: string[] = []) => installSdk(join(tmp, name), tarball, devLinks);
 
 const page = (title: string, script: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>` +
@@ -102,8 +70,7 @@ describe('npm package in consumer projects', () => {
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'agora-consumer-'));
-    const { stdout } = await run('npm', ['pack', '--pack-destination', tmp, '--ignore-scripts', '--json']);
-    tarball = join(tmp, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
+    tarball = await packSdk(tmp);
     [vite, wp] = await Promise.all([buildVite(), buildWebpack()]);
     server = await serve({ staticDirs: { '/vite-app/': vite, '/webpack-app/': wp.out } });
     browser = await launchBrowser();
