@@ -82,7 +82,7 @@ export default async function treeShaking(): Promise<BenchRow[]> {
         target: '—',
       },
       {
-        name: 'Vite app that joins and publishes: JS it emits but a call without encryption never loads',
+        name: 'Vite app that joins and publishes: JS not loaded at start (on use: encryption, recording + WebM, call test; the service-worker check at init)',
         value: kb(join.all - join.start),
         baseline: `${kb(join.start)} loaded at start`,
         ratio: `${((join.all - join.start) / join.all).toFixed(2)} of all its JS`,
