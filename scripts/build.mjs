@@ -94,6 +94,8 @@ const LAZY_CHUNKS = {
   'src/recording/webm.ts': 'agora-rtc-webm.js',
   'src/agent/worker-check.ts': 'agora-rtc-agent.js',
   'src/quality/calltest-run.ts': 'agora-rtc-calltest.js',
+  // Chinese labels, loaded by the components only for pages that show Chinese.
+  'src/components/i18n-zh.ts': 'agora-components-zh.js',
 };
 const chunkFileName = (chunk) =>
   LAZY_CHUNKS[chunk.facadeModuleId?.slice(root.length) ?? ''] ?? 'agora-rtc-[name]-[hash].js';
@@ -189,8 +191,6 @@ export const LIBRARIES = {
     lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
   'agora-components': () =>
     lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),
-  // Chinese labels, loaded by the components only for pages that show Chinese.
-  'agora-components-zh': () => lib('src/components/i18n-zh.ts', 'agora-components-zh.js', 'es'),
   // The service worker's code; scripts/build-sw.mjs adds the precache manifest below.
   'agora-sw': () =>
     lib('sw/agora-sw.ts', 'agora-sw.js', 'iife', { name: 'AgoraSW', outDir: 'sw-src', production: true }),
@@ -203,7 +203,6 @@ const steps = [
   ['sdk/agora-rtc.iife.js', library('agora-rtc-iife')],
   ['sdk/agora-rtc-worker.js', library('agora-rtc-worker')],
   ['sdk/agora-components.js', library('agora-components')],
-  ['sdk/agora-components-zh.js', library('agora-components-zh')],
   // The elements' attributes, properties, events, parts and CSS properties, for IDEs and docs (from the JSDoc).
   ['custom-elements.json', () => cem()],
   ['sw-src/agora-sw.js', library('agora-sw')],
