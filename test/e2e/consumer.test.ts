@@ -27,29 +27,37 @@ const page = (title: string, script: string) =>
 
 async function buildVite(): Promise<string> {
   const dir = await project('vite-app');
-  cpSync(join(fixtures, 'app.js'), join(dir, 'app.js'));
+  for (const f of ['app.js', 'components.js']) cpSync(join(fixtures, f), join(dir, f));
   writeFileSync(join(dir, 'index.html'), page('vite app', '<script type="module" src="./app.js"></script>'));
+  writeFileSync(
+    join(dir, 'components.html'),
+    page('vite components', '<script type="module" src="./components.js"></script>'),
+  );
   await viteBuild({
     root: dir,
     configFile: false,
     base: '/vite-app/',
     logLevel: 'warn',
-    build: { outDir: join(dir, 'dist'), emptyOutDir: true },
+    build: {
+      outDir: join(dir, 'dist'),
+      emptyOutDir: true,
+      rollupOptions: { input: [join(dir, 'index.html'), join(dir, 'components.html')] },
+    },
   });
   return join(dir, 'dist');
 }
 
 async function buildWebpack(): Promise<{ out: string; warnings: string[] }> {
   const dir = await project('webpack-app');
-  cpSync(join(fixtures, 'app.js'), join(dir, 'app.js'));
+  for (const f of ['app.js', 'components.js']) cpSync(join(fixtures, f), join(dir, f));
   const out = join(dir, 'dist');
   const stats = await new Promise<webpack.Stats>((ok, fail) =>
     webpack(
       {
         mode: 'production',
         context: dir,
-        entry: './app.js',
-        output: { path: out, filename: 'main.js', publicPath: 'auto', clean: true },
+        entry: { main: './app.js', components: './components.js' },
+        output: { path: out, filename: '[name].js', publicPath: 'auto', clean: true },
         devtool: false,
         performance: { hints: false },
       },
@@ -59,6 +67,10 @@ async function buildWebpack(): Promise<{ out: string; warnings: string[] }> {
   const info = stats.toJson({ all: false, errors: true, warnings: true });
   if (stats.hasErrors()) throw new Error(info.errors!.map((e) => e.message).join('\n'));
   writeFileSync(join(out, 'index.html'), page('webpack app', '<script src="./main.js"></script>'));
+  writeFileSync(
+    join(out, 'components.html'),
+    page('webpack components', '<script src="./components.js"></script>'),
+  );
   return { out, warnings: info.warnings!.map((w) => w.message) };
 }
 
@@ -123,6 +135,33 @@ describe('npm package in consumer projects', () => {
         }
       } finally {
         for (const p of pages) await p.context().close();
+      }
+    });
+  }
+
+  for (const app of ['vite-app', 'webpack-app']) {
+    test(`${app}: <agora-call lang="zh"> shows its Chinese labels, loaded from the app's own chunk`, async () => {
+      const p = await openPage(browser, `${server.url}/${app}/components.html`);
+      try {
+        const label = await until(
+          () =>
+            p.evaluate(() => {
+              const text = document.querySelector('agora-call')?.shadowRoot?.textContent ?? '';
+              return text.includes('加入通话') ? '加入通话' : null;
+            }),
+          30_000,
+          'the Chinese join button',
+        );
+        expect(label).toBe('加入通话');
+        const scripts = await p.evaluate(() =>
+          performance
+            .getEntriesByType('resource')
+            .map((e) => new URL(e.name).pathname)
+            .filter((f) => f.endsWith('.js')),
+        );
+        expect(scripts.filter((f) => !f.startsWith(`/${app}/`))).toEqual([]);
+      } finally {
+        await p.context().close();
       }
     });
   }
