@@ -26,6 +26,8 @@ describe('npm package', () => {
       /^package\.json$/,
       /^dist\/custom-elements\.json$/,
       /^dist\/sdk\/[\w.-]+\.js(\.map)?$/,
+      // PDF.js as published, loaded by the whiteboard when a PDF is opened.
+      /^dist\/sdk\/agora-rtc-pdf(\.worker)?\.mjs$/,
       /^dist\/sdk\/types\/[\w/.-]+\.d\.ts$/,
       /^dist\/node\/(server|src\/protocol)\/[\w.-]+\.(js|d\.ts)$/,
     ];
