@@ -2,7 +2,6 @@
 // degrades (its UDP goes through a relay that starts dropping and delaying packets, see lossy-link.ts) scoring worse
 // within seconds while a clean pair in the same run stays excellent.
 import { describe, expect, test } from 'vitest';
-import type { Page } from 'playwright-core';
 import { APP_ID, PAIRINGS, run, until, type Evaluator } from './harness.js';
 import { LossyLink } from './lossy-link.js';
 import { browserSuite, crossBrowserSuite, outcome } from './setup.js';
