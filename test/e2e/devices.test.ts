@@ -216,6 +216,22 @@ describe.runIf(PAIRINGS.includes('firefox'))('selectDevice in Firefox', () => {
     await b.evaluate((id) => T.join(id, 'devices firefox', 0, { publish: false }), APP_ID);
     const remote = `#remote-${uidA} video`;
     await until(() => b.evaluate(() => T.has('stream-subscribed')), 20_000, 'B subscribed');
+    // The link's negotiation is over (a renegotiation in flight would change the SDP by itself).
+    await until(
+      () =>
+        a.evaluate(() => {
+          const pcs = [
+            ...(
+              T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+            ).transport
+              .connections()
+              .values(),
+          ];
+          return pcs.length === 1 && pcs[0]!.signalingState === 'stable' && !!pcs[0]!.remoteDescription;
+        }),
+      20_000,
+      "A's link negotiated",
+    );
 
     const listed = await a.evaluate(async () =>
       (await T.client.getDevices())!.map((d) => ({ kind: d.kind, label: d.label, id: d.deviceId !== '' })),
