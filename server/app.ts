@@ -65,6 +65,8 @@ export interface RunningServer {
   allowedOrigins: readonly string[];
   /** The limits in force. */
   limits: Readonly<ServerLimits>;
+  /** A channel's chat history and whiteboard document as the server stores them (see SignalingServer). */
+  channelContent: SignalingServer['channelContent'];
 }
 
 /**
@@ -186,6 +188,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     url: `http://${shownHost}:${port}`,
     port,
     stats: () => signaling.stats(),
+    channelContent: (appId, channel) => signaling.channelContent(appId, channel),
     allowedOrigins: guard.patterns,
     limits: Object.freeze(limits),
     close() {

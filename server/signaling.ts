@@ -11,6 +11,7 @@ import { ErrorCode, type ErrorName } from '../src/protocol/codes.js';
 import {
   MAX_FRAME_BYTES,
   isPeerState,
+  type ChatMessage,
   type PeerInfo,
   type RecordingInfo,
   type PeerState,
@@ -23,6 +24,7 @@ import {
   checkDisplayName,
   checkUid,
 } from '../src/protocol/validate.js';
+import { Bucket, ChannelCollab, DEFAULT_COLLAB_LIMITS, decodeBase64, type CollabLimits } from './collab.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
 
@@ -30,7 +32,7 @@ import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
  * What one client, one address or one channel may cost the server. Every limit answers with a clear error (or an
  * HTTP status) rather than a silent drop; see docs/security.md for the threat model behind each.
  */
-export interface ServerLimits {
+export interface ServerLimits extends CollabLimits {
   /** Members in one channel; a join beyond it gets ERR_JOIN_CHANNEL_REJECTED (17). */
   maxMembersPerChannel: number;
   /** Open sockets from one IP address; the upgrade beyond it gets HTTP 429. */
@@ -73,6 +75,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxBufferedBytes: 4 * 1024 * 1024,
   maxBufferedTotalBytes: 64 * 1024 * 1024,
   maxJsonDepth: 32,
+  ...DEFAULT_COLLAB_LIMITS,
 });
 
 export interface SignalingOptions {
@@ -153,6 +156,8 @@ interface Channel {
   /** Broadcast budget: frames this channel may still send now (refills at channelSendsPerSecond). */
   tokens: number;
   refilledAt: number;
+  /** Chat history and shared document (server/collab.ts). */
+  readonly collab: ChannelCollab;
 }
 
 interface Member {
@@ -170,6 +175,9 @@ interface Member {
   /** null while the socket is gone and the grace period runs. */
   conn: Conn | null;
   expiresAt: number;
+  /** Its chat and document budgets (CollabLimits). */
+  readonly chatBudget: Bucket;
+  readonly docBudget: Bucket;
   cancelExpiring?: () => void;
   cancelExpiry?: () => void;
   cancelGrace?: () => void;
@@ -329,6 +337,18 @@ export class SignalingServer {
     return { connections: this.conns.size, channels: this.channels.size, members };
   }
 
+  /**
+   * What the server holds of a channel's shared content, as stored (for tests and operators): its chat history and
+   * its document (merged plain update, or the sealed ciphertexts); null when the channel does not exist.
+   */
+  channelContent(
+    appId: string,
+    channel: string,
+  ): { chat: ChatMessage[]; doc: Uint8Array | string[] | null } | null {
+    const ch = this.channels.get(`${appId}/${channel}`);
+    return ch ? { chat: [...ch.collab.chat], doc: ch.collab.storedDoc() } : null;
+  }
+
   /** Closes every socket (code 1001) and forgets all channels without telling anyone they left. */
   async close(): Promise<void> {
     this.closing = true;
@@ -336,6 +356,7 @@ export class SignalingServer {
     this.loopDelay.disable();
     for (const ch of this.channels.values()) {
       clearTimeout(ch.flushTimer);
+      ch.collab.close();
       for (const m of ch.members.values()) this.clearTimers(m);
     }
     this.channels.clear();
@@ -653,7 +674,11 @@ export class SignalingServer {
         case 'relay':
           this.onRelay(conn, id, m);
           return;
+        case 'doc':
+          this.onDoc(conn, m);
+          return;
         case 'hello':
+        case 'chat':
         case 'join':
         case 'leave':
         case 'renew':
@@ -666,6 +691,7 @@ export class SignalingServer {
             return;
           }
           if (t === 'hello') this.onHello(conn, id, m);
+          else if (t === 'chat') this.onChat(conn, id, m);
           else if (t === 'join') this.onJoin(conn, id, m);
           else if (t === 'leave') this.onLeave(conn, id);
           else if (t === 'renew') this.onRenew(conn, id, m);
@@ -853,6 +879,7 @@ export class SignalingServer {
       pending: new Set<Member>(),
       tokens: limits.channelSendsPerSecond,
       refilledAt: now,
+      collab: new ChannelCollab(limits),
     };
     if (!existingChannel) this.channels.set(chKey, ch);
     const member: Member = {
@@ -866,6 +893,8 @@ export class SignalingServer {
       stateSentAt: 0,
       conn,
       expiresAt,
+      chatBudget: new Bucket(limits.chatBurst),
+      docBudget: new Bucket(limits.docBurst),
     };
     const peers = [...ch.members.values()].map(info);
     ch.members.set(assigned, member);
@@ -877,6 +906,7 @@ export class SignalingServer {
       peers,
       expiresAt,
       recording: recordingOf(ch),
+      ...ch.collab.snapshot(),
     });
     this.broadcast(ch, member, { t: 'peer-join', peer: info(member) });
     this.scheduleExpiry(member);
@@ -913,6 +943,7 @@ export class SignalingServer {
       peers,
       expiresAt: member.expiresAt,
       recording: recordingOf(ch),
+      ...ch.collab.snapshot(),
     });
     this.setState(member, state);
     // Re-arms the timers; an `expiring` missed while disconnected is sent again.
@@ -1224,6 +1255,78 @@ export class SignalingServer {
     this.send(out, { t: 'relay', from: m.uid, data });
   }
 
+  /** A chat message: stamped with the sender and the time, kept for late joiners, sent to everyone in the channel. */
+  private onChat(conn: Conn, id: number, msg: Msg): void {
+    const m = conn.member;
+    if (!m) {
+      this.err(conn, id, 'ERR_NOT_INITIALIZED', 'Not in a channel: join before sending chat messages.');
+      return;
+    }
+    const text = field(msg, 'text');
+    const bad = m.channel.collab.checkChat(text);
+    if (bad) {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', bad);
+      return;
+    }
+    if (!m.chatBudget.take(this.limits.chatPerSecond, this.limits.chatBurst)) {
+      this.err(
+        conn,
+        id,
+        'ERR_TOO_OFTEN',
+        `More than ${this.limits.chatPerSecond} chat messages a second; this one was not sent.`,
+      );
+      return;
+    }
+    const message = m.channel.collab.addChat(m.uid, m.name, text as string);
+    this.ok(conn, id, { message });
+    this.broadcast(m.channel, m, { t: 'chat', message });
+  }
+
+  /** A shared-document update: merged into the channel's document and passed on to the other members. */
+  private onDoc(conn: Conn, msg: Msg): void {
+    const m = conn.member;
+    if (!m) {
+      this.err(
+        conn,
+        undefined,
+        'ERR_NOT_INITIALIZED',
+        'Not in a channel: join before updating the whiteboard.',
+      );
+      return;
+    }
+    const update = field(msg, 'update');
+    const sealed = field(msg, 'sealed') ?? false;
+    const bytes = decodeBase64(update, this.limits.docUpdateBytes);
+    if (typeof bytes === 'string' || typeof sealed !== 'boolean') {
+      this.logOnce(conn, 'bad doc', `conn ${conn.id}: sent a malformed document update (refused)`);
+      this.err(
+        conn,
+        undefined,
+        'ERR_INVALID_ARGUMENT',
+        typeof bytes === 'string' ? bytes : '"sealed" must be a boolean.',
+      );
+      return;
+    }
+    if (!m.docBudget.take(this.limits.docPerSecond, this.limits.docBurst)) {
+      this.tooOften(
+        conn,
+        undefined,
+        `More than ${this.limits.docPerSecond} whiteboard updates a second; some were dropped.`,
+      );
+      return;
+    }
+    const refused = m.channel.collab.applyDoc(bytes, update as string, sealed);
+    if (refused) {
+      this.logOnce(conn, 'doc refused', `conn ${conn.id}: document update refused: ${refused}`);
+      this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', refused);
+      return;
+    }
+    const push: ServerMessage = sealed
+      ? { t: 'doc', from: m.uid, update: update as string, sealed: true }
+      : { t: 'doc', from: m.uid, update: update as string };
+    this.broadcast(m.channel, m, push);
+  }
+
   // ---- membership ----
 
   private freeUid(ch: Channel | undefined): number {
@@ -1282,6 +1385,7 @@ export class SignalingServer {
     if (ch.members.size === 0) {
       this.channels.delete(ch.key);
       clearTimeout(ch.flushTimer);
+      ch.collab.close();
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
     // The recorder left (or vanished): its recording ended with it.
