@@ -62,7 +62,8 @@ export class Recorder {
     const free = await freeBytes();
     if (free < MIN_FREE_TO_START) throw storageFull(free);
     // Ask that the browser not evict recordings under storage pressure; it may say no, which changes nothing here.
-    await navigator.storage?.persist?.().catch(() => false);
+    // Not awaited: Firefox asks the user first and the answer may never come (a headless or unattended tab).
+    void navigator.storage?.persist?.().catch(() => false);
     return mimeType;
   }
 

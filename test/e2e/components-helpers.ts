@@ -3,7 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
-import { APP_ID } from './harness.js';
+import type { Browser as FirefoxBrowser } from 'puppeteer-core';
+import { APP_ID, openUser, run, type Evaluator, type UserPage } from './harness.js';
 
 export const SHOTS = 'test-results/components';
 mkdirSync(SHOTS, { recursive: true });
@@ -37,8 +38,9 @@ export const callAttrs = (channel: string, name: string, extra: Record<string, s
 });
 
 /** Decoded frames of the video in the tile of `uid` (shadow DOM aware): size and frame count over `ms`. */
-export function tileFrames(page: Page, uid: number, ms = 1500) {
-  return page.evaluate(
+export function tileFrames(page: Evaluator, uid: number, ms = 1500) {
+  return run(
+    page,
     async ({ uid, ms }) => {
       const find = () =>
         document
@@ -67,8 +69,8 @@ export function tileFrames(page: Page, uid: number, ms = 1500) {
 }
 
 /** uid this page joined with (from the agora-joined event or the client). */
-export const myUid = (page: Page) =>
-  page.evaluate(() => document.querySelector('agora-call')!.client.currentUid);
+export const myUid = (page: Evaluator) =>
+  run(page, () => document.querySelector('agora-call')!.client.currentUid, undefined);
 
 /** The remote tiles' uids in the page's call. */
 export const remoteUids = (page: Page) =>
@@ -88,4 +90,55 @@ export async function axeViolations(
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => ({ id: v.id, impact: v.impact, targets: JSON.stringify(v.nodes.map((n) => n.target)) }));
   });
+}
+
+/**
+ * The same page as callPage in Firefox (driven by puppeteer: test/e2e/harness.ts), for calls between browsers.
+ * Its elements are reached with callView / clickControl rather than Playwright locators.
+ */
+export async function firefoxCallPage(
+  browser: FirefoxBrowser,
+  baseUrl: string,
+  attrs: Record<string, string | true>,
+): Promise<UserPage> {
+  const page = await openUser(browser, `${baseUrl}/test-pages/components.html`);
+  await page.evaluate(async (attrs) => {
+    await customElements.whenDefined('agora-call');
+    const el = document.createElement('agora-call');
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v === true ? '' : v);
+    document.body.append(el);
+  }, attrs);
+  return page;
+}
+
+/** What a person sees of the remote tiles in any browser: uid, name and marks of each. */
+export function callView(page: Evaluator): Promise<Array<{ uid: number; label: string; marks: string[] }>> {
+  return run(
+    page,
+    () =>
+      [
+        ...(document.querySelector('agora-call')?.shadowRoot?.querySelectorAll('.tile[data-local="false"]') ??
+          []),
+      ].map((t) => ({
+        uid: Number(t.getAttribute('data-uid')),
+        label: t.querySelector('.label')?.textContent ?? '',
+        marks: [...t.querySelectorAll('[data-mark]')].map((m) => m.getAttribute('data-mark')!),
+      })),
+    undefined,
+  );
+}
+
+/** Clicks a call control (`data-control`: microphone, camera, leave, …) in any browser. */
+export function clickControl(page: Evaluator, control: string): Promise<void> {
+  return run(
+    page,
+    (control) => {
+      const el = document
+        .querySelector('agora-call')
+        ?.shadowRoot?.querySelector<HTMLElement>(`[data-control="${control}"]`);
+      if (!el) throw new Error(`no ${control} control`);
+      el.click();
+    },
+    control,
+  );
 }

@@ -2,8 +2,8 @@
 // microphones, three fake speakers. fake_device_1 is Chromium's fake *depth* camera (Y16 frames): it plays
 // locally but WebRTC cannot encode it, so the switch tests use fake_device_2 (MJPEG), a colour camera.
 import { describe, expect, test } from 'vitest';
-import { APP_ID, audioPeak, until, videoFrames } from './harness.js';
-import { browserSuite, outcome } from './setup.js';
+import { APP_ID, PAIRINGS, audioPeak, until, videoFrames } from './harness.js';
+import { browserSuite, crossBrowserSuite, outcome } from './setup.js';
 import type { Client } from '../../src/client/client.js';
 import type { DeviceInfo } from '../../src/media/devices.js';
 import type { Stream } from '../../src/stream/stream.js';
@@ -198,5 +198,124 @@ describe('selectDevice during a call', () => {
     );
     expect(after).toEqual(before);
     await a.context().close();
+  });
+});
+
+// Firefox's fake devices are one camera ("Default Video Device") and one microphone ("Default Audio Device"), and
+// it lists no speaker until the user picks one in its own prompt (selectAudioOutput). So in Firefox a switch is
+// proven by choosing the device that exists: it is opened again and must go through the same path (new track in
+// the same senders, no renegotiation, mute state kept, the other side decoding on). Switching between two
+// *different* cameras or microphones, and choosing a speaker, are proven in Chromium only (above).
+describe.runIf(PAIRINGS.includes('firefox'))('selectDevice in Firefox', () => {
+  const ff = crossBrowserSuite('firefox');
+
+  test('the camera and microphone open again in place: same senders, no renegotiation, mute kept, media flows; a missing device fails with the manual code', async () => {
+    const a = await ff.user();
+    const b = await ff.user();
+    const uidA = await a.evaluate((id) => T.join(id, 'devices firefox', 0, { profile: '240P' }), APP_ID);
+    await b.evaluate((id) => T.join(id, 'devices firefox', 0, { publish: false }), APP_ID);
+    const remote = `#remote-${uidA} video`;
+    await until(() => b.evaluate(() => T.has('stream-subscribed')), 20_000, 'B subscribed');
+    // The link's negotiation is over (a renegotiation in flight would change the SDP by itself).
+    await until(
+      () =>
+        a.evaluate(() => {
+          const pcs = [
+            ...(
+              T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+            ).transport
+              .connections()
+              .values(),
+          ];
+          return pcs.length === 1 && pcs[0]!.signalingState === 'stable' && !!pcs[0]!.remoteDescription;
+        }),
+      20_000,
+      "A's link negotiated",
+    );
+
+    const listed = await a.evaluate(async () =>
+      (await T.client.getDevices())!.map((d) => ({ kind: d.kind, label: d.label, id: d.deviceId !== '' })),
+    );
+    expect(listed.filter((d) => d.kind !== 'audiooutput')).toEqual([
+      { kind: 'audioinput', label: 'Default Audio Device', id: true },
+      { kind: 'videoinput', label: 'Default Video Device', id: true },
+    ]);
+
+    const result = await a.evaluate(async () => {
+      const pc = () =>
+        [
+          ...(
+            T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+          ).transport
+            .connections()
+            .values(),
+        ][0]!;
+      const sdp = () => pc().localDescription!.sdp + pc().remoteDescription!.sdp;
+      const sdpBefore = sdp();
+      const devices = (await T.client.getDevices())!;
+      const cam = devices.find((d) => d.kind === 'videoinput')!;
+      const mic = devices.find((d) => d.kind === 'audioinput')!;
+      const media = T.local._media;
+      const [oldCam, oldMic] = [media.getVideoTracks()[0]!, media.getAudioTracks()[0]!];
+      const sizeBefore = [oldCam.getSettings().width, oldCam.getSettings().height];
+      await T.local.disableAudio();
+      await T.client.selectDevice(cam);
+      await T.client.selectDevice(mic);
+      const [newCam, newMic] = [media.getVideoTracks()[0]!, media.getAudioTracks()[0]!];
+      const micMutedAfterSwitch = !newMic.enabled;
+      await T.local.enableAudio();
+      return {
+        replaced: newCam !== oldCam && newMic !== oldMic,
+        oldEnded: oldCam.readyState === 'ended' && oldMic.readyState === 'ended',
+        devices:
+          newCam.getSettings().deviceId === cam.deviceId && newMic.getSettings().deviceId === mic.deviceId,
+        sameSize:
+          JSON.stringify([newCam.getSettings().width, newCam.getSettings().height]) ===
+          JSON.stringify(sizeBefore),
+        micMutedAfterSwitch,
+        renegotiated: sdp() !== sdpBefore,
+      };
+    });
+    expect(result).toEqual({
+      replaced: true,
+      oldEnded: true,
+      devices: true,
+      sameSize: true,
+      micMutedAfterSwitch: true,
+      renegotiated: false,
+    });
+    // The senders take the new tracks (replaceTrack settles asynchronously).
+    await until(
+      () =>
+        a.evaluate(() => {
+          const pc = [
+            ...(
+              T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+            ).transport
+              .connections()
+              .values(),
+          ][0]!;
+          const sent = pc.getSenders().map((s) => s.track?.id);
+          return T.local._media.getTracks().every((t) => sent.includes(t.id));
+        }),
+      5_000,
+      'the senders to carry the new tracks',
+    );
+    expect((await videoFrames(b, remote)).frames).toBeGreaterThan(5);
+    expect(await audioPeak(b, remote)).toBeGreaterThan(0.01);
+    const events = await b.evaluate(() => window.events.map((e) => e.ev));
+    expect(events.filter((e) => e === 'stream-added')).toHaveLength(1);
+    expect(events).not.toContain('stream-removed');
+
+    const before = await a.evaluate(() => T.local._media.getTracks().map((t) => t.id));
+    const gone = (kind: string) =>
+      `await T.client.selectDevice({ deviceId: 'unplugged', label: 'gone', kind: '${kind}' })`;
+    expect(await outcome(a, gone('videoinput'))).toBe(1003); // ERR_START_CAMERA
+    expect(await outcome(a, gone('audioinput'))).toBe(1012); // ERR_ADM_START_RECORDING
+    const after = await a.evaluate(() =>
+      T.local._media.getTracks().map((t) => (t.readyState === 'live' ? t.id : 'ended')),
+    );
+    expect(after).toEqual(before);
+    await Promise.all([a.close(), b.close()]);
   });
 });

@@ -94,6 +94,9 @@ export async function launchFirefox(display?: string): Promise<FirefoxBrowser> {
       'media.autoplay.default': 0,
       'media.peerconnection.ice.obfuscate_host_addresses': false,
       'media.autoplay.block-webaudio': false,
+      // Each user here is a tab of one window, so most are never focused; a user's own window would be, and
+      // Firefox holds enumerateDevices back until the document has focus.
+      'media.devices.unfocused.enabled': true,
       // Several users share one Firefox here, each a tab: background tabs keep full-rate timers and frames.
       'dom.min_background_timeout_value': 4,
       'dom.timeout.enable_budget_timer_throttling': false,

@@ -1,17 +1,21 @@
 // The manual's `error` event: the server goes away during a call, the SDK says so, reconnects on its own and
 // puts the user back with the same uid; media between the peers never stops.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
 import {
   APP_ID,
+  PAIRINGS,
   ServerProcess,
   freePort,
   launchBrowser,
   openPage,
+  run,
   serve,
   until,
   videoFrames,
+  type Evaluator,
 } from './harness.js';
+import { crossBrowserSuite } from './setup.js';
 import type { RunningServer } from '../../server/app.js';
 
 let pages: RunningServer;
@@ -37,22 +41,25 @@ interface Ev {
   reason?: string;
   t: number;
 }
-const events = (p: Page) => p.evaluate(() => (window as unknown as { events: Ev[] }).events);
-const state = (p: Page) =>
-  p.evaluate(
+const events = (p: Evaluator) => run(p, () => (window as unknown as { events: Ev[] }).events, undefined);
+const state = (p: Evaluator) =>
+  run(
+    p,
     () => (window as unknown as { T: { client: { connectionState: string } } }).T.client.connectionState,
+    undefined,
   );
 
-async function join(p: Page, publish: boolean): Promise<number> {
+async function join(p: Evaluator, publish: boolean, channel = 'outage'): Promise<number> {
   const signalingUrl = `ws://127.0.0.1:${signaling.port}/agora-signal`;
-  return p.evaluate(
-    ([appId, signalingUrl, publish]) =>
+  return run(
+    p,
+    ([appId, signalingUrl, publish, channel]) =>
       (
         window as unknown as {
           T: { join(a: string, c: string, u: number, o: object): Promise<number> };
         }
-      ).T.join(appId, 'outage', 0, { signalingUrl, publish }),
-    [APP_ID, signalingUrl, publish] as const,
+      ).T.join(appId, channel, 0, { signalingUrl, publish }),
+    [APP_ID, signalingUrl, publish, channel] as const,
   );
 }
 
@@ -147,4 +154,58 @@ test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel w
   );
   for (const p of [a, b]) expect((await events(p)).filter((e) => e.ev === 'peer-leave').length).toBe(1); // C left
   await Promise.all([a.close(), b.close(), d.close()]);
+});
+
+// Firefox ↔ Chromium: the same short outage with a Firefox user (A, and the newcomer C) and a Chromium user (B).
+// The long outage's timing is the SDK's own timer, the same in every browser: it stays Chromium-only above.
+describe.runIf(PAIRINGS.includes('mixed'))('Firefox and Chromium', () => {
+  const { user } = crossBrowserSuite('mixed');
+
+  test('server killed and restarted mid-call: both interrupted, media flows both ways meanwhile, both back with the same uids', async () => {
+    const a = await user(); // Firefox
+    const b = await user(); // Chromium
+    const uidA = await join(a, true, 'outage mixed');
+    const uidB = await join(b, true, 'outage mixed');
+    const subscribed = (p: Evaluator, uid: number) => async () =>
+      (await events(p)).some((e) => e.ev === 'stream-subscribed' && e.uid === uid);
+    await until(subscribed(b, uidA), 20_000, 'Chromium subscribed Firefox');
+    await until(subscribed(a, uidB), 20_000, 'Firefox subscribed Chromium');
+
+    await signaling.kill();
+    for (const p of [a, b])
+      await until(
+        async () => (await events(p)).some((e) => e.reason === 'CONNECTION_INTERRUPTED'),
+        5_000,
+        `${p.browserName} interrupted`,
+      );
+    expect(
+      (await videoFrames(b, `#remote-${uidA} video`, 1000)).frames,
+      'Firefox → Chromium',
+    ).toBeGreaterThan(3);
+    expect(
+      (await videoFrames(a, `#remote-${uidB} video`, 1000)).frames,
+      'Chromium → Firefox',
+    ).toBeGreaterThan(3);
+    await signaling.start();
+    await until(
+      async () => (await state(a)) === 'CONNECTED' && (await state(b)) === 'CONNECTED',
+      10_000,
+      'both reconnected',
+    );
+
+    const c = await user(); // Firefox
+    await join(c, false, 'outage mixed');
+    await until(
+      async () => (await subscribed(c, uidA)()) && (await subscribed(c, uidB)()),
+      20_000,
+      'newcomer sees A and B',
+    );
+    expect((await videoFrames(c, `#remote-${uidB} video`)).frames).toBeGreaterThan(3);
+    for (const p of [a, b]) {
+      const ev = await events(p);
+      expect(ev.filter((e) => e.ev === 'peer-leave')).toEqual([]);
+      expect(ev.filter((e) => e.ev === 'stream-added')).toHaveLength(1);
+    }
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
 });

@@ -3,13 +3,13 @@
 // ("service": "recording"). The files are checked with Debian's ffprobe/ffmpeg as a user's player would read them.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { chromium, type Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, until } from './harness.js';
-import { browserSuite, outcome } from './setup.js';
+import { CHROMIUM, CHROMIUM_ARGS, PAIRINGS, run, until, type Evaluator } from './harness.js';
+import { browserSuite, crossBrowserSuite, outcome } from './setup.js';
 import { configureApps, DEMO_KEYED_APP_ID } from '../../server/demo-keys.js';
 import type { RecordingEntry } from '../../src/recording/store.js';
 
@@ -31,22 +31,27 @@ interface Ev {
 type Entry = RecordingEntry;
 
 /** A key from the demo endpoint, as an app's page would fetch it. */
-function fetchKey(p: Page, body: { channel: string; uid: number; service?: string }): Promise<string> {
-  return p.evaluate(async (body) => {
-    const r = await fetch('/api/channel-key', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`channel-key ${r.status}: ${await r.text()}`);
-    return ((await r.json()) as { key: string }).key;
-  }, body);
+function fetchKey(p: Evaluator, body: { channel: string; uid: number; service?: string }): Promise<string> {
+  return run(
+    p,
+    async (body) => {
+      const r = await fetch('/api/channel-key', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!r.ok) throw new Error(`channel-key ${r.status}: ${await r.text()}`);
+      return ((await r.json()) as { key: string }).key;
+    },
+    body,
+  );
 }
 
 /** Joins the keyed demo app and publishes camera and microphone; returns the uid. */
-async function joinCall(p: Page, channel: string): Promise<number> {
+async function joinCall(p: Evaluator, channel: string): Promise<number> {
   const key = await fetchKey(p, { channel, uid: 0 });
-  return p.evaluate(
+  return run(
+    p,
     ({ appId, channel, key }) =>
       (
         window as unknown as { T: { join(a: string, c: string, u: number, o: object): Promise<number> } }
@@ -55,15 +60,16 @@ async function joinCall(p: Page, channel: string): Promise<number> {
   );
 }
 
-const events = (p: Page) => p.evaluate(() => (window as unknown as { events: Ev[] }).events);
-const stateChanges = async (p: Page) =>
+const events = (p: Evaluator) => run(p, () => (window as unknown as { events: Ev[] }).events, undefined);
+const stateChanges = async (p: Evaluator) =>
   (await events(p))
     .filter((e) => e.ev === 'recording-state-change')
     .map(({ status, uid, self }) => ({ status, uid, self }));
 
 /** Runs `body` in the page with `client` (T.client) and `AgoraRTC` in scope. */
-function inPage<T>(p: Page, body: string, arg?: unknown): Promise<T> {
-  return p.evaluate(
+function inPage<T>(p: Evaluator, body: string, arg?: unknown): Promise<T> {
+  return run(
+    p,
     ({ body, arg }) => {
       const w = window as unknown as { T: { client: unknown }; AgoraRTC: unknown };
       return (
@@ -78,7 +84,7 @@ function inPage<T>(p: Page, body: string, arg?: unknown): Promise<T> {
   );
 }
 
-const status = (p: Page) =>
+const status = (p: Evaluator) =>
   inPage<{ status: number; uid: number | null; self: boolean }>(
     p,
     'return new Promise((resolve) => client.queryRecordingStatus(resolve));',
@@ -375,5 +381,70 @@ describe('recording', () => {
     ).toEqual(['audio', 'video']);
     decodeAll(file);
     for (const p of [a, b]) await p.context().close();
+  });
+});
+
+// Firefox records VP8/Opus WebM only (no VP9): a Firefox user records a call with a Chromium user. The file is read
+// through AgoraRTC.recordings.get (puppeteer has no download event to wait on) and checked like the others.
+describe.runIf(PAIRINGS.includes('mixed'))('recording in Firefox', () => {
+  const mixed = crossBrowserSuite('mixed', { server: { policy: apps.policy, routes: apps.routes } });
+
+  test('a Firefox user records a call with a Chromium user: both are told, the file is VP8/Opus WebM of the right length that decodes', async () => {
+    const channel = 'rec firefox';
+    const a = await mixed.user(); // Firefox
+    const b = await mixed.user(); // Chromium
+    const uidA = await joinCall(a, channel);
+    const uidB = await joinCall(b, channel);
+    await until(
+      () =>
+        a.evaluate(
+          (u) => (document.querySelector(`#remote-${u} video`) as HTMLVideoElement | null)?.videoWidth,
+          uidB,
+        ),
+      20_000,
+      'Firefox decodes Chromium',
+    );
+    const recKey = await fetchKey(a, { channel, uid: uidA, service: 'recording' });
+    const startedAt = await inPage<number>(a, 'await client.startRecording(arg); return Date.now();', recKey);
+    await until(async () => (await stateChanges(b)).length === 1, 5000, 'Chromium hears the start');
+    await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 6_000 - Date.now())));
+    const { entry, stoppedAt } = await inPage<{ entry: Entry; stoppedAt: number }>(
+      a,
+      'const stoppedAt = Date.now(); const entry = await client.stopRecording(arg); return { entry, stoppedAt };',
+      recKey,
+    );
+    const recordedS = (stoppedAt - startedAt) / 1000;
+    await until(async () => (await stateChanges(b)).length === 2, 5000, 'Chromium hears the stop');
+    expect(await stateChanges(b)).toEqual([
+      { status: 1, uid: uidA, self: false },
+      { status: 0, uid: uidA, self: false },
+    ]);
+    expect(entry).toMatchObject({
+      channel,
+      uid: uidA,
+      complete: true,
+      mimeType: 'video/webm;codecs=vp8,opus',
+    });
+    expect(Math.abs(entry.durationMs / 1000 - recordedS)).toBeLessThan(1);
+
+    const base64 = await inPage<string>(
+      a,
+      `const bytes = new Uint8Array(await (await AgoraRTC.recordings.get(arg)).arrayBuffer());
+       let s = '';
+       for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+       return btoa(s);`,
+      entry.id,
+    );
+    const file = join(dir, 'firefox.webm');
+    writeFileSync(file, Buffer.from(base64, 'base64'));
+    expect(statSync(file).size).toBe(entry.size);
+    const info = probe(file);
+    expect(info.format.format_name).toContain('webm');
+    expect(info.streams.find((s) => s.codec_type === 'video')?.codec_name).toBe('vp8');
+    expect(info.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('opus');
+    expect(Math.abs(Number(info.format.duration) - recordedS)).toBeLessThan(1);
+    expect(frameAt(file, Math.round(recordedS / 2))).toBeGreaterThan(1000);
+    decodeAll(file);
+    await Promise.all([a.close(), b.close()]);
   });
 });
