@@ -11,6 +11,7 @@ import { FeedbackStore, feedbackRoute, type FeedbackOptions } from './feedback.j
 import { createHttpHandler, type Route } from './http.js';
 import { DEV_ORIGINS, originGuard } from './origins.js';
 import { staticPolicy, type AppPolicy } from './policy.js';
+import type { IceOptions } from './turn.js';
 import { DEFAULT_LIMITS, SignalingServer, type ServerLimits, type SignalingStats } from './signaling.js';
 
 export type { Route } from './http.js';
@@ -52,6 +53,11 @@ export interface ServerOptions {
    * origin plus `http://localhost:*` and `http://127.0.0.1:*` (development). Others get 403.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * STUN and TURN servers for the members' media links (`STUN_URLS`, `TURN_URLS`, `TURN_SECRET`): each member gets
+   * them at join and rejoin, TURN with coturn REST credentials renewed before they expire. Default: none.
+   */
+  ice?: IceOptions | null;
 }
 
 export interface RunningServer {
@@ -139,6 +145,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     graceMs: opts.graceMs ?? 3000,
     log,
     feedback,
+    ice: opts.ice ?? null,
   });
   const server = createServer(createHttpHandler({ root, staticDirs: opts.staticDirs, routes }));
   server.on('upgrade', (req, socket, head) => {

@@ -6,6 +6,7 @@ import { loadRegistry, RegistryError } from './app-registry.js';
 import { DEMO_APP_ID, startServer } from './app.js';
 import { configureApps, DemoKeysError, type ServerApps } from './demo-keys.js';
 import { EnvError, limitsFromEnv, originsFromEnv } from './env.js';
+import { IceConfigError, iceOptionsFromEnv, type IceOptions } from './turn.js';
 
 function parsePort(v: string | undefined): number {
   if (v === undefined || v === '') return 8080;
@@ -17,17 +18,23 @@ function parsePort(v: string | undefined): number {
   return n;
 }
 
-function configure(): { apps: ServerApps; origins: string[]; limits: ReturnType<typeof limitsFromEnv> } {
+function configure(): {
+  apps: ServerApps;
+  origins: string[];
+  limits: ReturnType<typeof limitsFromEnv>;
+  ice: IceOptions | null;
+} {
   try {
     const apps = configureApps(process.env, loadRegistry(process.env), { log: (line) => console.log(line) });
     return {
       apps,
       origins: originsFromEnv(process.env, apps.registry),
       limits: limitsFromEnv(process.env),
+      ice: iceOptionsFromEnv(process.env),
     };
   } catch (e) {
     // These messages name the variable and the problem, never a certificate.
-    if (e instanceof RegistryError || e instanceof DemoKeysError || e instanceof EnvError) {
+    if (e instanceof RegistryError || e instanceof DemoKeysError || e instanceof EnvError || e instanceof IceConfigError) {
       console.error(`agora-rtc-web: cannot start: ${e.message}`);
       process.exit(2);
     }
@@ -37,7 +44,7 @@ function configure(): { apps: ServerApps; origins: string[]; limits: ReturnType<
 
 const host = process.env.HOST || '127.0.0.1';
 const port = parsePort(process.env.PORT);
-const { apps, origins, limits } = configure();
+const { apps, origins, limits, ice } = configure();
 const feedbackMaxBytes = Number(process.env.FEEDBACK_MAX_BYTES) || undefined;
 const server = await startServer({
   port,
@@ -48,6 +55,7 @@ const server = await startServer({
   feedbackToken: process.env.FEEDBACK_TOKEN || undefined,
   allowedOrigins: origins,
   limits,
+  ice,
 });
 
 // Loopback and wildcard binds are reachable as localhost, which browsers treat as a secure context.
@@ -65,6 +73,13 @@ console.log(
 const l = server.limits;
 console.log(
   `  limits: ${l.maxMembersPerChannel} members/channel, ${l.maxConnectionsPerIp} connections and ${l.maxChannelsPerIp} channels per address, hello within ${l.helloTimeoutMs} ms`,
+);
+
+// URLs only: the TURN secret never reaches a log.
+console.log(
+  ice
+    ? `  ICE servers: ${[...(ice.stunUrls ?? []), ...(ice.turnUrls ?? [])].join(', ')}${ice.secret ? ' (TURN with REST credentials)' : ''}`
+    : '  ICE servers: none (set STUN_URLS / TURN_URLS and TURN_SECRET; see docs/deploy.md)',
 );
 
 let stopping = false;

@@ -11,6 +11,7 @@ import { ErrorCode, type ErrorName } from '../src/protocol/codes.js';
 import {
   MAX_FRAME_BYTES,
   isPeerState,
+  type IceGrant,
   type PeerInfo,
   type RecordingInfo,
   type PeerState,
@@ -24,6 +25,7 @@ import {
   checkUid,
 } from '../src/protocol/validate.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
+import { DEFAULT_TURN_TTL_SECONDS, iceGrant, renewAtMs, type IceOptions } from './turn.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
 
 /**
@@ -85,6 +87,8 @@ export interface SignalingOptions {
   log: (line: string) => void;
   /** Where ratings and complaints go; none: the server refuses them with ERR_NOT_SUPPORTED. */
   feedback?: FeedbackStore;
+  /** STUN/TURN servers handed to each member at join and rejoin (TURN credentials renewed before they expire). */
+  ice?: IceOptions | null;
 }
 
 export interface SignalingStats {
@@ -173,6 +177,7 @@ interface Member {
   cancelExpiring?: () => void;
   cancelExpiry?: () => void;
   cancelGrace?: () => void;
+  cancelIce?: () => void;
 }
 
 interface IpUse {
@@ -877,6 +882,7 @@ export class SignalingServer {
       peers,
       expiresAt,
       recording: recordingOf(ch),
+      ...this.grantIce(member),
     });
     this.broadcast(ch, member, { t: 'peer-join', peer: info(member) });
     this.scheduleExpiry(member);
@@ -913,6 +919,7 @@ export class SignalingServer {
       peers,
       expiresAt: member.expiresAt,
       recording: recordingOf(ch),
+      ...this.grantIce(member),
     });
     this.setState(member, state);
     // Re-arms the timers; an `expiring` missed while disconnected is sent again.
@@ -1245,7 +1252,29 @@ export class SignalingServer {
     m.cancelExpiring?.();
     m.cancelExpiry?.();
     m.cancelGrace?.();
-    m.cancelExpiring = m.cancelExpiry = m.cancelGrace = undefined;
+    m.cancelIce?.();
+    m.cancelExpiring = m.cancelExpiry = m.cancelGrace = m.cancelIce = undefined;
+  }
+
+  /**
+   * Fresh ICE servers for a member (for its join or rejoin reply), and the push of the next ones before their TURN
+   * credential expires. A member between sockets gets its next set when it rejoins.
+   */
+  private grantIce(m: Member): { ice?: IceGrant } {
+    const opts = this.opts.ice;
+    if (!opts) return {};
+    const grant = iceGrant(opts, m.uid);
+    m.cancelIce?.();
+    m.cancelIce = undefined;
+    if (grant.expiresAt > 0) {
+      m.cancelIce = later(renewAtMs(grant, opts.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS), () => {
+        m.cancelIce = undefined;
+        if (!m.conn) return;
+        const next = this.grantIce(m);
+        if (next.ice) this.send(m.conn, { t: 'ice', ice: next.ice });
+      });
+    }
+    return { ice: grant };
   }
 
   private scheduleExpiry(m: Member): void {

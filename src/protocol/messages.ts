@@ -149,6 +149,19 @@ export interface RecordingInfo {
   startedAt: number;
 }
 
+/** One ICE server as RTCPeerConnection takes it (TURN entries carry coturn REST credentials). */
+export interface IceServerInfo {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+/** The ICE servers a member's media links use, and when their TURN credential ends (Unix seconds, 0 = never). */
+export interface IceGrant {
+  iceServers: IceServerInfo[];
+  expiresAt: number;
+}
+
 export interface JoinResult {
   uid: number;
   session: string;
@@ -158,6 +171,8 @@ export interface JoinResult {
   expiresAt: number;
   /** The channel's recording in progress, if any: a late joiner learns it is recorded. */
   recording?: RecordingInfo | null;
+  /** STUN/TURN servers for the media links; absent when the server has none configured. */
+  ice?: IceGrant;
 }
 
 export interface OkReply {
@@ -220,6 +235,21 @@ export interface RecordingPush {
   ended?: RecordingInfo;
 }
 
+/** Fresh ICE servers (new TURN credentials) before the last ones expire; links opened from now on use them. */
+export interface IcePush {
+  t: 'ice';
+  ice: IceGrant;
+}
+
+/**
+ * The server is going away (draining for a restart or a scale-down): reconnect now, to another node of the list or
+ * behind the load balancer, and rejoin with the session. The socket closes right after.
+ */
+export interface ReconnectPush {
+  t: 'reconnect';
+  message: string;
+}
+
 export interface PongMessage {
   t: 'pong';
 }
@@ -234,6 +264,8 @@ export type ServerMessage =
   | KickPush
   | ExpiringPush
   | RecordingPush
+  | IcePush
+  | ReconnectPush
   | PongMessage;
 
 /** Largest frame either side accepts; SDP with many candidates stays well below. */
