@@ -34,7 +34,12 @@ function configure(): {
     };
   } catch (e) {
     // These messages name the variable and the problem, never a certificate.
-    if (e instanceof RegistryError || e instanceof DemoKeysError || e instanceof EnvError || e instanceof IceConfigError) {
+    if (
+      e instanceof RegistryError ||
+      e instanceof DemoKeysError ||
+      e instanceof EnvError ||
+      e instanceof IceConfigError
+    ) {
       console.error(`agora-rtc-web: cannot start: ${e.message}`);
       process.exit(2);
     }

@@ -35,7 +35,8 @@ function urls(raw: string | undefined, name: string, schemes: RegExp): string[] 
     .map((s) => s.trim())
     .filter((s) => s !== '');
   for (const u of list) {
-    if (!schemes.test(u)) throw new IceConfigError(`${name}: ${JSON.stringify(u)} is not a ${schemes.source} URL.`);
+    if (!schemes.test(u))
+      throw new IceConfigError(`${name}: ${JSON.stringify(u)} is not a ${schemes.source} URL.`);
   }
   return list;
 }
@@ -46,7 +47,7 @@ export function iceOptionsFromEnv(env: Env): IceOptions | null {
   const turnUrls = urls(env.TURN_URLS, 'TURN_URLS', /^turns?:/);
   const secret = env.TURN_SECRET ?? '';
   if (turnUrls.length > 0 && secret === '') {
-    throw new IceConfigError('TURN_URLS is set but TURN_SECRET is not: give coturn\'s static-auth-secret.');
+    throw new IceConfigError("TURN_URLS is set but TURN_SECRET is not: give coturn's static-auth-secret.");
   }
   if (turnUrls.length === 0 && secret !== '') {
     throw new IceConfigError('TURN_SECRET is set but TURN_URLS is not: list the coturn URLs.');
@@ -55,7 +56,9 @@ export function iceOptionsFromEnv(env: Env): IceOptions | null {
   if (env.TURN_TTL !== undefined && env.TURN_TTL.trim() !== '') {
     ttlSeconds = Number(env.TURN_TTL);
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 60) {
-      throw new IceConfigError(`TURN_TTL must be a whole number of seconds ≥ 60; got ${JSON.stringify(env.TURN_TTL)}.`);
+      throw new IceConfigError(
+        `TURN_TTL must be a whole number of seconds ≥ 60; got ${JSON.stringify(env.TURN_TTL)}.`,
+      );
     }
   }
   if (stunUrls.length === 0 && turnUrls.length === 0) return null;
@@ -76,7 +79,11 @@ export function turnCredential(
 }
 
 /** The ICE servers one member gets now; `expiresAt` 0 when nothing in them expires (STUN only). */
-export function iceGrant(opts: IceOptions, uid: number, nowSeconds = Math.floor(Date.now() / 1000)): IceGrant {
+export function iceGrant(
+  opts: IceOptions,
+  uid: number,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): IceGrant {
   const iceServers: IceServerInfo[] = [];
   if (opts.stunUrls?.length) iceServers.push({ urls: [...opts.stunUrls] });
   let expiresAt = 0;
