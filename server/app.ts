@@ -12,6 +12,7 @@ import { createHttpHandler, type Route } from './http.js';
 import { DEV_ORIGINS, originGuard } from './origins.js';
 import { staticPolicy, type AppPolicy } from './policy.js';
 import type { IceOptions } from './turn.js';
+import { healthRoute, ServerMetrics } from './metrics.js';
 import { DEFAULT_LIMITS, SignalingServer, type ServerLimits, type SignalingStats } from './signaling.js';
 
 export type { Route } from './http.js';
@@ -67,6 +68,16 @@ export interface RunningServer {
   /** Stops listening and closes every WebSocket and HTTP connection. */
   close(): Promise<void>;
   stats(): SignalingStats;
+  /**
+   * Graceful shutdown's first half (what SIGTERM does under `npm start`): GET /healthz turns 503 "draining", new
+   * connections and joins are refused, every member is told to reconnect to another node; resolves when no socket
+   * is left or after `timeoutMs`. Then call close().
+   */
+  drain(timeoutMs: number): Promise<void>;
+  /** drain() was called. */
+  readonly draining: boolean;
+  /** The Prometheus registry behind GET /metrics (for tests and embedding servers). */
+  metrics: ServerMetrics;
   /** The origins in force (besides the server's own). */
   allowedOrigins: readonly string[];
   /** The limits in force. */
@@ -138,7 +149,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     });
   }
 
-  const signaling = new SignalingServer({
+  // Defined before the signaling server exists; read only when scraped.
+  const metrics = new ServerMetrics({ stats: (): SignalingStats => signaling.stats() });
+  // Health and metrics answer scrapers and load balancers, which send no Origin and may use any Host name.
+  routes.push(
+    healthRoute(() => signaling.isDraining),
+    metrics.route(),
+  );
+  const signaling: SignalingServer = new SignalingServer({
     limits,
     policy: opts.policy ?? staticPolicy,
     heartbeatMs: opts.heartbeatMs ?? 1000,
@@ -146,6 +164,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     log,
     feedback,
     ice: opts.ice ?? null,
+    metrics,
   });
   const server = createServer(createHttpHandler({ root, staticDirs: opts.staticDirs, routes }));
   server.on('upgrade', (req, socket, head) => {
@@ -193,6 +212,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     url: `http://${shownHost}:${port}`,
     port,
     stats: () => signaling.stats(),
+    drain: (timeoutMs) => signaling.drain(timeoutMs),
+    get draining() {
+      return signaling.isDraining;
+    },
+    metrics,
     allowedOrigins: guard.patterns,
     limits: Object.freeze(limits),
     close() {

@@ -87,17 +87,23 @@ console.log(
     : '  ICE servers: none (set STUN_URLS / TURN_URLS and TURN_SECRET; see docs/deploy.md)',
 );
 
+// SIGTERM (a deployment replacing this node) drains: members move to other nodes, then the process exits when
+// empty or after DRAIN_TIMEOUT_MS (default 30 s). SIGINT (Ctrl-C) stops at once. A second signal means now.
+const drainMs = Number(process.env.DRAIN_TIMEOUT_MS) || 30_000;
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) process.exit(1); // A second Ctrl-C means now.
+    if (stopping) process.exit(1);
     stopping = true;
-    server.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        console.error(e);
-        process.exit(1);
-      },
-    );
+    console.log(signal === 'SIGTERM' ? `draining (up to ${drainMs} ms)` : 'stopping');
+    (signal === 'SIGTERM' ? server.drain(drainMs) : Promise.resolve())
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          console.error(e);
+          process.exit(1);
+        },
+      );
   });
 }

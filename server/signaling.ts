@@ -25,6 +25,7 @@ import {
   checkUid,
 } from '../src/protocol/validate.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
+import type { SignalingMetrics } from './metrics.js';
 import { DEFAULT_TURN_TTL_SECONDS, iceGrant, renewAtMs, type IceOptions } from './turn.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
 
@@ -89,6 +90,8 @@ export interface SignalingOptions {
   feedback?: FeedbackStore;
   /** STUN/TURN servers handed to each member at join and rejoin (TURN credentials renewed before they expire). */
   ice?: IceOptions | null;
+  /** Counters and histograms for GET /metrics. */
+  metrics?: SignalingMetrics;
 }
 
 export interface SignalingStats {
@@ -141,6 +144,8 @@ interface Conn {
   /** Its TCP socket is corked until the end of this turn of the event loop (see SignalingServer.send). */
   corked: boolean;
   helloTimer?: NodeJS.Timeout;
+  /** The last error sent to it, so the join metrics can count refusals by code. */
+  lastError?: { code: number; name: string };
 }
 
 interface Channel {
@@ -279,6 +284,7 @@ export class SignalingServer {
   private summedAt = 0;
   private nextConnId = 1;
   private closing = false;
+  private draining = false;
   private readonly corkedConns: Conn[] = [];
   private readonly limits: ServerLimits;
 
@@ -303,6 +309,14 @@ export class SignalingServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.closing) {
       socket.destroy();
+      return;
+    }
+    if (this.draining) {
+      // The SDK moves on to the next URL of its list (or the load balancer's next node).
+      const body = 'This server is draining; connect to another node.\n';
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 5\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     const ip = req.socket.remoteAddress ?? 'unknown';
@@ -332,6 +346,34 @@ export class SignalingServer {
     let members = 0;
     for (const ch of this.channels.values()) members += ch.members.size;
     return { connections: this.conns.size, channels: this.channels.size, members };
+  }
+
+  /** Draining: no new connections or joins (GET /healthz answers 503). */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * For a restart or a scale-down (SIGTERM): refuse new connections, tell every client to reconnect elsewhere
+   * (each SDK moves to the next URL of its list and rejoins with its session; media between peers keeps flowing),
+   * and resolve once no socket is left or after `timeoutMs`. close() still has to be called.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (!this.draining) {
+      this.draining = true;
+      this.opts.log(`drain  ${this.conns.size} connections told to reconnect elsewhere`);
+      const msg = JSON.stringify({
+        t: 'reconnect',
+        message: 'This server is shutting down: reconnect to another node.',
+      } satisfies ServerMessage);
+      for (const c of this.conns) {
+        this.send(c, msg);
+        // A client that does not act on the push is closed; it reconnects as after any drop.
+        setTimeout(() => c.ws.close(CloseCode.SHUTDOWN, 'Server draining.'), 2000).unref();
+      }
+    }
+    const end = Date.now() + timeoutMs;
+    while (this.conns.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
   }
 
   /** Closes every socket (code 1001) and forgets all channels without telling anyone they left. */
@@ -530,6 +572,7 @@ export class SignalingServer {
 
   private err(conn: Conn, id: number | undefined, name: ErrorName, message: string): void {
     const code = ErrorCode[name];
+    conn.lastError = { code, name };
     this.send(
       conn,
       id === undefined ? { t: 'err', code, name, message } : { t: 'err', id, code, name, message },
@@ -537,6 +580,7 @@ export class SignalingServer {
   }
 
   private policyErr(conn: Conn, id: number, e: PolicyError): void {
+    conn.lastError = { code: e.code, name: e.name };
     this.send(conn, { t: 'err', id, code: e.code, name: e.name, message: e.message });
   }
 
@@ -658,8 +702,14 @@ export class SignalingServer {
         case 'relay':
           this.onRelay(conn, id, m);
           return;
-        case 'hello':
         case 'join':
+          if (id === undefined) {
+            this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `"join" needs a numeric "id" to answer to.`);
+            return;
+          }
+          this.timedJoin(conn, id, m);
+          return;
+        case 'hello':
         case 'leave':
         case 'renew':
         case 'recording-key':
@@ -671,7 +721,6 @@ export class SignalingServer {
             return;
           }
           if (t === 'hello') this.onHello(conn, id, m);
-          else if (t === 'join') this.onJoin(conn, id, m);
           else if (t === 'leave') this.onLeave(conn, id);
           else if (t === 'renew') this.onRenew(conn, id, m);
           else if (t === 'recording-start') this.onRecordingStart(conn, id, m);
@@ -733,6 +782,23 @@ export class SignalingServer {
     conn.appId = app;
     clearTimeout(conn.helloTimer);
     this.ok(conn, id);
+  }
+
+  /** A join, counted for the metrics: how long it took, or why it was refused. */
+  private timedJoin(conn: Conn, id: number, m: Msg): void {
+    const metrics = this.opts.metrics;
+    if (!metrics) {
+      this.onJoin(conn, id, m);
+      return;
+    }
+    const t0 = performance.now();
+    const before = conn.member;
+    conn.lastError = undefined;
+    this.onJoin(conn, id, m);
+    // Set by err()/policyErr() during onJoin (TypeScript cannot see that through the call).
+    const refused = conn.lastError as Conn['lastError'];
+    if (conn.member && conn.member !== before) metrics.joined((performance.now() - t0) / 1000);
+    else if (refused) metrics.rejected(refused.code, refused.name);
   }
 
   private onJoin(conn: Conn, id: number, m: Msg): void {
@@ -803,6 +869,15 @@ export class SignalingServer {
       return;
     }
 
+    if (this.draining) {
+      this.err(
+        conn,
+        id,
+        'ERR_JOIN_CHANNEL_REJECTED',
+        'This server is draining: connect to another node and join there.',
+      );
+      return;
+    }
     // The key before anything about the channel: without a good key, "uid in use" and "channel full" would tell
     // a stranger who is in a keyed channel.
     const assigned = requested === 0 ? this.freeUid(existingChannel) : requested;
@@ -1229,6 +1304,7 @@ export class SignalingServer {
     }
     conn.refusedRelays = 0;
     this.send(out, { t: 'relay', from: m.uid, data });
+    this.opts.metrics?.relayed();
   }
 
   // ---- membership ----
@@ -1313,6 +1389,7 @@ export class SignalingServer {
       clearTimeout(ch.flushTimer);
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
+    this.opts.metrics?.left();
     // The recorder left (or vanished): its recording ended with it.
     if (ch.recording?.uid === m.uid) this.endRecording(ch);
     this.opts.log(

@@ -114,11 +114,11 @@ describe('TURN through coturn', () => {
       const uidA = await joinRelay(a, 'turn wrong', true);
       await joinRelay(b, 'turn wrong', false);
       for (const page of [a, b]) {
-        const w = await until(
+        const w = (await until(
           async () => (await warnings(page)).find((x) => x.code === 107),
           20_000,
           'warning 107',
-        );
+        ))!;
         expect(w.name).toBe('WARN_OPEN_CHANNEL_REJECTED');
         expect(w.message).toContain(coturn.url.split('?')[0]!);
         expect(w.message).toContain('401');
