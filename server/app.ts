@@ -13,6 +13,7 @@ import { DEV_ORIGINS, originGuard } from './origins.js';
 import { staticPolicy, type AppPolicy } from './policy.js';
 import type { IceOptions } from './turn.js';
 import { healthRoute, ServerMetrics } from './metrics.js';
+import { RedisCluster } from './cluster/redis.js';
 import { DEFAULT_LIMITS, SignalingServer, type ServerLimits, type SignalingStats } from './signaling.js';
 
 export type { Route } from './http.js';
@@ -59,6 +60,11 @@ export interface ServerOptions {
    * them at join and rejoin, TURN with coturn REST credentials renewed before they expire. Default: none.
    */
   ice?: IceOptions | null;
+  /**
+   * `redis://host:port` (`REDIS_URL`): this node shares channel membership, uid allocation and channel news with
+   * every other node on that Redis. Default: none (one process, state in memory).
+   */
+  redisUrl?: string;
 }
 
 export interface RunningServer {
@@ -166,6 +172,20 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     ice: opts.ice ?? null,
     metrics,
   });
+  if (opts.redisUrl) {
+    try {
+      const cluster = await RedisCluster.connect({
+        url: opts.redisUrl,
+        onEvent: (ev) => signaling.onClusterEvent(ev),
+        onRoundTrip: (s) => metrics.redisRoundTrip(s),
+        log: (line) => console.log(line),
+      });
+      signaling.useCluster(cluster);
+    } catch (e) {
+      await signaling.close();
+      throw e;
+    }
+  }
   const server = createServer(createHttpHandler({ root, staticDirs: opts.staticDirs, routes }));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
@@ -223,6 +243,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       closing ??= (async () => {
         const stopped = new Promise<void>((r) => server.close(() => r()));
         await signaling.close();
+        await signaling.leaveCluster();
         server.closeAllConnections();
         await stopped;
       })();

@@ -61,6 +61,7 @@ const server = await startServer({
   allowedOrigins: origins,
   limits,
   ice,
+  redisUrl: process.env.REDIS_URL || undefined,
 });
 
 // Loopback and wildcard binds are reachable as localhost, which browsers treat as a secure context.
@@ -80,6 +81,7 @@ console.log(
   `  limits: ${l.maxMembersPerChannel} members/channel, ${l.maxConnectionsPerIp} connections and ${l.maxChannelsPerIp} channels per address, hello within ${l.helloTimeoutMs} ms`,
 );
 
+if (process.env.REDIS_URL) console.log('  cluster: sharing channels with the other nodes through REDIS_URL');
 // URLs only: the TURN secret never reaches a log.
 console.log(
   ice

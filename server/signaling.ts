@@ -25,6 +25,7 @@ import {
   checkUid,
 } from '../src/protocol/validate.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
+import type { ClusterEntry, ClusterEvent, RedisCluster } from './cluster/redis.js';
 import type { SignalingMetrics } from './metrics.js';
 import { DEFAULT_TURN_TTL_SECONDS, iceGrant, renewAtMs, type IceOptions } from './turn.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
@@ -158,6 +159,8 @@ interface Channel {
   recording: (RecordingInfo & { key: string }) | null;
   /** Members whose latest state the others have not been sent yet (coalesced: latest state wins). */
   readonly pending: Set<Member>;
+  /** Cluster mode: the members connected to other nodes, and which node each is on. */
+  readonly remote: Map<number, { node: string; info: PeerInfo }>;
   flushTimer?: NodeJS.Timeout;
   /** Broadcast budget: frames this channel may still send now (refills at channelSendsPerSecond). */
   tokens: number;
@@ -183,6 +186,19 @@ interface Member {
   cancelExpiry?: () => void;
   cancelGrace?: () => void;
   cancelIce?: () => void;
+}
+
+/** A join request, checked for shape. */
+interface JoinParams {
+  appId: string;
+  name: string;
+  chKey: string;
+  /** As requested (0 = assign one). */
+  uid: number;
+  session: string | undefined;
+  state: PeerState;
+  displayName: string;
+  key: string | null;
 }
 
 interface IpUse {
@@ -287,6 +303,7 @@ export class SignalingServer {
   private draining = false;
   private readonly corkedConns: Conn[] = [];
   private readonly limits: ServerLimits;
+  private cluster: RedisCluster | null = null;
 
   constructor(private readonly opts: SignalingOptions) {
     this.limits = opts.limits;
@@ -374,6 +391,89 @@ export class SignalingServer {
     }
     const end = Date.now() + timeoutMs;
     while (this.conns.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  /** Cluster mode (REDIS_URL): membership, uids and channel news are shared with the other nodes from now on. */
+  useCluster(cluster: RedisCluster): void {
+    this.cluster = cluster;
+  }
+
+  /** Disconnects from the cluster; the other nodes drop this node's members within a heartbeat. */
+  async leaveCluster(): Promise<void> {
+    await this.cluster?.close();
+    this.cluster = null;
+  }
+
+  /** News from the other nodes, for the members of this one. */
+  onClusterEvent(ev: ClusterEvent): void {
+    if (ev.k === 'node-down') {
+      for (const ch of [...this.channels.values()]) {
+        for (const [uid, r] of [...ch.remote]) {
+          if (r.node !== ev.node) continue;
+          ch.remote.delete(uid);
+          this.broadcast(ch, null, { t: 'peer-leave', uid });
+          this.opts.log(
+            `leave  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${uid} (its node died)`,
+          );
+        }
+      }
+      return;
+    }
+    const ch = this.channels.get(ev.ch);
+    if (!ch) return;
+    switch (ev.k) {
+      case 'join':
+      case 'state': {
+        if (ch.members.has(ev.peer.uid)) return;
+        const known = ch.remote.has(ev.peer.uid);
+        if (ev.k === 'state' && !known) return;
+        ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
+        this.broadcast(ch, null, { t: known ? 'peer-state' : 'peer-join', peer: ev.peer });
+        return;
+      }
+      case 'leave':
+        if (ch.remote.get(ev.uid)?.node !== ev.node) return;
+        ch.remote.delete(ev.uid);
+        this.broadcast(ch, null, { t: 'peer-leave', uid: ev.uid });
+        return;
+      case 'moved': {
+        const local = ch.members.get(ev.peer.uid);
+        if (local) this.dropMoved(local);
+        if (this.channels.get(ch.key) !== ch) return;
+        ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
+        this.broadcast(ch, null, { t: 'peer-state', peer: ev.peer });
+        return;
+      }
+      case 'relay': {
+        const out = ch.members.get(ev.to)?.conn;
+        if (!out) return;
+        this.send(out, { t: 'relay', from: ev.from, data: ev.data });
+        this.opts.metrics?.relayed();
+        return;
+      }
+    }
+  }
+
+  /** The member rejoined on another node with its session: gone from here without anyone seeing it leave. */
+  private dropMoved(m: Member): void {
+    this.clearTimers(m);
+    const ch = m.channel;
+    ch.members.delete(m.uid);
+    ch.pending.delete(m);
+    this.countChannel(m.ip, ch.key, -1);
+    const old = m.conn;
+    m.conn = null;
+    if (old) {
+      old.member = null;
+      old.ws.close(CloseCode.REPLACED, 'Replaced: this user rejoined on another node.');
+    }
+    if (ch.members.size === 0) {
+      this.channels.delete(ch.key);
+      clearTimeout(ch.flushTimer);
+    }
+    this.opts.log(
+      `moved  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${m.uid} (to another node)`,
+    );
   }
 
   /** Closes every socket (code 1001) and forgets all channels without telling anyone they left. */
@@ -787,21 +887,29 @@ export class SignalingServer {
   /** A join, counted for the metrics: how long it took, or why it was refused. */
   private timedJoin(conn: Conn, id: number, m: Msg): void {
     const metrics = this.opts.metrics;
-    if (!metrics) {
-      this.onJoin(conn, id, m);
-      return;
-    }
     const t0 = performance.now();
     const before = conn.member;
     conn.lastError = undefined;
-    this.onJoin(conn, id, m);
-    // Set by err()/policyErr() during onJoin (TypeScript cannot see that through the call).
-    const refused = conn.lastError as Conn['lastError'];
-    if (conn.member && conn.member !== before) metrics.joined((performance.now() - t0) / 1000);
-    else if (refused) metrics.rejected(refused.code, refused.name);
+    const done = (): void => {
+      // Set by err()/policyErr() during onJoin (TypeScript cannot see that through the call).
+      const refused = conn.lastError as Conn['lastError'];
+      if (conn.member && conn.member !== before) metrics?.joined((performance.now() - t0) / 1000);
+      else if (refused) metrics?.rejected(refused.code, refused.name);
+    };
+    const pending = this.onJoin(conn, id, m);
+    if (!pending) {
+      done();
+      return;
+    }
+    pending.then(done, (e: unknown) => {
+      // Redis unreachable (or a bug): the join fails, the server goes on.
+      console.error(`conn ${conn.id}: cluster join failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.err(conn, id, 'ERR_FAILED', 'The server could not reach its cluster store; try again.');
+      done();
+    });
   }
 
-  private onJoin(conn: Conn, id: number, m: Msg): void {
+  private onJoin(conn: Conn, id: number, m: Msg): void | Promise<void> {
     const appId = conn.appId;
     if (appId === null) {
       this.err(conn, id, 'ERR_NOT_INITIALIZED', 'Send hello with the App ID (client.init) before joining.');
@@ -878,91 +986,198 @@ export class SignalingServer {
       );
       return;
     }
+    const join: JoinParams = {
+      appId,
+      name,
+      chKey,
+      uid: requested,
+      session: typeof session === 'string' ? session : undefined,
+      state,
+      displayName: displayName as string,
+      key: key as string | null,
+    };
+    if (this.cluster) return this.clusterJoin(conn, id, join, this.cluster);
+
     // The key before anything about the channel: without a good key, "uid in use" and "channel full" would tell
     // a stranger who is in a keyed channel.
     const assigned = requested === 0 ? this.freeUid(existingChannel) : requested;
+    const expiresAt = this.checkJoinKey(conn, id, join, assigned);
+    if (expiresAt === null) return;
+    if (present) {
+      this.uidInUse(conn, id, join);
+      return;
+    }
+    if ((existingChannel?.members.size ?? 0) >= this.limits.maxMembersPerChannel) {
+      this.channelFull(conn, id, join);
+      return;
+    }
+    if (!this.ipMayJoin(conn, id, chKey)) return;
+    this.admit(conn, id, join, assigned, randomBytes(18).toString('base64url'), expiresAt, null);
+  }
+
+  /**
+   * A join when the members live in Redis: the uid is claimed there (unique across nodes), the channel's members
+   * come from there, and a member rejoining with its session from another node (drained or dead) is moved here.
+   */
+  private async clusterJoin(conn: Conn, id: number, join: JoinParams, cluster: RedisCluster): Promise<void> {
+    const infoOf = (uid: number): PeerInfo => {
+      const base = { uid, ...copyState(join.state) };
+      return join.displayName ? { ...base, name: join.displayName } : base;
+    };
+    const max = this.limits.maxMembersPerChannel;
+    if (join.uid !== 0 && join.session !== undefined) {
+      const entry = { session: join.session, info: infoOf(join.uid), expiresAt: 0 };
+      const stored = await cluster.lookup(join.chKey, join.uid);
+      if (stored && sameSecret(stored.session, join.session)) {
+        entry.expiresAt = stored.expiresAt;
+        const r = await cluster.claim(join.chKey, join.uid, entry, max, true);
+        if (r.ok) {
+          if (!this.stillWaiting(conn)) return void cluster.release(join.chKey, join.uid);
+          this.admit(conn, id, join, join.uid, join.session, stored.expiresAt, r.peers, true);
+          return;
+        }
+      }
+    }
+    const existing = this.channels.get(join.chKey);
+    let uid = join.uid === 0 ? this.freeUid(existing) : join.uid;
+    const expiresAt = this.checkJoinKey(conn, id, join, uid);
+    if (expiresAt === null || !this.ipMayJoin(conn, id, join.chKey)) return;
+    const session = randomBytes(18).toString('base64url');
+    for (let attempt = 0; ; attempt++) {
+      const r = await cluster.claim(join.chKey, uid, { session, info: infoOf(uid), expiresAt }, max, false);
+      if (r.ok) {
+        if (!this.stillWaiting(conn)) return void cluster.release(join.chKey, uid);
+        this.admit(conn, id, join, uid, session, expiresAt, r.peers);
+        return;
+      }
+      if (r.reason === 'full') return this.channelFull(conn, id, join);
+      if (join.uid !== 0) return this.uidInUse(conn, id, join);
+      // uid 0: another node took the random uid first; draw again.
+      if (attempt >= 8) throw new Error('could not find a free uid in the cluster');
+      uid = this.freeUid(this.channels.get(join.chKey));
+    }
+  }
+
+  /** The socket is still open and not in a channel (after an await). */
+  private stillWaiting(conn: Conn): boolean {
+    return conn.ws.readyState === WebSocket.OPEN && !conn.member && this.conns.has(conn);
+  }
+
+  /** The policy's verdict on the key: the stay's expiry, or null after replying the error. */
+  private checkJoinKey(conn: Conn, id: number, join: JoinParams, uid: number): number | null {
     const verdict: unknown = this.opts.policy.checkJoin({
-      appId,
-      channel: name,
-      uid: assigned,
-      key: key as string | null,
+      appId: join.appId,
+      channel: join.name,
+      uid,
+      key: join.key,
       now: Math.floor(Date.now() / 1000),
     });
     if (isPolicyError(verdict)) {
       this.policyErr(conn, id, verdict);
-      return;
+      return null;
     }
-    if (present) {
-      this.err(
-        conn,
-        id,
-        'ERR_JOIN_CHANNEL_REJECTED',
-        `uid ${requested} is already in use in channel "${name}"; join with another uid, or 0 to have one assigned.`,
-      );
-      return;
-    }
-    const limits = this.limits;
-    if ((existingChannel?.members.size ?? 0) >= limits.maxMembersPerChannel) {
-      this.err(
-        conn,
-        id,
-        'ERR_JOIN_CHANNEL_REJECTED',
-        `Channel "${name}" is full (${limits.maxMembersPerChannel} members, this server's limit); try again later.`,
-      );
-      return;
-    }
-    const use = this.ipUse(conn.ip);
-    if (!use.channels.has(chKey) && use.channels.size >= limits.maxChannelsPerIp) {
-      this.err(
-        conn,
-        id,
-        'ERR_JOIN_CHANNEL_REJECTED',
-        `Your address already has members in ${limits.maxChannelsPerIp} channels (this server's limit); leave one first.`,
-      );
-      return;
-    }
-    const expiresAt = this.expiryOf(verdict);
+    return this.expiryOf(verdict);
+  }
 
+  private uidInUse(conn: Conn, id: number, join: JoinParams): void {
+    this.err(
+      conn,
+      id,
+      'ERR_JOIN_CHANNEL_REJECTED',
+      `uid ${join.uid} is already in use in channel "${join.name}"; join with another uid, or 0 to have one assigned.`,
+    );
+  }
+
+  private channelFull(conn: Conn, id: number, join: JoinParams): void {
+    this.err(
+      conn,
+      id,
+      'ERR_JOIN_CHANNEL_REJECTED',
+      `Channel "${join.name}" is full (${this.limits.maxMembersPerChannel} members, this server's limit); try again later.`,
+    );
+  }
+
+  private ipMayJoin(conn: Conn, id: number, chKey: string): boolean {
+    const use = this.ipUse(conn.ip);
+    if (use.channels.has(chKey) || use.channels.size < this.limits.maxChannelsPerIp) return true;
+    this.err(
+      conn,
+      id,
+      'ERR_JOIN_CHANNEL_REJECTED',
+      `Your address already has members in ${this.limits.maxChannelsPerIp} channels (this server's limit); leave one first.`,
+    );
+    return false;
+  }
+
+  /**
+   * The member enters its channel on this node. `cluster`: every entry of the channel in Redis (null on a single
+   * node); `moved`: it came from another node with its session, so the others see no join.
+   */
+  private admit(
+    conn: Conn,
+    id: number,
+    join: JoinParams,
+    uid: number,
+    session: string,
+    expiresAt: number,
+    cluster: ClusterEntry[] | null,
+    moved = false,
+  ): void {
     const now = Date.now();
-    const ch: Channel = existingChannel ?? {
-      key: chKey,
-      appId,
-      name,
+    const existing = this.channels.get(join.chKey);
+    const ch: Channel = existing ?? {
+      key: join.chKey,
+      appId: join.appId,
+      name: join.name,
       members: new Map<number, Member>(),
       recording: null,
       pending: new Set<Member>(),
-      tokens: limits.channelSendsPerSecond,
+      remote: new Map(),
+      tokens: this.limits.channelSendsPerSecond,
       refilledAt: now,
     };
-    if (!existingChannel) this.channels.set(chKey, ch);
+    if (!existing) this.channels.set(join.chKey, ch);
     const member: Member = {
-      uid: assigned,
-      session: randomBytes(18).toString('base64url'),
+      uid,
+      session,
       channel: ch,
       ip: conn.ip,
-      state: copyState(state),
-      name: displayName as string,
-      sentState: copyState(state),
+      state: copyState(join.state),
+      name: join.displayName,
+      sentState: copyState(join.state),
       stateSentAt: 0,
       conn,
       expiresAt,
     };
-    const peers = [...ch.members.values()].map(info);
-    ch.members.set(assigned, member);
-    this.countChannel(conn.ip, chKey, 1);
+    ch.remote.delete(uid);
+    if (cluster && this.cluster) {
+      for (const e of cluster) {
+        if (e.node !== this.cluster.nodeId && e.info.uid !== uid)
+          ch.remote.set(e.info.uid, { node: e.node, info: e.info });
+      }
+    }
+    const peers = [...ch.members.values()].map(info).concat([...ch.remote.values()].map((r) => r.info));
+    ch.members.set(uid, member);
+    this.countChannel(conn.ip, join.chKey, 1);
     conn.member = member;
     this.ok(conn, id, {
-      uid: assigned,
-      session: member.session,
+      uid,
+      session,
       peers,
       expiresAt,
       recording: recordingOf(ch),
       ...this.grantIce(member),
     });
-    this.broadcast(ch, member, { t: 'peer-join', peer: info(member) });
+    if (moved) {
+      this.broadcast(ch, member, { t: 'peer-state', peer: info(member) });
+      this.cluster?.publish({ k: 'moved', ch: ch.key, node: this.cluster.nodeId, peer: info(member) });
+    } else {
+      this.broadcast(ch, member, { t: 'peer-join', peer: info(member) });
+      this.cluster?.publish({ k: 'join', ch: ch.key, node: this.cluster.nodeId, peer: info(member) });
+    }
     this.scheduleExpiry(member);
     this.opts.log(
-      `join   app=${shortApp(appId)} channel=${JSON.stringify(name)} uid=${assigned} (${ch.members.size} in channel)`,
+      `${moved ? 'moved ' : 'join  '} app=${shortApp(join.appId)} channel=${JSON.stringify(join.name)} uid=${uid} (${ch.members.size + ch.remote.size} in channel)`,
     );
   }
 
@@ -1047,6 +1262,10 @@ export class SignalingServer {
     }
     req.member.expiresAt = this.expiryOf(verdict);
     this.scheduleExpiry(req.member);
+    const m = req.member;
+    void this.cluster
+      ?.update(m.channel.key, m.uid, { session: m.session, info: info(m), expiresAt: m.expiresAt })
+      .catch(() => undefined);
     this.ok(conn, id, { expiresAt: req.member.expiresAt });
   }
   /** Recording Key check (service type ARS) for the member's own app, channel and uid; nothing changes. */
@@ -1223,6 +1442,14 @@ export class SignalingServer {
     m.sentState = copyState(m.state);
     m.stateSentAt = Date.now();
     this.broadcast(m.channel, m, { t: 'peer-state', peer: info(m) });
+    const cluster = this.cluster;
+    if (cluster) {
+      const peer = info(m);
+      cluster.publish({ k: 'state', ch: m.channel.key, node: cluster.nodeId, peer });
+      void cluster
+        .update(m.channel.key, m.uid, { session: m.session, info: peer, expiresAt: m.expiresAt })
+        .catch(() => undefined);
+    }
   }
 
   private scheduleFlush(ch: Channel): void {
@@ -1275,6 +1502,18 @@ export class SignalingServer {
       return;
     }
     const target = m.channel.members.get(to as number);
+    const elsewhere = target ? undefined : m.channel.remote.get(to as number);
+    if (elsewhere && this.cluster) {
+      this.cluster.relay(elsewhere.node, {
+        k: 'relay',
+        ch: m.channel.key,
+        from: m.uid,
+        to: to as number,
+        data,
+      });
+      this.opts.metrics?.relayed();
+      return;
+    }
     if (!target) {
       this.err(conn, id, 'ERR_INVALID_ARGUMENT', `uid ${String(to)} is not in your channel; relay dropped.`);
       return;
@@ -1390,6 +1629,11 @@ export class SignalingServer {
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
     this.opts.metrics?.left();
+    const cluster = this.cluster;
+    if (cluster) {
+      cluster.publish({ k: 'leave', ch: ch.key, node: cluster.nodeId, uid: m.uid });
+      void cluster.release(ch.key, m.uid).catch(() => undefined);
+    }
     // The recorder left (or vanished): its recording ended with it.
     if (ch.recording?.uid === m.uid) this.endRecording(ch);
     this.opts.log(
