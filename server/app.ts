@@ -178,7 +178,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         url: opts.redisUrl,
         onEvent: (ev) => signaling.onClusterEvent(ev),
         onRoundTrip: (s) => metrics.redisRoundTrip(s),
-        log: (line) => console.log(line),
+        log,
       });
       signaling.useCluster(cluster);
     } catch (e) {
