@@ -62,6 +62,8 @@ const server = await startServer({
   limits,
   ice,
   redisUrl: process.env.REDIS_URL || undefined,
+  // Pings every socket this often (default 1000: a vanished user is gone within ~5 s); see docs/deploy.md.
+  heartbeatMs: Number(process.env.HEARTBEAT_MS) || undefined,
 });
 
 // Loopback and wildcard binds are reachable as localhost, which browsers treat as a secure context.

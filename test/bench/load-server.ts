@@ -41,6 +41,7 @@ const url =
           port: 0,
           quiet: true,
           redisUrl,
+          ...(process.env.HEARTBEAT_MS ? { heartbeatMs: Number(process.env.HEARTBEAT_MS) } : {}),
           // Every bench client comes from 127.0.0.1.
           limits: { maxConnectionsPerIp: 1e9, maxChannelsPerIp: 1e9, maxMembersPerChannel: 1e9 },
         })

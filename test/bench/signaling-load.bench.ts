@@ -24,11 +24,14 @@ interface Node {
   stop(): Promise<void>;
 }
 
-async function startNode(mode: 'agora' | 'bare', redisUrl?: string): Promise<Node> {
+async function startNode(mode: 'agora' | 'bare', redisUrl?: string, heartbeatMs?: number): Promise<Node> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', SERVER, mode, ...(redisUrl ? [redisUrl] : [])],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, ...(heartbeatMs ? { HEARTBEAT_MS: String(heartbeatMs) } : {}) },
+    },
   );
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
@@ -129,8 +132,15 @@ async function load(nodes: Node[]): Promise<Result> {
   };
 }
 
-async function measure(mode: 'agora' | 'bare', count: number, redisUrl?: string): Promise<Result> {
-  const nodes = await Promise.all(Array.from({ length: count }, () => startNode(mode, redisUrl)));
+async function measure(
+  mode: 'agora' | 'bare',
+  count: number,
+  redisUrl?: string,
+  heartbeatMs?: number,
+): Promise<Result> {
+  const nodes = await Promise.all(
+    Array.from({ length: count }, () => startNode(mode, redisUrl, heartbeatMs)),
+  );
   try {
     return await load(nodes);
   } finally {
@@ -141,6 +151,9 @@ async function measure(mode: 'agora' | 'bare', count: number, redisUrl?: string)
 export default async function bench(): Promise<BenchRow[]> {
   const bareR = await measure('bare', 1);
   const one = await measure('agora', 1);
+  // The default heartbeat pings every socket every second (a vanished user is gone within 5 s): at 10k sockets
+  // that is 10k pings and pongs a second. The same node with a 10 s heartbeat shows what that costs.
+  const calm = await measure('agora', 1, undefined, 10_000);
   const redis = await startRedis();
   let two: Result;
   try {
