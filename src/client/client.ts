@@ -63,6 +63,8 @@ interface Remote {
   subscribed: boolean;
   /** stream-subscribed was emitted for the current stream. */
   announced: boolean;
+  /** An announcement is scheduled (see maybeAnnounce). */
+  announcing?: boolean;
   /** Latest received track of each kind, to seed a new Stream object after a republish. */
   tracks: Partial<Record<'audio' | 'video', MediaStreamTrack>>;
 }
@@ -1205,17 +1207,26 @@ export class Client extends Emitter<ClientEvents> {
     if (this.connection.state !== 'CONNECTED') this.removeRemote(uid);
   }
 
-  /** stream-subscribed once the user asked and the remote tracks are here. */
+  /**
+   * stream-subscribed once the user asked and the remote tracks are here. A negotiation delivers its tracks as
+   * separate events of one task: the announcement waits for the next task, so the stream an app (or a component
+   * deciding between video and placeholder) gets has its audio and its video, not just the first to arrive.
+   */
   private maybeAnnounce(remote: Remote): void {
     const stream = remote.stream;
-    if (!stream || !remote.subscribed || stream._media.getTracks().length === 0) return;
-    const waiters = this.subscribeWaiters.get(remote.uid) ?? [];
-    this.subscribeWaiters.delete(remote.uid);
-    if (!remote.announced) {
-      remote.announced = true;
-      this.emit('stream-subscribed', { type: 'stream-subscribed', stream });
-    }
-    for (const w of waiters) w.resolve();
+    if (!stream || !remote.subscribed || stream._media.getTracks().length === 0 || remote.announcing) return;
+    remote.announcing = true;
+    setTimeout(() => {
+      remote.announcing = false;
+      if (this.remotes.get(remote.uid) !== remote || remote.stream !== stream || !remote.subscribed) return;
+      const waiters = this.subscribeWaiters.get(remote.uid) ?? [];
+      this.subscribeWaiters.delete(remote.uid);
+      if (!remote.announced) {
+        remote.announced = true;
+        this.emit('stream-subscribed', { type: 'stream-subscribed', stream });
+      }
+      for (const w of waiters) w.resolve();
+    }, 0);
   }
 
   private remoteOf(stream: Stream): Remote {

@@ -7,7 +7,11 @@
 // - Publishing adds our tracks to every link (simple-peer renegotiates); unpublishing removes them.
 // - A remote user receives our media only while it is subscribed: otherwise the sender carries no track and
 //   costs no bandwidth. Subscribing swaps the track back in (replaceTrack, no renegotiation).
-// - simple-peer has no ICE restart: a failed link is replaced by a new one with a new link id.
+// - simple-peer has no ICE restart: a failed link, or one that has not connected in CONNECT_TIMEOUT_MS, is
+//   replaced by a new one with a new link id.
+// - The answerer cannot offer: tracks it adds wait for the offerer to add transceivers for them (simple-peer asks).
+//   Under load that request was seen to get lost (a call where one side never sent media), so the mesh checks
+//   that every track it sends ends up negotiated, and asks again when one does not.
 // - What another member relays is untrusted: only a member of the channel gets a link, only an offer opens a new
 //   link id, at most once every LINK_MIN_INTERVAL_MS per member (a faster one waits, latest offer wins), and
 //   every signal is checked for shape and size and copied field by field before simple-peer sees it.
@@ -45,6 +49,11 @@ interface Outgoing {
 class Link {
   readonly outgoing = new Map<Kind, Outgoing>();
   connected = false;
+  /** Pending: replace the link if it has not connected (offerer), or check its senders are negotiated. */
+  connectTimer?: ReturnType<typeof setTimeout>;
+  negotiationCheck?: ReturnType<typeof setTimeout>;
+  /** Transceiver requests this answerer repeated since its senders were last all negotiated. */
+  asked = 0;
   constructor(
     readonly uid: number,
     readonly id: string,
@@ -58,6 +67,11 @@ class Link {
 }
 
 const RETRY_MS = 1_000;
+/** ICE that has not connected by then will not: the offerer starts over with a new link. */
+const CONNECT_TIMEOUT_MS = 15_000;
+/** How long the answerer waits, in a stable state, for a track it sends to be negotiated before asking again. */
+const NEGOTIATION_CHECK_MS = 1_500;
+const MAX_NEGOTIATION_ASKS = 5;
 /** A remote member may open a new link with us at most this often (a failed link's replacement is slower). */
 export const LINK_MIN_INTERVAL_MS = 2_000;
 /** Signals kept for a link that waits for its turn (an offer and its first candidates). */
@@ -265,6 +279,11 @@ export class Mesh implements MediaTransport {
     // Transceivers appear on addTrack, on a peer's transceiver request and on a remote offer; the last ones are
     // secured here, before the answer is made.
     if (crypto) link.pc.addEventListener('signalingstatechange', () => this.secure(link));
+    if (!initiator) link.pc.addEventListener('signalingstatechange', () => this.checkNegotiated(link));
+    else
+      link.connectTimer = setTimeout(() => {
+        if (!link.connected) link.peer.destroy();
+      }, CONNECT_TIMEOUT_MS);
     peer.on('signal', (sig: SignalData) => this.hooks.send(uid, { k: 'sig', link: id, sig }));
     peer.on('track', (track: MediaStreamTrack) => {
       this.secure(link);
@@ -272,11 +291,14 @@ export class Mesh implements MediaTransport {
     });
     peer.on('connect', () => {
       link.connected = true;
+      clearTimeout(link.connectTimer);
       this.applyEncoding(link);
       this.hooks.onLinkConnected?.(uid);
     });
     peer.on('error', () => undefined); // 'close' follows
     peer.on('close', () => {
+      clearTimeout(link.connectTimer);
+      clearTimeout(link.negotiationCheck);
       if (this.links.get(uid) !== link) return;
       this.links.delete(uid);
       this.hooks.onLinkClosed(uid);
@@ -359,6 +381,35 @@ export class Mesh implements MediaTransport {
     this.secure(link);
     this.updateSenders(link);
     this.applyEncoding(link);
+    this.checkNegotiated(link);
+  }
+
+  /** Answerer only: once stable, a sender still without a negotiated transceiver gets one asked for again. */
+  private checkNegotiated(link: Link): void {
+    if (link.initiator || link.negotiationCheck !== undefined) return;
+    link.negotiationCheck = setTimeout(() => {
+      link.negotiationCheck = undefined;
+      if (this.links.get(link.uid) !== link) return;
+      // Mid-negotiation: the next change to 'stable' checks again.
+      if (link.pc.signalingState !== 'stable') return;
+      const transceivers = link.pc.getTransceivers();
+      const missing = [...link.outgoing.values()].filter((out) => {
+        const t = transceivers.find((x) => x.sender === out.sender);
+        return t && t.mid === null && t.currentDirection !== 'stopped';
+      });
+      if (missing.length === 0) link.asked = 0;
+      if (missing.length === 0 || link.asked >= MAX_NEGOTIATION_ASKS) return;
+      link.asked++;
+      for (const out of missing) {
+        try {
+          link.peer.addTransceiver(out.added.kind, { direction: 'recvonly' });
+        } catch {
+          return; // destroyed meanwhile
+        }
+      }
+      // Lost again, or never answered: look once more.
+      this.checkNegotiated(link);
+    }, NEGOTIATION_CHECK_MS);
   }
 
   /**

@@ -46,11 +46,14 @@ export function run<R, A>(page: Evaluator, fn: (arg: A) => R | Promise<R>, arg: 
 export const APP_ID = '0123456789abcdef0123456789abcdef';
 export const OTHER_APP_ID = 'fedcba9876543210fedcba9876543210';
 
+/** Chromium with CHROMIUM_ARGS; a switch in `extraArgs` replaces the default of the same name. */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  const name = (arg: string) => arg.split('=')[0];
+  const replaced = new Set(extraArgs.map(name));
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [...CHROMIUM_ARGS, ...extraArgs],
+    args: [...CHROMIUM_ARGS.filter((a) => !replaced.has(name(a))), ...extraArgs],
   });
 }
 
