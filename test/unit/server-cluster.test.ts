@@ -3,10 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { policyError, type AppPolicy } from '../../server/policy.js';
-import type { ErrReply, PeerJoinPush, PeerStatePush, RelayPush } from '../../src/protocol/messages.js';
+import type {
+  ErrReply,
+  JoinResult,
+  OkReply,
+  PeerJoinPush,
+  PeerStatePush,
+  RelayPush,
+} from '../../src/protocol/messages.js';
 import { ServerProcess, freePort } from '../e2e/harness.js';
 import { startRedis, type RedisInstance } from '../redis-server.js';
-import { SignalClient } from './signal-client.js';
+import { IDLE, SignalClient } from './signal-client.js';
 
 // key "short": the stay ends in 2 s; anything else: no end.
 const policy: AppPolicy = {
@@ -90,13 +97,25 @@ describe('one channel across two nodes', () => {
     // In waves of 30 at once, alternating nodes, so both nodes draw uids at the same time.
     const results = [];
     for (let i = 0; i < clients.length; i += 30) {
-      results.push(...(await Promise.all(clients.slice(i, i + 30).map((c) => c.enter('uids')))));
+      results.push(
+        ...(await Promise.all(
+          clients.slice(i, i + 30).map(async (c) => {
+            // Generous deadlines: the whole unit suite runs beside this test.
+            expect(
+              await c.request({ t: 'hello', appId: '0123456789abcdef0123456789abcdef', sdk: 'test' }, 20_000),
+            ).toMatchObject({ t: 'ok' });
+            const r = await c.request({ t: 'join', channel: 'uids', uid: 0, key: null, state: IDLE }, 20_000);
+            expect(r).toMatchObject({ t: 'ok' });
+            return (r as OkReply).result as JoinResult;
+          }),
+        )),
+      );
     }
     const uids = new Set(results.map((r) => r.uid));
     expect(uids.size).toBe(300);
     expect(uids.has(77)).toBe(false);
     for (const c of [a, b, ...clients]) c.close();
-  }, 30_000);
+  }, 90_000);
 
   it('a Channel Key expiry on node 1 kicks its user, and the user on node 2 sees it leave', async () => {
     const a = await SignalClient.open(n1.url);
