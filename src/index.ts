@@ -94,7 +94,7 @@ export function createRtcClient(options: ClientOptions = {}): Client {
       `serviceWorker must be the URL of the SDK's service worker (default '/agora-sw.js') or false; got ${String(sw)}.`,
     );
   }
-  return new Client(urls as string[], sw, policy);
+  return new Client(Array.isArray(url) ? (urls as string[]) : url, sw, policy);
 }
 
 function isUrl(s: string): boolean {
