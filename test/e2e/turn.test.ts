@@ -96,6 +96,28 @@ describe('TURN through coturn', () => {
     await Promise.all([a.context().close(), b.context().close()]);
   });
 
+  test("'relay' on a server that hands out no TURN: warning 106 WARN_OPEN_CHANNEL_TIMEOUT says TURN_URLS is missing", async () => {
+    const plain = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+    try {
+      const a = await openPage(suite.browser, `${plain.url}/test-pages/call.html`);
+      const b = await openPage(suite.browser, `${plain.url}/test-pages/call.html`);
+      await joinRelay(a, 'no turn', true);
+      await joinRelay(b, 'no turn', false);
+      for (const page of [a, b]) {
+        const w = (await until(
+          async () => (await warnings(page)).find((x) => x.code === 106),
+          20_000,
+          'warning 106',
+        ))!;
+        expect(w.name).toBe('WARN_OPEN_CHANNEL_TIMEOUT');
+        expect(w.message).toContain('TURN_URLS');
+      }
+      await Promise.all([a.context().close(), b.context().close()]);
+    } finally {
+      await plain.close();
+    }
+  });
+
   describe('a server whose TURN_SECRET differs from coturn', () => {
     let wrong: RunningServer;
     beforeAll(async () => {
