@@ -1,7 +1,7 @@
 // Builds everything `npm start` serves and the package exports: the SDK bundles (ESM + classic script), their
 // type declarations, the service worker and the Node server. `node scripts/build.mjs --if-missing` only builds
 // what is absent; the service worker's precache manifest is always rewritten (it hashes the files as they are).
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { build } from 'vite';
 import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
@@ -99,12 +99,22 @@ const steps = [
     'sdk/agora-rtc-worker.js',
     () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
   ],
+  // yjs for the whiteboard, loaded by the SDK at join rather than with the core bundle.
+  ['sdk/agora-rtc-yjs.js', () => lib('src/collab/yjs-module.ts', 'agora-rtc-yjs.js', 'es')],
   // Loaded by the SDK only to finalise a recording (WebM duration and cues).
   ['sdk/agora-rtc-webm.js', () => lib('src/recording/webm.ts', 'agora-rtc-webm.js', 'es', {}, [realBuffer])],
   [
     'sdk/agora-components.js',
     () => lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),
   ],
+  // <agora-chat> and <agora-whiteboard>: loaded by <agora-call> only when its chat or whiteboard is first opened.
+  [
+    'sdk/agora-collab.js',
+    () => lib('src/components/collab.ts', 'agora-collab.js', 'es', {}, [coreAsSibling, minifyHTML()]),
+  ],
+  // PDF.js as published (already ESM, minified), loaded by the whiteboard only when a PDF is opened. .mjs keeps
+  // its 1.6 MB out of the service worker's precache (which takes dist/sdk/*.js).
+  ['sdk/agora-rtc-pdf.mjs', () => copyPdfJs()],
   // Chinese labels, loaded by the components only for pages that show Chinese.
   ['sdk/agora-components-zh.js', () => lib('src/components/i18n-zh.ts', 'agora-components-zh.js', 'es')],
   // The elements' attributes, properties, events, parts and CSS properties, for IDEs and docs (from the JSDoc).
@@ -118,6 +128,15 @@ const steps = [
   ['sdk/types/index.d.ts', () => tsc('tsconfig.sdk-types.json')],
   ['node/server/main.js', () => tsc('tsconfig.server.json')],
 ];
+
+function copyPdfJs() {
+  mkdirSync(out('sdk'), { recursive: true });
+  copyFileSync(`${root}node_modules/pdfjs-dist/build/pdf.min.mjs`, out('sdk/agora-rtc-pdf.mjs'));
+  copyFileSync(
+    `${root}node_modules/pdfjs-dist/build/pdf.worker.min.mjs`,
+    out('sdk/agora-rtc-pdf.worker.mjs'),
+  );
+}
 
 function cem() {
   execFileSync(

@@ -88,6 +88,8 @@ export interface RunningServer {
   allowedOrigins: readonly string[];
   /** The limits in force. */
   limits: Readonly<ServerLimits>;
+  /** A channel's chat history and whiteboard document as the server stores them (see SignalingServer). */
+  channelContent: SignalingServer['channelContent'];
 }
 
 /**
@@ -237,6 +239,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       return signaling.isDraining;
     },
     metrics,
+    channelContent: (appId, channel) => signaling.channelContent(appId, channel),
     allowedOrigins: guard.patterns,
     limits: Object.freeze(limits),
     close() {

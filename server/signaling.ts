@@ -12,6 +12,7 @@ import {
   MAX_FRAME_BYTES,
   isPeerState,
   type IceGrant,
+  type ChatMessage,
   type PeerInfo,
   type RecordingInfo,
   type PeerState,
@@ -24,6 +25,7 @@ import {
   checkDisplayName,
   checkUid,
 } from '../src/protocol/validate.js';
+import { Bucket, ChannelCollab, DEFAULT_COLLAB_LIMITS, decodeBase64, type CollabLimits } from './collab.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
 import type { ClusterEntry, ClusterEvent, RedisCluster } from './cluster/redis.js';
 import type { SignalingMetrics } from './metrics.js';
@@ -34,7 +36,7 @@ import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
  * What one client, one address or one channel may cost the server. Every limit answers with a clear error (or an
  * HTTP status) rather than a silent drop; see docs/security.md for the threat model behind each.
  */
-export interface ServerLimits {
+export interface ServerLimits extends CollabLimits {
   /** Members in one channel; a join beyond it gets ERR_JOIN_CHANNEL_REJECTED (17). */
   maxMembersPerChannel: number;
   /** Open sockets from one IP address; the upgrade beyond it gets HTTP 429. */
@@ -77,6 +79,7 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxBufferedBytes: 4 * 1024 * 1024,
   maxBufferedTotalBytes: 64 * 1024 * 1024,
   maxJsonDepth: 32,
+  ...DEFAULT_COLLAB_LIMITS,
 });
 
 export interface SignalingOptions {
@@ -165,6 +168,8 @@ interface Channel {
   /** Broadcast budget: frames this channel may still send now (refills at channelSendsPerSecond). */
   tokens: number;
   refilledAt: number;
+  /** Chat history and shared document (server/collab.ts). */
+  readonly collab: ChannelCollab;
 }
 
 interface Member {
@@ -182,6 +187,9 @@ interface Member {
   /** null while the socket is gone and the grace period runs. */
   conn: Conn | null;
   expiresAt: number;
+  /** Its chat and document budgets (CollabLimits). */
+  readonly chatBudget: Bucket;
+  readonly docBudget: Bucket;
   cancelExpiring?: () => void;
   cancelExpiry?: () => void;
   cancelGrace?: () => void;
@@ -470,10 +478,23 @@ export class SignalingServer {
     if (ch.members.size === 0) {
       this.channels.delete(ch.key);
       clearTimeout(ch.flushTimer);
+      ch.collab.close();
     }
     this.opts.log(
       `moved  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${m.uid} (to another node)`,
     );
+  }
+
+  /**
+   * What the server holds of a channel's shared content, as stored (for tests and operators): its chat history and
+   * its document (merged plain update, or the sealed ciphertexts); null when the channel does not exist.
+   */
+  channelContent(
+    appId: string,
+    channel: string,
+  ): { chat: ChatMessage[]; doc: Uint8Array | string[] | null } | null {
+    const ch = this.channels.get(`${appId}/${channel}`);
+    return ch ? { chat: [...ch.collab.chat], doc: ch.collab.storedDoc() } : null;
   }
 
   /** Closes every socket (code 1001) and forgets all channels without telling anyone they left. */
@@ -483,6 +504,7 @@ export class SignalingServer {
     this.loopDelay.disable();
     for (const ch of this.channels.values()) {
       clearTimeout(ch.flushTimer);
+      ch.collab.close();
       for (const m of ch.members.values()) this.clearTimers(m);
     }
     this.channels.clear();
@@ -802,6 +824,9 @@ export class SignalingServer {
         case 'relay':
           this.onRelay(conn, id, m);
           return;
+        case 'doc':
+          this.onDoc(conn, m);
+          return;
         case 'join':
           if (id === undefined) {
             this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `"join" needs a numeric "id" to answer to.`);
@@ -810,6 +835,7 @@ export class SignalingServer {
           this.timedJoin(conn, id, m);
           return;
         case 'hello':
+        case 'chat':
         case 'leave':
         case 'renew':
         case 'recording-key':
@@ -821,6 +847,7 @@ export class SignalingServer {
             return;
           }
           if (t === 'hello') this.onHello(conn, id, m);
+          else if (t === 'chat') this.onChat(conn, id, m);
           else if (t === 'leave') this.onLeave(conn, id);
           else if (t === 'renew') this.onRenew(conn, id, m);
           else if (t === 'recording-start') this.onRecordingStart(conn, id, m);
@@ -1135,6 +1162,7 @@ export class SignalingServer {
       remote: new Map(),
       tokens: this.limits.channelSendsPerSecond,
       refilledAt: now,
+      collab: new ChannelCollab(this.limits),
     };
     if (!existing) this.channels.set(join.chKey, ch);
     const member: Member = {
@@ -1148,6 +1176,8 @@ export class SignalingServer {
       stateSentAt: 0,
       conn,
       expiresAt,
+      chatBudget: new Bucket(this.limits.chatBurst),
+      docBudget: new Bucket(this.limits.docBurst),
     };
     ch.remote.delete(uid);
     if (cluster && this.cluster) {
@@ -1167,6 +1197,7 @@ export class SignalingServer {
       expiresAt,
       recording: recordingOf(ch),
       ...this.grantIce(member),
+      ...ch.collab.snapshot(),
     });
     if (moved) {
       this.broadcast(ch, member, { t: 'peer-state', peer: info(member) });
@@ -1210,6 +1241,7 @@ export class SignalingServer {
       expiresAt: member.expiresAt,
       recording: recordingOf(ch),
       ...this.grantIce(member),
+      ...ch.collab.snapshot(),
     });
     this.setState(member, state);
     // Re-arms the timers; an `expiring` missed while disconnected is sent again.
@@ -1546,6 +1578,78 @@ export class SignalingServer {
     this.opts.metrics?.relayed();
   }
 
+  /** A chat message: stamped with the sender and the time, kept for late joiners, sent to everyone in the channel. */
+  private onChat(conn: Conn, id: number, msg: Msg): void {
+    const m = conn.member;
+    if (!m) {
+      this.err(conn, id, 'ERR_NOT_INITIALIZED', 'Not in a channel: join before sending chat messages.');
+      return;
+    }
+    const text = field(msg, 'text');
+    const bad = m.channel.collab.checkChat(text);
+    if (bad) {
+      this.err(conn, id, 'ERR_INVALID_ARGUMENT', bad);
+      return;
+    }
+    if (!m.chatBudget.take(this.limits.chatPerSecond, this.limits.chatBurst)) {
+      this.err(
+        conn,
+        id,
+        'ERR_TOO_OFTEN',
+        `More than ${this.limits.chatPerSecond} chat messages a second; this one was not sent.`,
+      );
+      return;
+    }
+    const message = m.channel.collab.addChat(m.uid, m.name, text as string);
+    this.ok(conn, id, { message });
+    this.broadcast(m.channel, m, { t: 'chat', message });
+  }
+
+  /** A shared-document update: merged into the channel's document and passed on to the other members. */
+  private onDoc(conn: Conn, msg: Msg): void {
+    const m = conn.member;
+    if (!m) {
+      this.err(
+        conn,
+        undefined,
+        'ERR_NOT_INITIALIZED',
+        'Not in a channel: join before updating the whiteboard.',
+      );
+      return;
+    }
+    const update = field(msg, 'update');
+    const sealed = field(msg, 'sealed') ?? false;
+    const bytes = decodeBase64(update, this.limits.docUpdateBytes);
+    if (typeof bytes === 'string' || typeof sealed !== 'boolean') {
+      this.logOnce(conn, 'bad doc', `conn ${conn.id}: sent a malformed document update (refused)`);
+      this.err(
+        conn,
+        undefined,
+        'ERR_INVALID_ARGUMENT',
+        typeof bytes === 'string' ? bytes : '"sealed" must be a boolean.',
+      );
+      return;
+    }
+    if (!m.docBudget.take(this.limits.docPerSecond, this.limits.docBurst)) {
+      this.tooOften(
+        conn,
+        undefined,
+        `More than ${this.limits.docPerSecond} whiteboard updates a second; some were dropped.`,
+      );
+      return;
+    }
+    const refused = m.channel.collab.applyDoc(bytes, update as string, sealed);
+    if (refused) {
+      this.logOnce(conn, 'doc refused', `conn ${conn.id}: document update refused: ${refused}`);
+      this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', refused);
+      return;
+    }
+    const push: ServerMessage = sealed
+      ? { t: 'doc', from: m.uid, update: update as string, sealed: true }
+      : { t: 'doc', from: m.uid, update: update as string };
+    this.broadcast(m.channel, m, push);
+  }
+
   // ---- membership ----
 
   private freeUid(ch: Channel | undefined): number {
@@ -1626,6 +1730,7 @@ export class SignalingServer {
     if (ch.members.size === 0) {
       this.channels.delete(ch.key);
       clearTimeout(ch.flushTimer);
+      ch.collab.close();
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
     this.opts.metrics?.left();

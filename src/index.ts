@@ -161,6 +161,15 @@ export type { ConnectionStateChangeEvent } from './quality/connection.js';
 export type { Feature, SystemRequirements } from './agent/requirements.js';
 export type { ServiceWorkerOption } from './agent/agent.js';
 export type { ClientEvents } from './client/events.js';
+export type { MessageEvent } from './chat/chat.js';
+export type {
+  Whiteboard,
+  WhiteboardItem,
+  Tool,
+  LiveStroke,
+  StyleOptions,
+  WhiteboardEvents,
+} from './whiteboard/whiteboard.js';
 export type { VideoProfile } from './media/profiles.js';
 
 /** The manual's top-level AgoraRTC object. */

@@ -30,6 +30,11 @@ import { log, registerSecret } from '../quality/log.js';
 import { Quality } from '../quality/monitor.js';
 import type { CallStats } from '../quality/stats.js';
 import { VERSION } from '../version.js';
+import { Chat, checkMessage, type MessageEvent } from '../chat/chat.js';
+import { SharedDoc } from '../collab/doc.js';
+import { loadYjs } from '../collab/yjs.js';
+import { ContentSeal } from '../collab/seal.js';
+import { Whiteboard } from '../whiteboard/whiteboard.js';
 
 /** createRtcClient's options. */
 export interface ClientOptions {
@@ -140,6 +145,38 @@ export class Client extends Emitter<ClientEvents> {
       this.emit('recording-state-change', { type: 'recording-state-change', ...state }),
     onAbort: (err) => this.emitError('RECORDING_STOPPED', err.name, err.message),
   });
+  /** Chat and whiteboard content key of an encrypted stay (src/collab/seal.ts). */
+  private contentSeal: ContentSeal | null = null;
+  private readonly chat = new Chat({
+    request: (msg) => {
+      if (!this.link) throw new AgoraError('ERR_NOT_READY', 'Not connected to the server.');
+      return this.link.request(msg);
+    },
+    emit: (e) => this.emit('message', e),
+    seal: () => this.contentSeal,
+    onUnreadable: (uid) => this.contentUnreadable(uid),
+  });
+  private readonly sharedDoc = new SharedDoc({
+    send: (msg) => this.link?.send(msg) ?? false,
+    onUnreadable: (uid) => this.contentUnreadable(uid),
+  });
+  /** yjs could be loaded for this stay (the whiteboard works). */
+  private collabReady = false;
+  /** When each sender's unreadable chat or whiteboard content was last reported (at most once a second each). */
+  private unreadableAt = new Map<number, number>();
+  /**
+   * The channel's shared whiteboard (docs/whiteboard-and-chat.md): draw between join and leave; late joiners see
+   * everything drawn before.
+   *
+   * @example
+   * const s = client.whiteboard.beginStroke('pen', 10, 10);
+   * s.add(50, 40); s.end();
+   */
+  readonly whiteboard = new Whiteboard(
+    this.sharedDoc,
+    () => this.uid,
+    () => this.state === 'joined',
+  );
   /** A page that goes away leaves at once, so the others see peer-leave now rather than after a timeout. */
   private readonly onPageHide = () => {
     if (this.state === 'joined') void this.doLeave().catch(() => undefined);
@@ -328,8 +365,16 @@ export class Client extends Emitter<ClientEvents> {
     registerSecret(key);
     log.info('join', { channel, uid });
     try {
+      // The whiteboard's yjs loads beside the SDK while the connection is made; without it calls still work.
+      const yjsLoaded = loadYjs().then(
+        () => true,
+        (e: unknown) => (log.warn('whiteboard unavailable', e), false),
+      );
       if (!this.link?.connected) await this.connect();
       await this.startEncryption();
+      this.collabReady = await yjsLoaded;
+      if (this.encryption.secret)
+        this.contentSeal = await ContentSeal.derive(this.encryption.secret, channel);
       const answered = this.quality.watchJoin();
       const result = await this.link!.request<JoinResult>({
         t: 'join',
@@ -376,6 +421,8 @@ export class Client extends Emitter<ClientEvents> {
     for (const peer of result.peers) this.applyPeer(peer, false);
     if (this.published) this.startPublishing(this.published);
     this.recording.joined(result.recording);
+    this.chat.joined(result.chat, false);
+    if (this.collabReady) this.sharedDoc.joined(result, false, this.contentSeal);
     this.call = { callId: newCallId(), channel: this.channel, uid: result.uid, stats: null };
     this.quality.start();
   }
@@ -411,6 +458,8 @@ export class Client extends Emitter<ClientEvents> {
       this.session = result.session;
       if (result.ice) this.ice = result.ice;
       this.recording.joined(result.recording);
+      this.chat.joined(result.chat, true);
+      if (this.collabReady) this.sharedDoc.joined(result, true, this.contentSeal);
       const present = new Set(result.peers.map((p) => p.uid));
       for (const peer of result.peers) this.applyPeer(peer, false);
       // Users missing from the restarted server's list may simply not be back yet: keep those whose media
@@ -571,6 +620,9 @@ export class Client extends Emitter<ClientEvents> {
     this.frameCrypto?.close();
     this.frameCrypto = null;
     this.encryption = { secret: '', mode: '' };
+    this.chat.left();
+    this.sharedDoc.left();
+    this.contentSeal = null;
     for (const remote of this.remotes.values()) remote.stream?.stop();
     this.remotes.clear();
     for (const [, waiters] of this.subscribeWaiters) {
@@ -841,6 +893,48 @@ export class Client extends Emitter<ClientEvents> {
     const msg = await build();
     if (!this.link?.connected) await this.connect();
     await this.link!.request(msg);
+  }
+
+  // ---- chat (docs/whiteboard-and-chat.md) ----
+
+  /**
+   * Send a text message to everyone in the channel. It comes back as a `message` event (to the sender too), with
+   * the sender's uid and display name and the server's time; late joiners get it right after join (marked
+   * `history`) and in getMessages(). Plain text:
+   * show it as text, never as HTML. At most 2000 characters; in an encrypted channel it travels encrypted.
+   *
+   * @example
+   * client.sendMessage('hello', (msg) => log('sent at ' + msg.ts), (err) => log('not sent', err));
+   */
+  sendMessage(
+    text: string,
+    onSuccess?: ((message: MessageEvent) => void) | null,
+    onFailure?: Fail,
+  ): Promise<MessageEvent> {
+    checkMessage(text);
+    assertType(
+      isOptionalFn(onSuccess) && isOptionalFn(onFailure),
+      'sendMessage(text, onSuccess?, onFailure?) takes functions.',
+    );
+    return settle(
+      (async () => {
+        this.assertJoined('sending a message');
+        return this.chat.send(text);
+      })(),
+      onSuccess,
+      onFailure,
+    );
+  }
+
+  /**
+   * The channel's chat so far, oldest first (the last 500): what was said before this client joined, and since.
+   * Empty outside a channel.
+   *
+   * @example
+   * for (const m of client.getMessages()) show(m.name, m.text, new Date(m.ts));
+   */
+  getMessages(): MessageEvent[] {
+    return this.chat.messages();
   }
 
   // ---- recording (docs/recording.md) ----
@@ -1118,6 +1212,12 @@ export class Client extends Emitter<ClientEvents> {
       case 'ice':
         this.ice = msg.ice;
         break;
+      case 'chat':
+        this.chat.pushed(msg.message);
+        break;
+      case 'doc':
+        this.sharedDoc.pushed(msg.from, msg.update, msg.sealed === true);
+        break;
       case 'kick': {
         const err = new AgoraError(msg.name as ErrorName, msg.message);
         this.teardown();
@@ -1294,6 +1394,13 @@ export class Client extends Emitter<ClientEvents> {
           ] as const);
     log.warn(message);
     this.emit('warning', { type: 'warning', code: WarningCode[name], name, message });
+  }
+
+  private contentUnreadable(uid: number): void {
+    const now = Date.now();
+    if (now - (this.unreadableAt.get(uid) ?? 0) < 1000) return;
+    this.unreadableAt.set(uid, now);
+    this.emit('crypt-error', { type: 'crypt-error', uid, direction: 'recv', reason: 'content-unreadable' });
   }
 
   private emitError(reason: string, name: ErrorName, message: string): void {

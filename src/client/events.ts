@@ -3,6 +3,7 @@ import type { RecordingState } from '../recording/controller.js';
 import type { ConnectionStateChangeEvent } from '../quality/connection.js';
 import type { NetworkQualityEvent, WarningEvent } from '../quality/monitor.js';
 import type { Stream } from '../stream/stream.js';
+import type { MessageEvent } from '../chat/chat.js';
 
 /** Names of the Client's events (the manual's, plus stream-removed and the key-expiry warning). */
 export const ClientEvent = {
@@ -23,6 +24,7 @@ export const ClientEvent = {
   NETWORK_QUALITY: 'network-quality',
   CONNECTION_STATE_CHANGE: 'connection-state-change',
   WARNING: 'warning',
+  MESSAGE: 'message',
 } as const;
 
 /** What each Client event carries; field names are the ones the manual's examples read. */
@@ -58,7 +60,8 @@ export interface ClientEvents {
   /**
    * Encrypted media from (`direction: 'recv'`) or to (`'send'`) a user could not be processed and was dropped:
    * usually a different secret or mode on the two sides (`reason: 'auth-failed'`, `'mode-mismatch'`,
-   * `'not-encrypted'`). At most once a second per user and direction.
+   * `'not-encrypted'`; `'content-unreadable'`: a chat message or whiteboard update sealed with another secret, or not
+   * sealed at all). At most once a second per user and direction.
    */
   'crypt-error': { type: 'crypt-error'; uid: number; direction: 'send' | 'recv'; reason: string };
   /** The Channel Key's service expiry is about 30 s away: call renewChannelKey with a fresh key. */
@@ -93,4 +96,11 @@ export interface ClientEvents {
    * there is no offline start and no update check. `message` says why and what to do.
    */
   warning: WarningEvent;
+  /**
+   * A chat message of the channel (sendMessage), this client's own included, in the order the server received
+   * them: `uid`, `name` (the sender's display name, '' for none), `text` (plain text: show it as text) and `ts`
+   * (Unix ms, server time). Right after join, what was said before arrives the same way, marked `history: true`
+   * (also in getMessages()).
+   */
+  message: MessageEvent;
 }

@@ -191,6 +191,9 @@ export class AgoraCallElement extends LocalizedElement {
   private poll: ReturnType<typeof setInterval> | undefined;
   private pollStart: ReturnType<typeof setTimeout> | undefined;
   private resizer: ResizeObserver | null = null;
+  /** The open side panel (chat or whiteboard, from agora-collab.js, loaded when first opened) and unread counts. */
+  private side: 'chat' | 'board' | null = null;
+  private unread = { chat: 0, board: 0 };
 
   /** The element's Client (created on first use): the raw API for anything the element does not offer. */
   get client(): Client {
@@ -350,6 +353,8 @@ export class AgoraCallElement extends LocalizedElement {
   // ---- SDK wiring ----
 
   private listen(client: Client): void {
+    client.on('message', (m) => this.bump('chat', +(m.uid !== this.myUid)));
+    client.whiteboard.on('change', (e) => this.bump('board', e.added));
     client.on('peer-join', ({ uid, name }) => {
       this.peers.set(uid, {
         uid,
@@ -798,8 +803,46 @@ export class AgoraCallElement extends LocalizedElement {
         }
         ${people.map((p, i) => this.renderTile(t, p, rects[i], i === spot))}
       </div>
+      ${
+        this.side
+          ? html`<aside class="side" part="side">
+              ${
+                this.side === 'chat'
+                  ? html`<agora-chat .client=${this.client}></agora-chat>`
+                  : html`<agora-whiteboard .client=${this.client}></agora-whiteboard>`
+              }
+            </aside>`
+          : nothing
+      }
       ${this.renderBar(t)}
     </div>`;
+  }
+
+  /** Opens (loading agora-collab.js the first time) or closes the chat or whiteboard beside the video. */
+  async toggleSide(which: 'chat' | 'board'): Promise<void> {
+    if (this.side !== which)
+      await import(/* @vite-ignore */ new URL('./agora-collab.js', import.meta.url).href);
+    this.side = this.side === which ? null : which;
+    this.bump(which, 0);
+  }
+
+  private bump(which: 'chat' | 'board', n: number): void {
+    this.unread[which] = this.side === which ? 0 : this.unread[which] + n;
+    this.requestUpdate();
+  }
+
+  /** Labelled with words even where the bar shows only icons (these have none): the count follows them. */
+  private sideButton(t: Strings, which: 'chat' | 'board') {
+    const n = this.unread[which];
+    return html`<button
+      class="control ${this.side === which ? 'active' : ''}"
+      part="control"
+      data-control=${which}
+      aria-pressed=${this.side === which ? 'true' : 'false'}
+      @click=${() => void this.toggleSide(which)}
+    >
+      <span>${t[which]}</span> ${n ? html`<span class="badge">${n}</span>` : nothing}
+    </button>`;
   }
 
   private renderTile(
@@ -1029,6 +1072,7 @@ export class AgoraCallElement extends LocalizedElement {
               ${this.stats ? this.renderStats(t, this.stats) : nothing}
             </div>`
       }
+      ${live ? [this.sideButton(t, 'chat'), this.sideButton(t, 'board')] : nothing}
       ${
         this.noLeave
           ? nothing

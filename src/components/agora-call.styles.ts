@@ -253,6 +253,25 @@ export const styles = css`
     display: grid;
     grid-template-rows: auto 1fr auto;
   }
+  .call:has(.side) {
+    grid-template-columns: minmax(0, 1fr) minmax(280px, 40%);
+  }
+  .call > :not(.stage, .side) {
+    grid-column: 1 / -1;
+  }
+  .side {
+    display: grid;
+    margin: 12px 16px 12px 0;
+    min-height: 0;
+  }
+  .badge {
+    margin-left: 4px;
+    padding: 0 6px;
+    border-radius: 9px;
+    background: var(--_danger);
+    color: #fff;
+    font-size: 0.75em;
+  }
   .top {
     display: flex;
     align-items: baseline;

@@ -26,6 +26,8 @@ export const zh: Strings = {
   stopRecord: '停止录制',
   recordingMark: '录制中 {time}',
   stats: '通话统计',
+  chat: '聊天',
+  board: '白板',
   statsColumns: '用户|kbps|帧率|分辨率|丢包 %|往返 ms',
   network: '网络：{quality}',
   qualities: '未知|极好|好|一般|差|很差|断开',

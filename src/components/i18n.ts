@@ -24,6 +24,8 @@ const en = {
   stopRecord: 'Stop recording',
   recordingMark: 'Recording {time}',
   stats: 'Statistics',
+  chat: 'Chat',
+  board: 'Whiteboard',
   statsColumns: 'Who|kbps|fps|Size|Loss %|RTT ms',
   network: 'Network: {quality}',
   qualities: 'unknown|excellent|good|fair|poor|very poor|down',

@@ -111,6 +111,30 @@ export interface FeedbackRequest {
   log?: string;
 }
 
+/**
+ * Send a chat message to everyone in the channel (the sender too). The server stamps it with the sender's uid and
+ * name, the time and a sequence number, keeps the channel's last messages for late joiners, and answers
+ * ok → result `{ message }`; err → 2 (empty, too long, not a string), 12 (too often), 7 (not in a channel).
+ * In an encrypted channel `text` is ciphertext (see src/collab/seal.ts).
+ */
+export interface ChatRequest {
+  t: 'chat';
+  id: number;
+  text: string;
+}
+
+/**
+ * A yjs update of the channel's shared document (the whiteboard), base64. No reply; the server merges it into the
+ * channel's document and passes it on to the other members as a `doc` push. A refused update gets an `err`
+ * without id (2 malformed or too large, 12 too often).
+ */
+export interface DocMessage {
+  t: 'doc';
+  update: string;
+  /** The update is AES-GCM ciphertext (encrypted channel): the server keeps it as it is instead of merging. */
+  sealed?: boolean;
+}
+
 /** Publish/mute state changed; the server broadcasts it as `peer-state`. No reply. */
 export interface StateMessage {
   t: 'state';
@@ -137,8 +161,10 @@ export type ClientMessage =
   | RecordingStartRequest
   | RecordingStopRequest
   | FeedbackRequest
+  | ChatRequest
   | StateMessage
   | RelayMessage
+  | DocMessage
   | PingMessage;
 
 // ---- server → SDK ----
@@ -173,13 +199,31 @@ export interface JoinResult {
   recording?: RecordingInfo | null;
   /** STUN/TURN servers for the media links; absent when the server has none configured. */
   ice?: IceGrant;
+  /** The channel's chat history, oldest first (the last 500 by default). */
+  chat?: ChatMessage[];
+  /** The channel's shared document as one yjs update (base64); absent while nobody has written to it. */
+  doc?: string;
+  /** An encrypted channel's document: every sealed update so far, in order (base64 ciphertexts). */
+  sealedDoc?: string[];
+}
+
+/** A chat message as the server stamped it. `text` is plain text (ciphertext in an encrypted channel). */
+export interface ChatMessage {
+  /** Position in the channel's chat, from 1, in the order the server received the messages. */
+  seq: number;
+  uid: number;
+  /** The sender's display name at the time ('' for none). */
+  name: string;
+  text: string;
+  /** Unix milliseconds, the server's clock. */
+  ts: number;
 }
 
 export interface OkReply {
   t: 'ok';
   id: number;
   /** Present for join (and renew, with only expiresAt meaningful). */
-  result?: JoinResult | { expiresAt: number; recording?: RecordingInfo };
+  result?: JoinResult | { expiresAt: number; recording?: RecordingInfo } | { message: ChatMessage };
 }
 
 export interface ErrReply {
@@ -250,6 +294,20 @@ export interface ReconnectPush {
   message: string;
 }
 
+/** A chat message of the channel (one's own included). */
+export interface ChatPush {
+  t: 'chat';
+  message: ChatMessage;
+}
+
+/** Another member's update of the channel's shared document (base64 yjs update). */
+export interface DocPush {
+  t: 'doc';
+  from: number;
+  update: string;
+  sealed?: boolean;
+}
+
 export interface PongMessage {
   t: 'pong';
 }
@@ -266,6 +324,8 @@ export type ServerMessage =
   | RecordingPush
   | IcePush
   | ReconnectPush
+  | ChatPush
+  | DocPush
   | PongMessage;
 
 /** Largest frame either side accepts; SDP with many candidates stays well below. */

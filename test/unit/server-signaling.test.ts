@@ -481,7 +481,7 @@ describe('channel key expiry', () => {
     const ra = await a.enter('renew', 1, APP, { key: 'short' });
     const r = await a.request({ t: 'renew', key: 'long' });
     expect(r).toMatchObject({ t: 'ok' });
-    const renewed = (r as OkReply).result!.expiresAt;
+    const renewed = ((r as OkReply).result as { expiresAt: number }).expiresAt;
     expect(renewed).toBeGreaterThan(ra.expiresAt);
     expect(await a.none((m) => m.t === 'kick', ra.expiresAt * 1000 - Date.now() + 300)).toBeUndefined();
     expect(await a.next((m) => m.t === 'kick', renewed * 1000 - Date.now() + 1000)).toMatchObject({
