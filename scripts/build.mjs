@@ -1,8 +1,15 @@
 // Builds everything `npm start` serves and the package exports: the SDK bundles (ESM + classic script), their
 // type declarations, the service worker and the Node server. `node scripts/build.mjs --if-missing` only builds
 // what is absent; the service worker's precache manifest is always rewritten (it hashes the files as they are).
+//
+// The Vite library builds are declared here (LIBRARIES) and vite.config.ts serves them too (`vite build --mode
+// agora-rtc` builds one; `npm run dev` uses the same aliases and shims). This script stays the one way to build
+// everything because the package is several Vite builds of different formats (ES with chunks, classic scripts,
+// the worker, the service worker) plus steps that are not Vite's: declarations, the server, the elements'
+// manifest and the service worker's precache manifest.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { build } from 'vite';
 import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
 import { writeServiceWorker } from './build-sw.mjs';
@@ -17,7 +24,7 @@ const shim = (name) => `${root}src/transport/shims/${name}.cjs`;
  * simple-peer is CommonJS written for Node: give it small browser stand-ins for buffer, debug and process (see
  * src/transport/shims) instead of its 28 KB prebuilt bundle. `process` is injected per module, never made global.
  */
-const nodeShims = {
+export const nodeShims = {
   name: 'agora-node-shims',
   transform(code, id) {
     if (!/node_modules[\\/](simple-peer|readable-stream)[\\/]/.test(id) || !code.includes('process.'))
@@ -30,7 +37,7 @@ const nodeShims = {
  * ts-ebml and its helpers (the recording's WebM fixer) use Node's global Buffer and read and write numbers with it:
  * they get the real `buffer` package (by path, past the shim alias), injected per module, never made global.
  */
-const realBuffer = {
+export const realBuffer = {
   name: 'agora-real-buffer',
   transform(code, id) {
     if (!/node_modules[\\/](ts-ebml|ebml-block|int64-buffer)[\\/]/.test(id) || !code.includes('Buffer'))
@@ -54,26 +61,97 @@ const coreAsSibling = {
   },
 };
 
-/** One library build: a single entry, a single format. */
-async function lib(entry, fileName, format, extra = {}, plugins = []) {
-  await build({
+/**
+ * The crypto module starts its worker with `new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })`
+ * (what the Vite dev server serves). The shipped chunk must keep that pattern whole, naming the shipped worker
+ * file, so the bundlers of apps that re-bundle the SDK find and ship the worker; Vite's own worker bundling must
+ * not rewrite it (the worker is built on its own below). The URL hides behind a placeholder until the chunk is
+ * rendered.
+ */
+const workerAsSibling = {
+  name: 'agora-worker-as-sibling',
+  enforce: 'pre',
+  transform(code, id) {
+    if (!id.endsWith('/src/crypto/attach.ts')) return null;
+    const source = "new URL('./worker.ts', import.meta.url)";
+    if (!code.includes(source))
+      throw new Error(`src/crypto/attach.ts no longer starts its worker with ${source}`);
+    return { code: code.replace(source, 'new URL(__AGORA_WORKER_FILE__, import.meta.url)'), map: null };
+  },
+  renderChunk(code) {
+    if (!code.includes('__AGORA_WORKER_FILE__')) return null;
+    return { code: code.replaceAll('__AGORA_WORKER_FILE__', '"./agora-rtc-worker.js"'), map: null };
+  },
+};
+
+/**
+ * Parts of the SDK that load on first use (`import('./…')` in the source): their chunks keep names a server
+ * operator recognises, without hashes, since they are served beside agora-rtc.js under fixed URLs.
+ */
+const LAZY_CHUNKS = {
+  'src/crypto/attach.ts': 'agora-rtc-crypto.js',
+  'src/recording/engine.ts': 'agora-rtc-recording.js',
+  'src/recording/webm.ts': 'agora-rtc-webm.js',
+  'src/agent/worker-check.ts': 'agora-rtc-agent.js',
+  'src/quality/calltest-run.ts': 'agora-rtc-calltest.js',
+  // yjs for the whiteboard and chat, loaded at join rather than with the core.
+  'src/collab/yjs-module.ts': 'agora-rtc-yjs.js',
+  // <agora-chat> and <agora-whiteboard>: loaded by <agora-call> only when its chat or whiteboard is first opened.
+  'src/components/collab.ts': 'agora-collab.js',
+  // Chinese labels, loaded by the components only for pages that show Chinese.
+  'src/components/i18n-zh.ts': 'agora-components-zh.js',
+};
+const chunkFileName = (chunk) =>
+  LAZY_CHUNKS[chunk.facadeModuleId?.slice(root.length) ?? ''] ?? 'agora-rtc-[name]-[hash].js';
+
+/**
+ * Keeps the core in one file. Left alone, rolldown moves the modules the core shares with its lazy chunks (errors,
+ * log, asset URLs…) into a third file that every page then loads; this plugin lists every module the entry reaches
+ * through static imports, and the build's `codeSplitting` group puts them all in the entry chunk.
+ */
+function staticReach() {
+  const reached = new Set();
+  return {
+    reached,
+    plugin: {
+      name: 'agora-static-reach',
+      buildEnd() {
+        const entry = [...this.getModuleIds()].find((id) => this.getModuleInfo(id)?.isEntry);
+        const todo = [entry];
+        while (todo.length) {
+          const id = todo.pop();
+          if (!id || reached.has(id)) continue;
+          reached.add(id);
+          todo.push(...(this.getModuleInfo(id)?.importedIds ?? []));
+        }
+      },
+    },
+  };
+}
+
+/** How the SDK's sources resolve in the browser, in builds and in the dev server. */
+export const SDK_ALIASES = {
+  buffer: shim('buffer'),
+  'safe-buffer': shim('buffer'),
+  debug: shim('debug'),
+  // ts-ebml requires ebml as CommonJS; its package.json "browser" build is a script that exports nothing.
+  ebml: `${root}node_modules/ebml/lib/ebml.js`,
+};
+
+/** The Vite config of one library build: a single entry, a single format. */
+function lib(entry, fileName, format, extra = {}, plugins = []) {
+  const core = staticReach();
+  return {
     root,
     configFile: false,
     logLevel: 'warn',
     publicDir: false,
-    plugins: [nodeShims, ...plugins],
-    resolve: {
-      alias: {
-        buffer: shim('buffer'),
-        'safe-buffer': shim('buffer'),
-        debug: shim('debug'),
-        // ts-ebml requires ebml as CommonJS; its package.json "browser" build is a script that exports nothing.
-        ebml: `${root}node_modules/ebml/lib/ebml.js`,
-      },
-    },
+    plugins: [nodeShims, core.plugin, ...plugins],
+    resolve: { alias: SDK_ALIASES },
     // A classic script has no import.meta; the SDK reads document.currentScript there instead.
     define: {
       global: 'globalThis',
+      __AGORA_CLASSIC__: String(format === 'iife'),
       ...(format === 'iife' ? { 'import.meta.url': 'undefined' } : {}),
       // workbox's modules keep their development logging behind this check.
       ...(extra.production ? { 'process.env.NODE_ENV': '"production"' } : {}),
@@ -85,46 +163,56 @@ async function lib(entry, fileName, format, extra = {}, plugins = []) {
       sourcemap: true,
       target: 'es2022',
       lib: { entry: `${root}${entry}`, formats: [format], fileName: () => fileName, name: extra.name },
-      rollupOptions: { output: { exports: format === 'iife' ? 'auto' : 'named', minify: true } },
+      rollupOptions: {
+        // The lazy chunks import what they share with the core from agora-rtc.js itself, not from a third file.
+        preserveEntrySignatures: 'allow-extension',
+        output: {
+          exports: format === 'iife' ? 'auto' : 'named',
+          minify: true,
+          chunkFileNames: chunkFileName,
+          ...(format === 'es'
+            ? {
+                codeSplitting: {
+                  groups: [{ name: fileName.replace(/\.js$/, ''), test: (id) => core.reached.has(id) }],
+                },
+              }
+            : {}),
+        },
+      },
     },
-  });
+  };
 }
 
+/** The library builds, by name (`vite build --mode <name>`): each returns its Vite config. */
+export const LIBRARIES = {
+  // The core, and beside it the chunks it loads on first use (LAZY_CHUNKS): encryption, recording and its WebM
+  // fixer, the service-worker check, the call test. An app that only joins downloads none of them.
+  'agora-rtc': () => lib('src/index.ts', 'agora-rtc.js', 'es', {}, [workerAsSibling, realBuffer]),
+  'agora-rtc-iife': () =>
+    lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC' }, [workerAsSibling, realBuffer]),
+  // The encryption worker, started by the crypto chunk (a module worker) or the classic script (a classic one).
+  'agora-rtc-worker': () =>
+    lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
+  'agora-components': () =>
+    lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),
+  // The service worker's code; scripts/build-sw.mjs adds the precache manifest below.
+  'agora-sw': () =>
+    lib('sw/agora-sw.ts', 'agora-sw.js', 'iife', { name: 'AgoraSW', outDir: 'sw-src', production: true }),
+};
+
+const library = (name) => () => build(LIBRARIES[name]());
+
 const steps = [
-  ['sdk/agora-rtc.js', () => lib('src/index.ts', 'agora-rtc.js', 'es')],
-  ['sdk/agora-rtc.iife.js', () => lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC' })],
-  // Loaded by the SDK only when a call is encrypted, so unencrypted calls do not download it.
-  ['sdk/agora-rtc-crypto.js', () => lib('src/crypto/attach.ts', 'agora-rtc-crypto.js', 'es')],
-  [
-    'sdk/agora-rtc-worker.js',
-    () => lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
-  ],
-  // yjs for the whiteboard, loaded by the SDK at join rather than with the core bundle.
-  ['sdk/agora-rtc-yjs.js', () => lib('src/collab/yjs-module.ts', 'agora-rtc-yjs.js', 'es')],
-  // Loaded by the SDK only to finalise a recording (WebM duration and cues).
-  ['sdk/agora-rtc-webm.js', () => lib('src/recording/webm.ts', 'agora-rtc-webm.js', 'es', {}, [realBuffer])],
-  [
-    'sdk/agora-components.js',
-    () => lib('src/components/index.ts', 'agora-components.js', 'es', {}, [coreAsSibling, minifyHTML()]),
-  ],
-  // <agora-chat> and <agora-whiteboard>: loaded by <agora-call> only when its chat or whiteboard is first opened.
-  [
-    'sdk/agora-collab.js',
-    () => lib('src/components/collab.ts', 'agora-collab.js', 'es', {}, [coreAsSibling, minifyHTML()]),
-  ],
+  ['sdk/agora-rtc.js', library('agora-rtc')],
+  ['sdk/agora-rtc.iife.js', library('agora-rtc-iife')],
+  ['sdk/agora-rtc-worker.js', library('agora-rtc-worker')],
+  ['sdk/agora-components.js', library('agora-components')],
   // PDF.js as published (already ESM, minified), loaded by the whiteboard only when a PDF is opened. .mjs keeps
   // its 1.6 MB out of the service worker's precache (which takes dist/sdk/*.js).
   ['sdk/agora-rtc-pdf.mjs', () => copyPdfJs()],
-  // Chinese labels, loaded by the components only for pages that show Chinese.
-  ['sdk/agora-components-zh.js', () => lib('src/components/i18n-zh.ts', 'agora-components-zh.js', 'es')],
   // The elements' attributes, properties, events, parts and CSS properties, for IDEs and docs (from the JSDoc).
   ['custom-elements.json', () => cem()],
-  // The service worker's code; scripts/build-sw.mjs adds the precache manifest below.
-  [
-    'sw-src/agora-sw.js',
-    () =>
-      lib('sw/agora-sw.ts', 'agora-sw.js', 'iife', { name: 'AgoraSW', outDir: 'sw-src', production: true }),
-  ],
+  ['sw-src/agora-sw.js', library('agora-sw')],
   ['sdk/types/index.d.ts', () => tsc('tsconfig.sdk-types.json')],
   ['node/server/main.js', () => tsc('tsconfig.server.json')],
 ];
@@ -150,8 +238,11 @@ function tsc(project) {
   execFileSync(`${root}node_modules/.bin/tsc`, ['-p', `${root}${project}`], { stdio: 'inherit' });
 }
 
-for (const [file, run] of steps) {
-  if (ifMissing && existsSync(out(file))) continue;
-  await run();
+// Run as a script (not when vite.config.ts imports the declarations above).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const [file, run] of steps) {
+    if (ifMissing && existsSync(out(file))) continue;
+    await run();
+  }
+  await writeServiceWorker(root.replace(/\/$/, ''));
 }
-await writeServiceWorker(root.replace(/\/$/, ''));

@@ -122,6 +122,8 @@ export function createHttpHandler(opts: HttpOptions): (req: IncomingMessage, res
   const mounts: Mount[] = [
     { prefix: '/sdk/', dir: join(root, 'dist', 'sdk') },
     { prefix: '/demo/', dir: join(root, 'demo') },
+    // The API reference, built by `npm run docs`.
+    { prefix: '/docs/', dir: join(root, 'dist', 'docs') },
   ];
   for (const [prefix, dir] of Object.entries(opts.staticDirs ?? {})) {
     const p = `/${prefix.replace(/^\/+|\/+$/g, '')}/`;

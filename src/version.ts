@@ -1,2 +1,2 @@
-/** The SDK's version (this package's). */
+/** The SDK's version (this package's; set by `npm version`, see scripts/sync-version.mjs). */
 export const VERSION = '0.1.0';

@@ -1,17 +1,15 @@
 // What client.init asks before it opens any connection: the checks the manual's SDK made against the installed
 // AgoraWebAgent, played here by the browser (checkSystemRequirements) and the SDK's service worker.
-import { assetUrl } from '../client/assets.js';
+import { assetUrl, onDemand } from '../client/assets.js';
 import { VERSION } from '../version.js';
 import { AgentError, FALLBACK_PATH } from './errors.js';
-import { SW_PATH } from './protocol.js';
 import { checkSystemRequirements } from './requirements.js';
-import { agentFor, versionOf } from './service-worker.js';
 
 /** createRtcClient's `serviceWorker` option: a URL, or false for none. Default: /agora-sw.js on the SDK's origin. */
 export type ServiceWorkerOption = string | false;
 
 /** The fallback page on the SDK's origin, with `query` telling it what went wrong. */
-function fallbackUrl(query: Record<string, string>): string {
+export function fallbackUrl(query: Record<string, string>): string {
   const u = new URL(assetUrl(FALLBACK_PATH));
   for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
   return u.href;
@@ -35,68 +33,21 @@ export function assertCanCall(): void {
   );
 }
 
+const loadWorkerCheck = onDemand('service-worker module', () => import('./worker-check.js'));
+
 /**
  * The service worker's part of init: rejects with INCOMPATIBLE_WEBAGENT when the controlling worker is of another
  * SDK version; otherwise resolves with the warning to raise when the worker cannot play its part (calls do not
- * need it), or null.
+ * need it), or null. Its code (worker-check.ts, with workbox-window) loads only when a worker is wanted.
  */
 export async function checkServiceWorker(option: ServiceWorkerOption | undefined): Promise<string | null> {
   if (option === false) return null;
-  const url = new URL(option ?? assetUrl(SW_PATH), location.href).href;
+  let check: Awaited<ReturnType<typeof loadWorkerCheck>>;
   try {
-    return await checkWorker(url, checkSystemRequirements().features.serviceWorker);
+    check = await loadWorkerCheck();
   } catch (e) {
-    if (e instanceof AgentError) throw e;
-    // e.g. a sandboxed or opaque-origin page, where merely reading navigator.serviceWorker throws.
-    return `The service worker ${url} could not be used (${e instanceof Error ? e.message : String(e)}): calls work, but the SDK cannot start offline or check for updates.`;
+    // Calls do not need the worker: a missing file is worth a warning, not a failed init.
+    return `${(e as Error).message} Calls work, but the SDK cannot start offline or check for updates.`;
   }
-}
-
-/** checkServiceWorker for a URL: a warning, null, or INCOMPATIBLE_WEBAGENT. */
-async function checkWorker(url: string, supported: boolean): Promise<string | null> {
-  if (!supported) {
-    return 'This browser offers no service worker here (not supported, private browsing, or not a secure context): calls work, but the SDK cannot start offline or check for updates.';
-  }
-  if (new URL(url).origin !== location.origin) {
-    return `The service worker ${url} is on another origin than this page (${location.origin}), and a page can only register workers of its own origin: calls work, but the SDK cannot start offline. Serve the page from the SDK's origin, or pass createRtcClient({ serviceWorker: false }).`;
-  }
-  // One registration per scope: registering ours would replace the app's own worker there.
-  const scope = new URL('./', url).href;
-  const existing = await navigator.serviceWorker.getRegistration(scope).catch(() => undefined);
-  const theirs = existing?.scope === scope && (existing.active ?? existing.waiting ?? existing.installing);
-  if (theirs && theirs.scriptURL !== url) {
-    return `Another service worker (${theirs.scriptURL}) serves ${scope}; the SDK leaves it in place. Calls work, but the SDK cannot start offline. Pass createRtcClient({ serviceWorker: false }) to silence this warning.`;
-  }
-
-  const agent = agentFor(url);
-  try {
-    await agent.registered;
-  } catch (e) {
-    return `The service worker ${url} could not be registered (${e instanceof Error ? e.message : String(e)}): calls work, but the SDK cannot start offline or check for updates.`;
-  }
-  // An init retried after INCOMPATIBLE_WEBAGENT waits for the update it started.
-  await agent.repairing;
-
-  const controller = navigator.serviceWorker.controller;
-  // First visit: the worker is installing and takes over by itself (nothing to compare yet).
-  if (!controller || controller.scriptURL !== url) return null;
-  const agentVersion = (await versionOf(controller)) ?? 'unknown';
-  if (agentVersion === VERSION) {
-    // A new build of this version may be on the server: it installs and takes over behind the call.
-    void agent.upgrade().catch(() => undefined);
-    return null;
-  }
-  agent.repair();
-  throw new AgentError(
-    'ERR_NOT_READY',
-    `The service worker controlling this page is SDK version ${agentVersion}, this SDK is ${VERSION}. ` +
-      'The worker of this version is being installed: call init again (it waits for the update). If the worker ' +
-      'is the newer one, this page is out of date: reload it.',
-    {
-      reason: 'INCOMPATIBLE_WEBAGENT',
-      agentInstallGuideUrl: fallbackUrl({ version: VERSION, agentVersion }),
-      version: VERSION,
-      agentVersion,
-    },
-  );
+  return check.checkServiceWorker(option);
 }

@@ -1,6 +1,7 @@
 // Where the SDK's server is: the origin its bundle was loaded from. The signaling WebSocket and the files the SDK
 // loads on demand (the encryption module and its worker, beside the bundle in dist/sdk/) are found from there.
 import { SIGNAL_PATH } from '../protocol/messages.js';
+import { AgoraError } from './errors.js';
 
 // Read at load time: the classic script's own <script> element is known only while it runs; an ES module knows
 // its URL. An app that re-bundles the SDK serves the on-demand files beside its bundle.
@@ -27,4 +28,23 @@ export function defaultSignalingUrl(): string {
   const u = new URL(SIGNAL_PATH, sdkBase());
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
   return u.href;
+}
+
+/**
+ * A part of the SDK that loads on first use (recording, the call test, the service-worker check, encryption): its
+ * own file beside the bundle, or a chunk of an app that re-bundles the SDK, so `load` must be a literal
+ * `import('./…')` that bundlers can follow. One download per page; a failed one is retried on the next call and
+ * reported as ERR_LOAD_MEDIA_ENGINE.
+ */
+export function onDemand<T>(what: string, load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | null = null;
+  return () =>
+    (loading ??= load().catch((e: unknown) => {
+      loading = null;
+      throw new AgoraError(
+        'ERR_LOAD_MEDIA_ENGINE',
+        `The SDK's ${what} could not be loaded (it is a file beside the SDK bundle, ${assetUrl('')}): check the network, and that the SDK's files are served together.`,
+        { cause: e },
+      );
+    }));
 }

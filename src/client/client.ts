@@ -1,6 +1,6 @@
 import { AgoraError, assertType, isOptionalFn, safeCall, settle } from './errors.js';
 import { assertCanCall, checkServiceWorker, type ServiceWorkerOption } from '../agent/agent.js';
-import { assetUrl } from './assets.js';
+import { onDemand } from './assets.js';
 import { Emitter } from './emitter.js';
 import type { FrameCrypto } from '../crypto/attach.js';
 import { parseMode } from '../crypto/modes.js';
@@ -77,6 +77,9 @@ interface Remote {
 type Fail = ((err: AgoraError) => void) | null | undefined;
 
 const SUBSCRIBE_TIMEOUT_MS = 20_000;
+
+/** Encryption code loads only for a client with a secret, so unencrypted calls do not download it. */
+const loadCrypto = onDemand('encryption module', () => import('../crypto/attach.js'));
 
 /**
  * The manual's Client: joins a channel, publishes the local stream, subscribes to remote ones.
@@ -548,19 +551,7 @@ export class Client extends Emitter<ClientEvents> {
   private async startEncryption(): Promise<void> {
     const { secret, mode } = this.encryption;
     if (!secret) return;
-    let crypto: FrameCrypto;
-    try {
-      const mod = (await import(
-        /* @vite-ignore */ assetUrl('agora-rtc-crypto.js')
-      )) as typeof import('../crypto/attach.js');
-      crypto = mod.createFrameCrypto(assetUrl('agora-rtc-worker.js'));
-    } catch (e) {
-      throw new AgoraError(
-        'ERR_LOAD_MEDIA_ENGINE',
-        `The encryption module could not be loaded from ${assetUrl('')}.`,
-        { cause: e },
-      );
-    }
+    const crypto: FrameCrypto = (await loadCrypto()).createFrameCrypto();
     if (!crypto.supported()) {
       crypto.close();
       throw new AgoraError(

@@ -1,27 +1,20 @@
-// yjs (with lib0, ~25 KB gz) is not in the core bundle: join loads it from beside the SDK (agora-rtc-yjs.js, built
-// from yjs-module.ts), so pages that only load the SDK do not pay for it. Types come from the package as usual.
+// yjs (with lib0, ~25 KB gz) is not in the core bundle: join loads it on first use (agora-rtc-yjs.js beside the
+// SDK, or a chunk of an app that re-bundles it), so pages that only load the SDK do not pay for it until they join.
 import type * as YT from 'yjs';
 import { AgoraError } from '../client/errors.js';
-import { assetUrl } from '../client/assets.js';
+import { assetUrl, onDemand } from '../client/assets.js';
 
 let mod: typeof YT | null = null;
-let loading: Promise<typeof YT> | null = null;
+const load = onDemand('whiteboard module', () =>
+  // The classic script cannot split code: it finds the ES chunk beside itself by URL (see finalize.ts).
+  __AGORA_CLASSIC__
+    ? (import(/* @vite-ignore */ assetUrl('agora-rtc-yjs.js')) as Promise<typeof YT>)
+    : import('./yjs-module.js'),
+);
 
 /** Loads yjs once; a failed load may be retried by the next join. */
-export function loadYjs(): Promise<typeof YT> {
-  if (mod) return Promise.resolve(mod);
-  loading ??= (import(/* @vite-ignore */ assetUrl('agora-rtc-yjs.js')) as Promise<typeof YT>).then(
-    (m) => (mod = m),
-    (e: unknown) => {
-      loading = null;
-      throw new AgoraError(
-        'ERR_LOAD_MEDIA_ENGINE',
-        `The whiteboard module could not be loaded from ${assetUrl('agora-rtc-yjs.js')}.`,
-        { cause: e },
-      );
-    },
-  );
-  return loading;
+export async function loadYjs(): Promise<typeof YT> {
+  return (mod ??= await load());
 }
 
 /** yjs, once loadYjs has resolved (join waits for it). */

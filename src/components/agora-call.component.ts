@@ -1,4 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import {
   AgentError,
   AgoraError,
@@ -650,7 +650,7 @@ export class AgoraCallElement extends LocalizedElement {
     this.resizer.observe(stage);
   }
 
-  protected override render() {
+  protected override render(): TemplateResult {
     const t = this.t;
     const state = this.callState;
     const body = this.unsupported
@@ -820,8 +820,7 @@ export class AgoraCallElement extends LocalizedElement {
 
   /** Opens (loading agora-collab.js the first time) or closes the chat or whiteboard beside the video. */
   async toggleSide(which: 'chat' | 'board'): Promise<void> {
-    if (this.side !== which)
-      await import(/* @vite-ignore */ new URL('./agora-collab.js', import.meta.url).href);
+    if (this.side !== which) await import('./collab.js');
     this.side = this.side === which ? null : which;
     this.bump(which, 0);
   }

@@ -1,4 +1,4 @@
-import { html, nothing } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import type { Client, Stream } from '../index.js';
 import { LocalizedElement } from './localized.js';
 import { styles } from './agora-device-picker.styles.js';
@@ -87,7 +87,7 @@ export class AgoraDevicePickerElement extends LocalizedElement {
     this.devices = (await this.client?.getDevices().catch(() => [])) ?? [];
   }
 
-  protected override render() {
+  protected override render(): TemplateResult {
     const t = this.t;
     const canSpeaker = 'setSinkId' in HTMLMediaElement.prototype;
     return html`

@@ -1,4 +1,4 @@
-import { LitElement, html } from 'lit';
+import { LitElement, html, type TemplateResult } from 'lit';
 import type { AgoraError, Stream } from '../index.js';
 import { styles } from './agora-video.styles.js';
 
@@ -40,7 +40,7 @@ export class AgoraVideoElement extends LitElement {
   }
   private playing: Stream | null = null;
 
-  protected override render() {
+  protected override render(): TemplateResult {
     return html`<div part="video"></div>`;
   }
 

@@ -63,8 +63,6 @@ const en = {
 
 export type Strings = typeof en;
 
-/** Beside the components bundle (a variable, so the bundler leaves the URL to run time). */
-const ZH_FILE = './agora-components-zh.js';
 let zh: Strings | null = null;
 let loadingZh: Promise<void> | null = null;
 
@@ -83,11 +81,9 @@ export function strings(lang: string | null | undefined): Strings {
  */
 export function stringsReady(lang: string | null | undefined): Promise<void> | null {
   if (!wantsZh(lang) || zh) return null;
-  loadingZh ??= (
-    import(/* @vite-ignore */ new URL(ZH_FILE, import.meta.url).href) as Promise<
-      typeof import('./i18n-zh.js')
-    >
-  ).then(
+  // A literal import(): the build makes it agora-components-zh.js beside the bundle, and apps that bundle the
+  // package get it as a chunk of their own.
+  loadingZh ??= import('./i18n-zh.js').then(
     (m) => void (zh = m.zh),
     () => undefined,
   );

@@ -1,8 +1,9 @@
 // Line icons (24×24, stroke = currentColor), drawn for these controls. Elements are closed explicitly: the
 // template minifier reads these as HTML, where `<rect/>` does not close.
-import { html, svg, type SVGTemplateResult } from 'lit';
+import { html, svg, type SVGTemplateResult, type TemplateResult } from 'lit';
 
-const icon = (body: SVGTemplateResult) =>
+// Typed through lit's own export: the inferred type would name lit-html, which apps do not depend on.
+const icon = (body: SVGTemplateResult): TemplateResult =>
   html`<svg
     viewBox="0 0 24 24"
     width="24"

@@ -2,6 +2,7 @@
 // RTCRtpReceiver of every link. Chromium 156 supports both encoded-transform APIs; RTCRtpScriptTransform is used
 // whenever it exists (standard, no RTCPeerConnection option, survives replaceTrack), createEncodedStreams only
 // where it is the sole API (older Chromium). docs/encryption.md has the measurements behind this.
+import { assetUrl } from '../client/assets.js';
 import { deriveFrameKeys, parseMode, type EncryptionMode } from './keys.js';
 import type { MediaKind } from './frame.js';
 import type {
@@ -69,6 +70,18 @@ interface LegacyEndpoint {
   createEncodedStreams(): { readable: ReadableStream; writable: WritableStream };
 }
 
+/**
+ * The worker beside this module. Written as the `new Worker(new URL('…', import.meta.url), { type: 'module' })`
+ * pattern that Vite, webpack 5, Rollup and esbuild follow, so an app that re-bundles the SDK ships the worker
+ * without configuration. `./worker.ts` is the source (what the Vite dev server serves); the build writes the name
+ * of the shipped file, `./agora-rtc-worker.js` (scripts/build.mjs). A classic script has no import.meta: the
+ * classic-script bundle finds the worker beside itself.
+ */
+function startWorker(): Worker {
+  if (__AGORA_CLASSIC__) return new Worker(assetUrl('agora-rtc-worker.js'), { name: 'agora-rtc-crypto' });
+  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'agora-rtc-crypto' });
+}
+
 /** Detects the encoded-transform API, without side effects. */
 export function detectFrameCryptoPath(): FrameCryptoPath {
   const g = globalThis as Record<string, unknown>;
@@ -83,10 +96,11 @@ export function detectFrameCryptoPath(): FrameCryptoPath {
 
 /**
  * Creates the media-encryption worker for one client.
- * @param workerUrl the classic worker bundle, normally `/sdk/agora-rtc-worker.js` next to the SDK bundle
+ * @param workerUrl the worker bundle; by default `agora-rtc-worker.js` beside this module (or, in a re-bundled app,
+ *   wherever the app's bundler put it)
  *
  * @example
- * const fc = createFrameCrypto('/sdk/agora-rtc-worker.js');
+ * const fc = createFrameCrypto();
  * if (!fc.supported()) throw new AgoraError(ERR_NOT_SUPPORTED, ...);
  * await fc.setSecret(secret, mode);
  * const pc = new RTCPeerConnection(fc.needsEncodedInsertableStreams() ? { encodedInsertableStreams: true } : {});
@@ -95,8 +109,13 @@ export function detectFrameCryptoPath(): FrameCryptoPath {
  * pc.ontrack = (e) => fc.attachReceiver(e.receiver, e.track.kind, remoteUid);
  * fc.onCryptError(({ uid, direction, reason }) => client.emit('crypt-error', ...));
  */
-export function createFrameCrypto(workerUrl: string | URL, path = detectFrameCryptoPath()): FrameCrypto {
-  const worker = path === 'none' ? undefined : new Worker(workerUrl, { name: 'agora-rtc-crypto' });
+export function createFrameCrypto(workerUrl?: string | URL, path = detectFrameCryptoPath()): FrameCrypto {
+  const worker =
+    path === 'none'
+      ? undefined
+      : workerUrl
+        ? new Worker(workerUrl, { name: 'agora-rtc-crypto' })
+        : startWorker();
   const attached = new WeakSet<object>();
   const listeners = new Set<(e: CryptErrorEvent) => void>();
   const pendingKeys = new Map<number, { resolve(): void; reject(e: Error): void }>();

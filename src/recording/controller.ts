@@ -5,7 +5,8 @@
 import { AgoraError } from '../client/errors.js';
 import type { ClientMessage, RecordingInfo } from '../protocol/messages.js';
 import type { RecordingSource } from './compositor.js';
-import { Recorder, type RecorderInfo } from './recorder.js';
+import { loadRecording } from './load.js';
+import type { Recorder, RecorderInfo } from './recorder.js';
 import type { RecordingEntry } from './store.js';
 
 /** queryRecordingStatus's `status` and recording-state-change's: is the channel being recorded. */
@@ -100,6 +101,7 @@ export class RecordingController {
     const own: { key: string; recorder: Recorder | null } = { key, recorder: null };
     this.own = own;
     try {
+      const { Recorder } = await loadRecording();
       const mimeType = await Recorder.prepare();
       // The server checks the key and takes the channel's one recording slot before anything is recorded.
       await this.host.request({ t: 'recording-start', key });

@@ -1,7 +1,6 @@
 // Turning stored chunks into a finished file: the header rewritten with duration and cues (webm.ts, loaded on
 // demand), the row marked complete. Used when a recording stops and, for one a crash interrupted, by recover().
-import { assetUrl } from '../client/assets.js';
-import { AgoraError } from '../client/errors.js';
+import { assetUrl, onDemand } from '../client/assets.js';
 import { chunksOf, entryOf, getMeta, putMeta, removeRecording, type RecordingEntry } from './store.js';
 
 /** The Web Lock a page holds while it writes a recording. */
@@ -9,21 +8,15 @@ export function lockName(id: string): string {
   return `agora-rtc-recording:${id}`;
 }
 
-let webm: Promise<typeof import('./webm.js')> | null = null;
-
-function loadWebm(): Promise<typeof import('./webm.js')> {
-  webm ??= (
-    import(/* @vite-ignore */ assetUrl('agora-rtc-webm.js')) as Promise<typeof import('./webm.js')>
-  ).catch((e: unknown) => {
-    webm = null;
-    throw new AgoraError(
-      'ERR_LOAD_MEDIA_ENGINE',
-      `The WebM module could not be loaded from ${assetUrl('')}; the recording stays unfinished and is finalised on the next AgoraRTC.recordings call.`,
-      { cause: e },
-    );
-  });
-  return webm;
-}
+/**
+ * The WebM fixer, loaded when a recording is finalised. The classic-script bundle cannot split code: it loads the
+ * ES build's chunk beside itself (that chunk imports nothing else of the SDK).
+ */
+const loadWebm = onDemand('WebM module', () =>
+  __AGORA_CLASSIC__
+    ? (import(/* @vite-ignore */ assetUrl('agora-rtc-webm.js')) as Promise<typeof import('./webm.js')>)
+    : import('./webm.js'),
+);
 
 /**
  * Finalises recording `id` (no-op when complete). A recording without a single stored header (stopped within the

@@ -1,0 +1,95 @@
+// What a Vite app that installs the package downloads: one that only joins and publishes, against the same app
+// that also uses the components and recording, both built in this run from the packed tarball. The JavaScript a
+// page loads at start (entry and its static imports) and everything emitted (with the chunks loaded on demand);
+// the difference is what tree-shaking and the lazy chunks save an app that only calls.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, type Rolldown } from 'vite';
+import type { BenchRow } from './run.js';
+import { installSdk, packSdk } from '../e2e/consumer-project.js';
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+const gz = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).length;
+
+const JOIN = `import AgoraRTC from 'agora-rtc-web';
+const client = AgoraRTC.createRtcClient();
+await client.init('0123456789abcdef0123456789abcdef');
+const uid = await client.join(null, 'room 1', 0);
+const stream = AgoraRTC.createStream({ streamID: uid, local: true, audio: true, video: true });
+await stream.init();
+await client.publish(stream);
+`;
+const FULL = `${JOIN}import 'agora-rtc-web/components';
+document.body.append(document.createElement('agora-call'));
+await client.startRecording('key');
+console.log(await AgoraRTC.recordings.list());
+`;
+
+interface Sizes {
+  /** min+gzip of the entry chunk and its static imports. */
+  start: number;
+  /** min+gzip of every emitted JS file (chunks and workers). */
+  all: number;
+}
+
+async function appSizes(dir: string, code: string): Promise<Sizes> {
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="./app.js"></script>');
+  writeFileSync(join(dir, 'app.js'), code);
+  const out = (await build({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    build: { outDir: join(dir, 'dist'), target: 'es2022' },
+  })) as Rolldown.RolldownOutput;
+  const chunks = new Map(out.output.filter((o) => o.type === 'chunk').map((c) => [c.fileName, c]));
+  const seen = new Set<string>();
+  const todo = [...chunks.values()].filter((c) => c.isEntry).map((c) => c.fileName);
+  while (todo.length) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    todo.push(...chunks.get(f)!.imports);
+  }
+  const js = out.output.filter((o) => o.fileName.endsWith('.js'));
+  const size = (o: (typeof js)[number]) => gz(o.type === 'chunk' ? o.code : o.source);
+  return {
+    start: js.filter((o) => seen.has(o.fileName)).reduce((n, o) => n + size(o), 0),
+    all: js.reduce((n, o) => n + size(o), 0),
+  };
+}
+
+export default async function treeShaking(): Promise<BenchRow[]> {
+  const tmp = mkdtempSync(join(tmpdir(), 'agora-tree-shaking-'));
+  try {
+    const tarball = await packSdk(tmp);
+    const join = await appSizes(await installSdk(`${tmp}/join`, tarball), JOIN);
+    const full = await appSizes(await installSdk(`${tmp}/full`, tarball), FULL);
+    return [
+      {
+        name: 'Vite app that joins and publishes: JS loaded at start (min+gzip)',
+        value: kb(join.start),
+        baseline: `${kb(full.start)} same app + components + recording`,
+        ratio: `${(join.start / full.start).toFixed(2)}× (saves ${kb(full.start - join.start)})`,
+        target: '—',
+      },
+      {
+        name: 'Vite app that joins and publishes: all JS emitted, lazy chunks and worker included',
+        value: kb(join.all),
+        baseline: `${kb(full.all)} same app + components + recording`,
+        ratio: `${(join.all / full.all).toFixed(2)}×`,
+        target: '—',
+      },
+      {
+        name: 'Vite app that joins and publishes: JS not loaded at start (on use: encryption, recording + WebM, call test; the service-worker check at init)',
+        value: kb(join.all - join.start),
+        baseline: `${kb(join.start)} loaded at start`,
+        ratio: `${((join.all - join.start) / join.all).toFixed(2)} of all its JS`,
+        target: '—',
+      },
+    ];
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
