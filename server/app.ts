@@ -11,6 +11,9 @@ import { FeedbackStore, feedbackRoute, type FeedbackOptions } from './feedback.j
 import { createHttpHandler, type Route } from './http.js';
 import { DEV_ORIGINS, originGuard } from './origins.js';
 import { staticPolicy, type AppPolicy } from './policy.js';
+import type { IceOptions } from './turn.js';
+import { healthRoute, ServerMetrics } from './metrics.js';
+import { RedisCluster } from './cluster/redis.js';
 import { DEFAULT_LIMITS, SignalingServer, type ServerLimits, type SignalingStats } from './signaling.js';
 
 export type { Route } from './http.js';
@@ -52,6 +55,16 @@ export interface ServerOptions {
    * origin plus `http://localhost:*` and `http://127.0.0.1:*` (development). Others get 403.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * STUN and TURN servers for the members' media links (`STUN_URLS`, `TURN_URLS`, `TURN_SECRET`): each member gets
+   * them at join and rejoin, TURN with coturn REST credentials renewed before they expire. Default: none.
+   */
+  ice?: IceOptions | null;
+  /**
+   * `redis://host:port` (`REDIS_URL`): this node shares channel membership, uid allocation and channel news with
+   * every other node on that Redis. Default: none (one process, state in memory).
+   */
+  redisUrl?: string;
 }
 
 export interface RunningServer {
@@ -61,6 +74,16 @@ export interface RunningServer {
   /** Stops listening and closes every WebSocket and HTTP connection. */
   close(): Promise<void>;
   stats(): SignalingStats;
+  /**
+   * Graceful shutdown's first half (what SIGTERM does under `npm start`): GET /healthz turns 503 "draining", new
+   * connections and joins are refused, every member is told to reconnect to another node; resolves when no socket
+   * is left or after `timeoutMs`. Then call close().
+   */
+  drain(timeoutMs: number): Promise<void>;
+  /** drain() was called. */
+  readonly draining: boolean;
+  /** The Prometheus registry behind GET /metrics (for tests and embedding servers). */
+  metrics: ServerMetrics;
   /** The origins in force (besides the server's own). */
   allowedOrigins: readonly string[];
   /** The limits in force. */
@@ -134,14 +157,37 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     });
   }
 
-  const signaling = new SignalingServer({
+  // Defined before the signaling server exists; read only when scraped.
+  const metrics = new ServerMetrics({ stats: (): SignalingStats => signaling.stats() });
+  // Health and metrics answer scrapers and load balancers, which send no Origin and may use any Host name.
+  routes.push(
+    healthRoute(() => signaling.isDraining),
+    metrics.route(),
+  );
+  const signaling: SignalingServer = new SignalingServer({
     limits,
     policy: opts.policy ?? staticPolicy,
     heartbeatMs: opts.heartbeatMs ?? 1000,
     graceMs: opts.graceMs ?? 3000,
     log,
     feedback,
+    ice: opts.ice ?? null,
+    metrics,
   });
+  if (opts.redisUrl) {
+    try {
+      const cluster = await RedisCluster.connect({
+        url: opts.redisUrl,
+        onEvent: (ev) => signaling.onClusterEvent(ev),
+        onRoundTrip: (s) => metrics.redisRoundTrip(s),
+        log,
+      });
+      signaling.useCluster(cluster);
+    } catch (e) {
+      await signaling.close();
+      throw e;
+    }
+  }
   const server = createServer(createHttpHandler({ root, staticDirs: opts.staticDirs, routes }));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
@@ -188,6 +234,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     url: `http://${shownHost}:${port}`,
     port,
     stats: () => signaling.stats(),
+    drain: (timeoutMs) => signaling.drain(timeoutMs),
+    get draining() {
+      return signaling.isDraining;
+    },
+    metrics,
     channelContent: (appId, channel) => signaling.channelContent(appId, channel),
     allowedOrigins: guard.patterns,
     limits: Object.freeze(limits),
@@ -195,6 +246,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       closing ??= (async () => {
         const stopped = new Promise<void>((r) => server.close(() => r()));
         await signaling.close();
+        await signaling.leaveCluster();
         server.closeAllConnections();
         await stopped;
       })();
