@@ -12,6 +12,9 @@ import { createHttpHandler, type Route } from './http.js';
 import { DEV_ORIGINS, originGuard } from './origins.js';
 import { staticPolicy, type AppPolicy } from './policy.js';
 import { SfuDriver } from './sfu/sfu.js';
+import type { IceOptions } from './turn.js';
+import { healthRoute, ServerMetrics } from './metrics.js';
+import { RedisCluster } from './cluster/redis.js';
 import { DEFAULT_LIMITS, SignalingServer, type ServerLimits, type SignalingStats } from './signaling.js';
 
 export type { Route } from './http.js';
@@ -58,6 +61,16 @@ export interface ServerOptions {
    * api_secret. Without it every channel stays a mesh. See docs/sfu.md.
    */
   sfu?: { urls: string[]; apiSecret?: string; meshMax?: number };
+  /**
+   * STUN and TURN servers for the members' media links (`STUN_URLS`, `TURN_URLS`, `TURN_SECRET`): each member gets
+   * them at join and rejoin, TURN with coturn REST credentials renewed before they expire. Default: none.
+   */
+  ice?: IceOptions | null;
+  /**
+   * `redis://host:port` (`REDIS_URL`): this node shares channel membership, uid allocation and channel news with
+   * every other node on that Redis. Default: none (one process, state in memory).
+   */
+  redisUrl?: string;
 }
 
 export interface RunningServer {
@@ -67,6 +80,16 @@ export interface RunningServer {
   /** Stops listening and closes every WebSocket and HTTP connection. */
   close(): Promise<void>;
   stats(): SignalingStats;
+  /**
+   * Graceful shutdown's first half (what SIGTERM does under `npm start`): GET /healthz turns 503 "draining", new
+   * connections and joins are refused, every member is told to reconnect to another node; resolves when no socket
+   * is left or after `timeoutMs`. Then call close().
+   */
+  drain(timeoutMs: number): Promise<void>;
+  /** drain() was called. */
+  readonly draining: boolean;
+  /** The Prometheus registry behind GET /metrics (for tests and embedding servers). */
+  metrics: ServerMetrics;
   /** The origins in force (besides the server's own). */
   allowedOrigins: readonly string[];
   /** The limits in force. */
@@ -147,7 +170,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         log,
       })
     : undefined;
-  const signaling = new SignalingServer({
+  // Defined before the signaling server exists; read only when scraped.
+  const metrics = new ServerMetrics({ stats: (): SignalingStats => signaling.stats() });
+  // Health and metrics answer scrapers and load balancers, which send no Origin and may use any Host name.
+  routes.push(
+    healthRoute(() => signaling.isDraining),
+    metrics.route(),
+  );
+  const signaling: SignalingServer = new SignalingServer({
     ...(sfu ? { sfu, meshMax: opts.sfu?.meshMax ?? 4 } : {}),
     limits,
     policy: opts.policy ?? staticPolicy,
@@ -155,7 +185,23 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     graceMs: opts.graceMs ?? 3000,
     log,
     feedback,
+    ice: opts.ice ?? null,
+    metrics,
   });
+  if (opts.redisUrl) {
+    try {
+      const cluster = await RedisCluster.connect({
+        url: opts.redisUrl,
+        onEvent: (ev) => signaling.onClusterEvent(ev),
+        onRoundTrip: (s) => metrics.redisRoundTrip(s),
+        log,
+      });
+      signaling.useCluster(cluster);
+    } catch (e) {
+      await signaling.close();
+      throw e;
+    }
+  }
   const server = createServer(createHttpHandler({ root, staticDirs: opts.staticDirs, routes }));
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
@@ -202,6 +248,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     url: `http://${shownHost}:${port}`,
     port,
     stats: () => signaling.stats(),
+    drain: (timeoutMs) => signaling.drain(timeoutMs),
+    get draining() {
+      return signaling.isDraining;
+    },
+    metrics,
     channelContent: (appId, channel) => signaling.channelContent(appId, channel),
     allowedOrigins: guard.patterns,
     limits: Object.freeze(limits),
@@ -210,6 +261,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         const stopped = new Promise<void>((r) => server.close(() => r()));
         await signaling.close();
         sfu?.close();
+        await signaling.leaveCluster();
         server.closeAllConnections();
         await stopped;
       })();

@@ -6,6 +6,7 @@ import { loadRegistry, RegistryError } from './app-registry.js';
 import { DEMO_APP_ID, startServer } from './app.js';
 import { configureApps, DemoKeysError, type ServerApps } from './demo-keys.js';
 import { EnvError, limitsFromEnv, originsFromEnv, sfuFromEnv } from './env.js';
+import { IceConfigError, iceOptionsFromEnv, type IceOptions } from './turn.js';
 
 function parsePort(v: string | undefined): number {
   if (v === undefined || v === '') return 8080;
@@ -22,6 +23,7 @@ function configure(): {
   origins: string[];
   limits: ReturnType<typeof limitsFromEnv>;
   sfu: ReturnType<typeof sfuFromEnv>;
+  ice: IceOptions | null;
 } {
   try {
     const apps = configureApps(process.env, loadRegistry(process.env), { log: (line) => console.log(line) });
@@ -30,10 +32,16 @@ function configure(): {
       origins: originsFromEnv(process.env, apps.registry),
       limits: limitsFromEnv(process.env),
       sfu: sfuFromEnv(process.env),
+      ice: iceOptionsFromEnv(process.env),
     };
   } catch (e) {
     // These messages name the variable and the problem, never a certificate.
-    if (e instanceof RegistryError || e instanceof DemoKeysError || e instanceof EnvError) {
+    if (
+      e instanceof RegistryError ||
+      e instanceof DemoKeysError ||
+      e instanceof EnvError ||
+      e instanceof IceConfigError
+    ) {
       console.error(`agora-rtc-web: cannot start: ${e.message}`);
       process.exit(2);
     }
@@ -43,7 +51,7 @@ function configure(): {
 
 const host = process.env.HOST || '127.0.0.1';
 const port = parsePort(process.env.PORT);
-const { apps, origins, limits, sfu } = configure();
+const { apps, origins, limits, ice, sfu } = configure();
 const feedbackMaxBytes = Number(process.env.FEEDBACK_MAX_BYTES) || undefined;
 const server = await startServer({
   port,
@@ -55,6 +63,10 @@ const server = await startServer({
   allowedOrigins: origins,
   limits,
   ...(sfu ? { sfu } : {}),
+  ice,
+  redisUrl: process.env.REDIS_URL || undefined,
+  // Pings every socket this often (default 1000: a vanished user is gone within ~5 s); see docs/deploy.md.
+  heartbeatMs: Number(process.env.HEARTBEAT_MS) || undefined,
 });
 
 // Loopback and wildcard binds are reachable as localhost, which browsers treat as a secure context.
@@ -79,17 +91,31 @@ console.log(
   `  limits: ${l.maxMembersPerChannel} members/channel, ${l.maxConnectionsPerIp} connections and ${l.maxChannelsPerIp} channels per address, hello within ${l.helloTimeoutMs} ms`,
 );
 
+if (process.env.REDIS_URL) console.log('  cluster: sharing channels with the other nodes through REDIS_URL');
+// URLs only: the TURN secret never reaches a log.
+console.log(
+  ice
+    ? `  ICE servers: ${[...(ice.stunUrls ?? []), ...(ice.turnUrls ?? [])].join(', ')}${ice.secret ? ' (TURN with REST credentials)' : ''}`
+    : '  ICE servers: none (set STUN_URLS / TURN_URLS and TURN_SECRET; see docs/deploy.md)',
+);
+
+// SIGTERM (a deployment replacing this node) drains: members move to other nodes, then the process exits when
+// empty or after DRAIN_TIMEOUT_MS (default 30 s). SIGINT (Ctrl-C) stops at once. A second signal means now.
+const drainMs = Number(process.env.DRAIN_TIMEOUT_MS) || 30_000;
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) process.exit(1); // A second Ctrl-C means now.
+    if (stopping) process.exit(1);
     stopping = true;
-    server.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        console.error(e);
-        process.exit(1);
-      },
-    );
+    console.log(signal === 'SIGTERM' ? `draining (up to ${drainMs} ms)` : 'stopping');
+    (signal === 'SIGTERM' ? server.drain(drainMs) : Promise.resolve())
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        (e: unknown) => {
+          console.error(e);
+          process.exit(1);
+        },
+      );
   });
 }

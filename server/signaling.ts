@@ -11,6 +11,7 @@ import { ErrorCode, type ErrorName } from '../src/protocol/codes.js';
 import {
   MAX_FRAME_BYTES,
   isPeerState,
+  type IceGrant,
   type ChatMessage,
   type PeerInfo,
   type RecordingInfo,
@@ -26,6 +27,9 @@ import {
 } from '../src/protocol/validate.js';
 import { Bucket, ChannelCollab, DEFAULT_COLLAB_LIMITS, decodeBase64, type CollabLimits } from './collab.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
+import type { ClusterEntry, ClusterEvent, RedisCluster } from './cluster/redis.js';
+import type { SignalingMetrics } from './metrics.js';
+import { DEFAULT_TURN_TTL_SECONDS, iceGrant, renewAtMs, type IceOptions } from './turn.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
 import { SfuRefusal, type SfuDriver } from './sfu/sfu.js';
 import { parseSfuOp, type SfuPushBody } from '../src/protocol/sfu.js';
@@ -94,6 +98,10 @@ export interface SignalingOptions {
   sfu?: SfuDriver;
   /** A channel with more members than this moves to the SFU (0: always SFU); default 4. */
   meshMax?: number;
+  /** STUN/TURN servers handed to each member at join and rejoin (TURN credentials renewed before they expire). */
+  ice?: IceOptions | null;
+  /** Counters and histograms for GET /metrics. */
+  metrics?: SignalingMetrics;
 }
 
 export interface SignalingStats {
@@ -146,6 +154,8 @@ interface Conn {
   /** Its TCP socket is corked until the end of this turn of the event loop (see SignalingServer.send). */
   corked: boolean;
   helloTimer?: NodeJS.Timeout;
+  /** The last error sent to it, so the join metrics can count refusals by code. */
+  lastError?: { code: number; name: string };
 }
 
 interface Channel {
@@ -158,6 +168,8 @@ interface Channel {
   recording: (RecordingInfo & { key: string }) | null;
   /** Members whose latest state the others have not been sent yet (coalesced: latest state wins). */
   readonly pending: Set<Member>;
+  /** Cluster mode: the members connected to other nodes, and which node each is on. */
+  readonly remote: Map<number, { node: string; info: PeerInfo }>;
   flushTimer?: NodeJS.Timeout;
   /** Broadcast budget: frames this channel may still send now (refills at channelSendsPerSecond). */
   tokens: number;
@@ -189,6 +201,20 @@ interface Member {
   cancelExpiring?: () => void;
   cancelExpiry?: () => void;
   cancelGrace?: () => void;
+  cancelIce?: () => void;
+}
+
+/** A join request, checked for shape. */
+interface JoinParams {
+  appId: string;
+  name: string;
+  chKey: string;
+  /** As requested (0 = assign one). */
+  uid: number;
+  session: string | undefined;
+  state: PeerState;
+  displayName: string;
+  key: string | null;
 }
 
 interface IpUse {
@@ -290,8 +316,10 @@ export class SignalingServer {
   private summedAt = 0;
   private nextConnId = 1;
   private closing = false;
+  private draining = false;
   private readonly corkedConns: Conn[] = [];
   private readonly limits: ServerLimits;
+  private cluster: RedisCluster | null = null;
 
   constructor(private readonly opts: SignalingOptions) {
     this.limits = opts.limits;
@@ -314,6 +342,14 @@ export class SignalingServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.closing) {
       socket.destroy();
+      return;
+    }
+    if (this.draining) {
+      // The SDK moves on to the next URL of its list (or the load balancer's next node).
+      const body = 'This server is draining; connect to another node.\n';
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 5\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     const ip = req.socket.remoteAddress ?? 'unknown';
@@ -343,6 +379,118 @@ export class SignalingServer {
     let members = 0;
     for (const ch of this.channels.values()) members += ch.members.size;
     return { connections: this.conns.size, channels: this.channels.size, members };
+  }
+
+  /** Draining: no new connections or joins (GET /healthz answers 503). */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * For a restart or a scale-down (SIGTERM): refuse new connections, tell every client to reconnect elsewhere
+   * (each SDK moves to the next URL of its list and rejoins with its session; media between peers keeps flowing),
+   * and resolve once no socket is left or after `timeoutMs`. close() still has to be called.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (!this.draining) {
+      this.draining = true;
+      this.opts.log(`drain  ${this.conns.size} connections told to reconnect elsewhere`);
+      const msg = JSON.stringify({
+        t: 'reconnect',
+        message: 'This server is shutting down: reconnect to another node.',
+      } satisfies ServerMessage);
+      for (const c of this.conns) {
+        this.send(c, msg);
+        // A client that does not act on the push is closed; it reconnects as after any drop.
+        setTimeout(() => c.ws.close(CloseCode.SHUTDOWN, 'Server draining.'), 2000).unref();
+      }
+    }
+    const end = Date.now() + timeoutMs;
+    while (this.conns.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  /** Cluster mode (REDIS_URL): membership, uids and channel news are shared with the other nodes from now on. */
+  useCluster(cluster: RedisCluster): void {
+    this.cluster = cluster;
+  }
+
+  /** Disconnects from the cluster; the other nodes drop this node's members within a heartbeat. */
+  async leaveCluster(): Promise<void> {
+    await this.cluster?.close();
+    this.cluster = null;
+  }
+
+  /** News from the other nodes, for the members of this one. */
+  onClusterEvent(ev: ClusterEvent): void {
+    if (ev.k === 'node-down') {
+      for (const ch of [...this.channels.values()]) {
+        for (const [uid, r] of [...ch.remote]) {
+          if (r.node !== ev.node) continue;
+          ch.remote.delete(uid);
+          this.broadcast(ch, null, { t: 'peer-leave', uid });
+          this.opts.log(
+            `leave  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${uid} (its node died)`,
+          );
+        }
+      }
+      return;
+    }
+    const ch = this.channels.get(ev.ch);
+    if (!ch) return;
+    switch (ev.k) {
+      case 'join':
+      case 'state': {
+        if (ch.members.has(ev.peer.uid)) return;
+        const known = ch.remote.has(ev.peer.uid);
+        if (ev.k === 'state' && !known) return;
+        ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
+        this.broadcast(ch, null, { t: known ? 'peer-state' : 'peer-join', peer: ev.peer });
+        return;
+      }
+      case 'leave':
+        if (ch.remote.get(ev.uid)?.node !== ev.node) return;
+        ch.remote.delete(ev.uid);
+        this.broadcast(ch, null, { t: 'peer-leave', uid: ev.uid });
+        return;
+      case 'moved': {
+        const local = ch.members.get(ev.peer.uid);
+        if (local) this.dropMoved(local);
+        if (this.channels.get(ch.key) !== ch) return;
+        ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
+        this.broadcast(ch, null, { t: 'peer-state', peer: ev.peer });
+        return;
+      }
+      case 'relay': {
+        const out = ch.members.get(ev.to)?.conn;
+        if (!out) return;
+        this.send(out, { t: 'relay', from: ev.from, data: ev.data });
+        this.opts.metrics?.relayed();
+        return;
+      }
+    }
+  }
+
+  /** The member rejoined on another node with its session: gone from here without anyone seeing it leave. */
+  private dropMoved(m: Member): void {
+    this.clearTimers(m);
+    const ch = m.channel;
+    ch.members.delete(m.uid);
+    ch.pending.delete(m);
+    this.countChannel(m.ip, ch.key, -1);
+    const old = m.conn;
+    m.conn = null;
+    if (old) {
+      old.member = null;
+      old.ws.close(CloseCode.REPLACED, 'Replaced: this user rejoined on another node.');
+    }
+    if (ch.members.size === 0) {
+      this.channels.delete(ch.key);
+      clearTimeout(ch.flushTimer);
+      ch.collab.close();
+    }
+    this.opts.log(
+      `moved  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${m.uid} (to another node)`,
+    );
   }
 
   /**
@@ -554,6 +702,7 @@ export class SignalingServer {
 
   private err(conn: Conn, id: number | undefined, name: ErrorName, message: string): void {
     const code = ErrorCode[name];
+    conn.lastError = { code, name };
     this.send(
       conn,
       id === undefined ? { t: 'err', code, name, message } : { t: 'err', id, code, name, message },
@@ -561,6 +710,7 @@ export class SignalingServer {
   }
 
   private policyErr(conn: Conn, id: number, e: PolicyError): void {
+    conn.lastError = { code: e.code, name: e.name };
     this.send(conn, { t: 'err', id, code: e.code, name: e.name, message: e.message });
   }
 
@@ -688,9 +838,15 @@ export class SignalingServer {
         case 'doc':
           this.onDoc(conn, m);
           return;
+        case 'join':
+          if (id === undefined) {
+            this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `"join" needs a numeric "id" to answer to.`);
+            return;
+          }
+          this.timedJoin(conn, id, m);
+          return;
         case 'hello':
         case 'chat':
-        case 'join':
         case 'leave':
         case 'renew':
         case 'recording-key':
@@ -703,7 +859,6 @@ export class SignalingServer {
           }
           if (t === 'hello') this.onHello(conn, id, m);
           else if (t === 'chat') this.onChat(conn, id, m);
-          else if (t === 'join') this.onJoin(conn, id, m);
           else if (t === 'leave') this.onLeave(conn, id);
           else if (t === 'renew') this.onRenew(conn, id, m);
           else if (t === 'recording-start') this.onRecordingStart(conn, id, m);
@@ -767,7 +922,32 @@ export class SignalingServer {
     this.ok(conn, id);
   }
 
-  private onJoin(conn: Conn, id: number, m: Msg): void {
+  /** A join, counted for the metrics: how long it took, or why it was refused. */
+  private timedJoin(conn: Conn, id: number, m: Msg): void {
+    const metrics = this.opts.metrics;
+    const t0 = performance.now();
+    const before = conn.member;
+    conn.lastError = undefined;
+    const done = (): void => {
+      // Set by err()/policyErr() during onJoin (TypeScript cannot see that through the call).
+      const refused = conn.lastError as Conn['lastError'];
+      if (conn.member && conn.member !== before) metrics?.joined((performance.now() - t0) / 1000);
+      else if (refused) metrics?.rejected(refused.code, refused.name);
+    };
+    const pending = this.onJoin(conn, id, m);
+    if (!pending) {
+      done();
+      return;
+    }
+    pending.then(done, (e: unknown) => {
+      // Redis unreachable (or a bug): the join fails, the server goes on.
+      console.error(`conn ${conn.id}: cluster join failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.err(conn, id, 'ERR_FAILED', 'The server could not reach its cluster store; try again.');
+      done();
+    });
+  }
+
+  private onJoin(conn: Conn, id: number, m: Msg): void | Promise<void> {
     const appId = conn.appId;
     if (appId === null) {
       this.err(conn, id, 'ERR_NOT_INITIALIZED', 'Send hello with the App ID (client.init) before joining.');
@@ -835,98 +1015,215 @@ export class SignalingServer {
       return;
     }
 
+    if (this.draining) {
+      this.err(
+        conn,
+        id,
+        'ERR_JOIN_CHANNEL_REJECTED',
+        'This server is draining: connect to another node and join there.',
+      );
+      return;
+    }
+    const join: JoinParams = {
+      appId,
+      name,
+      chKey,
+      uid: requested,
+      session: typeof session === 'string' ? session : undefined,
+      state,
+      displayName: displayName as string,
+      key: key as string | null,
+    };
+    if (this.cluster) return this.clusterJoin(conn, id, join, this.cluster);
+
     // The key before anything about the channel: without a good key, "uid in use" and "channel full" would tell
     // a stranger who is in a keyed channel.
     const assigned = requested === 0 ? this.freeUid(existingChannel) : requested;
+    const expiresAt = this.checkJoinKey(conn, id, join, assigned);
+    if (expiresAt === null) return;
+    if (present) {
+      this.uidInUse(conn, id, join);
+      return;
+    }
+    if ((existingChannel?.members.size ?? 0) >= this.limits.maxMembersPerChannel) {
+      this.channelFull(conn, id, join);
+      return;
+    }
+    if (!this.ipMayJoin(conn, id, chKey)) return;
+    this.admit(conn, id, join, assigned, randomBytes(18).toString('base64url'), expiresAt, null);
+  }
+
+  /**
+   * A join when the members live in Redis: the uid is claimed there (unique across nodes), the channel's members
+   * come from there, and a member rejoining with its session from another node (drained or dead) is moved here.
+   */
+  private async clusterJoin(conn: Conn, id: number, join: JoinParams, cluster: RedisCluster): Promise<void> {
+    const infoOf = (uid: number): PeerInfo => {
+      const base = { uid, ...copyState(join.state) };
+      return join.displayName ? { ...base, name: join.displayName } : base;
+    };
+    const max = this.limits.maxMembersPerChannel;
+    if (join.uid !== 0 && join.session !== undefined) {
+      const entry = { session: join.session, info: infoOf(join.uid), expiresAt: 0 };
+      const stored = await cluster.lookup(join.chKey, join.uid);
+      if (stored && sameSecret(stored.session, join.session)) {
+        entry.expiresAt = stored.expiresAt;
+        const r = await cluster.claim(join.chKey, join.uid, entry, max, true);
+        if (r.ok) {
+          if (!this.stillWaiting(conn)) return void cluster.release(join.chKey, join.uid);
+          this.admit(conn, id, join, join.uid, join.session, stored.expiresAt, r.peers, true);
+          return;
+        }
+      }
+    }
+    const existing = this.channels.get(join.chKey);
+    let uid = join.uid === 0 ? this.freeUid(existing) : join.uid;
+    const expiresAt = this.checkJoinKey(conn, id, join, uid);
+    if (expiresAt === null || !this.ipMayJoin(conn, id, join.chKey)) return;
+    const session = randomBytes(18).toString('base64url');
+    for (let attempt = 0; ; attempt++) {
+      const r = await cluster.claim(join.chKey, uid, { session, info: infoOf(uid), expiresAt }, max, false);
+      if (r.ok) {
+        if (!this.stillWaiting(conn)) return void cluster.release(join.chKey, uid);
+        this.admit(conn, id, join, uid, session, expiresAt, r.peers);
+        return;
+      }
+      if (r.reason === 'full') return this.channelFull(conn, id, join);
+      if (join.uid !== 0) return this.uidInUse(conn, id, join);
+      // uid 0: another node took the random uid first; draw again.
+      if (attempt >= 8) throw new Error('could not find a free uid in the cluster');
+      uid = this.freeUid(this.channels.get(join.chKey));
+    }
+  }
+
+  /** The socket is still open and not in a channel (after an await). */
+  private stillWaiting(conn: Conn): boolean {
+    return conn.ws.readyState === WebSocket.OPEN && !conn.member && this.conns.has(conn);
+  }
+
+  /** The policy's verdict on the key: the stay's expiry, or null after replying the error. */
+  private checkJoinKey(conn: Conn, id: number, join: JoinParams, uid: number): number | null {
     const verdict: unknown = this.opts.policy.checkJoin({
-      appId,
-      channel: name,
-      uid: assigned,
-      key: key as string | null,
+      appId: join.appId,
+      channel: join.name,
+      uid,
+      key: join.key,
       now: Math.floor(Date.now() / 1000),
     });
     if (isPolicyError(verdict)) {
       this.policyErr(conn, id, verdict);
-      return;
+      return null;
     }
-    if (present) {
-      this.err(
-        conn,
-        id,
-        'ERR_JOIN_CHANNEL_REJECTED',
-        `uid ${requested} is already in use in channel "${name}"; join with another uid, or 0 to have one assigned.`,
-      );
-      return;
-    }
-    const limits = this.limits;
-    if ((existingChannel?.members.size ?? 0) >= limits.maxMembersPerChannel) {
-      this.err(
-        conn,
-        id,
-        'ERR_JOIN_CHANNEL_REJECTED',
-        `Channel "${name}" is full (${limits.maxMembersPerChannel} members, this server's limit); try again later.`,
-      );
-      return;
-    }
-    const use = this.ipUse(conn.ip);
-    if (!use.channels.has(chKey) && use.channels.size >= limits.maxChannelsPerIp) {
-      this.err(
-        conn,
-        id,
-        'ERR_JOIN_CHANNEL_REJECTED',
-        `Your address already has members in ${limits.maxChannelsPerIp} channels (this server's limit); leave one first.`,
-      );
-      return;
-    }
-    const expiresAt = this.expiryOf(verdict);
+    return this.expiryOf(verdict);
+  }
 
+  private uidInUse(conn: Conn, id: number, join: JoinParams): void {
+    this.err(
+      conn,
+      id,
+      'ERR_JOIN_CHANNEL_REJECTED',
+      `uid ${join.uid} is already in use in channel "${join.name}"; join with another uid, or 0 to have one assigned.`,
+    );
+  }
+
+  private channelFull(conn: Conn, id: number, join: JoinParams): void {
+    this.err(
+      conn,
+      id,
+      'ERR_JOIN_CHANNEL_REJECTED',
+      `Channel "${join.name}" is full (${this.limits.maxMembersPerChannel} members, this server's limit); try again later.`,
+    );
+  }
+
+  private ipMayJoin(conn: Conn, id: number, chKey: string): boolean {
+    const use = this.ipUse(conn.ip);
+    if (use.channels.has(chKey) || use.channels.size < this.limits.maxChannelsPerIp) return true;
+    this.err(
+      conn,
+      id,
+      'ERR_JOIN_CHANNEL_REJECTED',
+      `Your address already has members in ${this.limits.maxChannelsPerIp} channels (this server's limit); leave one first.`,
+    );
+    return false;
+  }
+
+  /**
+   * The member enters its channel on this node. `cluster`: every entry of the channel in Redis (null on a single
+   * node); `moved`: it came from another node with its session, so the others see no join.
+   */
+  private admit(
+    conn: Conn,
+    id: number,
+    join: JoinParams,
+    uid: number,
+    session: string,
+    expiresAt: number,
+    cluster: ClusterEntry[] | null,
+    moved = false,
+  ): void {
     const now = Date.now();
-    const ch: Channel = existingChannel ?? {
-      key: chKey,
-      appId,
-      name,
+    const existing = this.channels.get(join.chKey);
+    const ch: Channel = existing ?? {
+      key: join.chKey,
+      appId: join.appId,
+      name: join.name,
       members: new Map<number, Member>(),
       recording: null,
       media: this.opts.sfu && this.opts.meshMax === 0 ? 'sfu' : 'mesh',
       pending: new Set<Member>(),
-      tokens: limits.channelSendsPerSecond,
+      remote: new Map(),
+      tokens: this.limits.channelSendsPerSecond,
       refilledAt: now,
-      collab: new ChannelCollab(limits),
+      collab: new ChannelCollab(this.limits),
     };
-    if (!existingChannel) this.channels.set(chKey, ch);
+    if (!existing) this.channels.set(join.chKey, ch);
     const member: Member = {
-      uid: assigned,
-      session: randomBytes(18).toString('base64url'),
+      uid,
+      session,
       channel: ch,
       ip: conn.ip,
-      state: copyState(state),
-      name: displayName as string,
-      sentState: copyState(state),
+      state: copyState(join.state),
+      name: join.displayName,
+      sentState: copyState(join.state),
       stateSentAt: 0,
       conn,
       expiresAt,
-      chatBudget: new Bucket(limits.chatBurst),
-      docBudget: new Bucket(limits.docBurst),
+      chatBudget: new Bucket(this.limits.chatBurst),
+      docBudget: new Bucket(this.limits.docBurst),
     };
-    const peers = [...ch.members.values()].map(info);
-    ch.members.set(assigned, member);
-    this.countChannel(conn.ip, chKey, 1);
+    ch.remote.delete(uid);
+    if (cluster && this.cluster) {
+      for (const e of cluster) {
+        if (e.node !== this.cluster.nodeId && e.info.uid !== uid)
+          ch.remote.set(e.info.uid, { node: e.node, info: e.info });
+      }
+    }
+    const peers = [...ch.members.values()].map(info).concat([...ch.remote.values()].map((r) => r.info));
+    ch.members.set(uid, member);
+    this.countChannel(conn.ip, join.chKey, 1);
     conn.member = member;
-    const moved = this.chooseMedia(ch);
+    const toSfu = this.chooseMedia(ch);
     this.ok(conn, id, {
-      uid: assigned,
-      session: member.session,
+      uid,
+      session,
       peers,
       expiresAt,
       recording: recordingOf(ch),
       ...(ch.media === 'sfu' ? { media: 'sfu' as const } : {}),
+      ...this.grantIce(member),
       ...ch.collab.snapshot(),
     });
-    if (moved) this.broadcast(ch, member, { t: 'sfu', op: 'mode', mode: 'sfu' });
-    this.broadcast(ch, member, { t: 'peer-join', peer: info(member) });
+    if (toSfu) this.broadcast(ch, member, { t: 'sfu', op: 'mode', mode: 'sfu' });
+    if (moved) {
+      this.broadcast(ch, member, { t: 'peer-state', peer: info(member) });
+      this.cluster?.publish({ k: 'moved', ch: ch.key, node: this.cluster.nodeId, peer: info(member) });
+    } else {
+      this.broadcast(ch, member, { t: 'peer-join', peer: info(member) });
+      this.cluster?.publish({ k: 'join', ch: ch.key, node: this.cluster.nodeId, peer: info(member) });
+    }
     this.scheduleExpiry(member);
     this.opts.log(
-      `join   app=${shortApp(appId)} channel=${JSON.stringify(name)} uid=${assigned} (${ch.members.size} in channel)`,
+      `${moved ? 'moved ' : 'join  '} app=${shortApp(join.appId)} channel=${JSON.stringify(join.name)} uid=${uid} (${ch.members.size + ch.remote.size} in channel)`,
     );
   }
 
@@ -959,6 +1256,7 @@ export class SignalingServer {
       expiresAt: member.expiresAt,
       recording: recordingOf(ch),
       ...(ch.media === 'sfu' ? { media: 'sfu' as const } : {}),
+      ...this.grantIce(member),
       ...ch.collab.snapshot(),
     });
     this.setState(member, state);
@@ -1012,6 +1310,10 @@ export class SignalingServer {
     }
     req.member.expiresAt = this.expiryOf(verdict);
     this.scheduleExpiry(req.member);
+    const m = req.member;
+    void this.cluster
+      ?.update(m.channel.key, m.uid, { session: m.session, info: info(m), expiresAt: m.expiresAt })
+      .catch(() => undefined);
     this.ok(conn, id, { expiresAt: req.member.expiresAt });
   }
   /** Recording Key check (service type ARS) for the member's own app, channel and uid; nothing changes. */
@@ -1188,6 +1490,14 @@ export class SignalingServer {
     m.sentState = copyState(m.state);
     m.stateSentAt = Date.now();
     this.broadcast(m.channel, m, { t: 'peer-state', peer: info(m) });
+    const cluster = this.cluster;
+    if (cluster) {
+      const peer = info(m);
+      cluster.publish({ k: 'state', ch: m.channel.key, node: cluster.nodeId, peer });
+      void cluster
+        .update(m.channel.key, m.uid, { session: m.session, info: peer, expiresAt: m.expiresAt })
+        .catch(() => undefined);
+    }
   }
 
   private scheduleFlush(ch: Channel): void {
@@ -1240,6 +1550,18 @@ export class SignalingServer {
       return;
     }
     const target = m.channel.members.get(to as number);
+    const elsewhere = target ? undefined : m.channel.remote.get(to as number);
+    if (elsewhere && this.cluster) {
+      this.cluster.relay(elsewhere.node, {
+        k: 'relay',
+        ch: m.channel.key,
+        from: m.uid,
+        to: to as number,
+        data,
+      });
+      this.opts.metrics?.relayed();
+      return;
+    }
     if (!target) {
       this.err(conn, id, 'ERR_INVALID_ARGUMENT', `uid ${String(to)} is not in your channel; relay dropped.`);
       return;
@@ -1269,6 +1591,7 @@ export class SignalingServer {
     }
     conn.refusedRelays = 0;
     this.send(out, { t: 'relay', from: m.uid, data });
+    this.opts.metrics?.relayed();
   }
 
   /** A chat message: stamped with the sender and the time, kept for late joiners, sent to everyone in the channel. */
@@ -1348,7 +1671,8 @@ export class SignalingServer {
   /** Moves the channel to the SFU once it has more than meshMax members; true when it just moved. */
   private chooseMedia(ch: Channel): boolean {
     if (!this.opts.sfu || ch.media === 'sfu') return false;
-    if (ch.members.size <= (this.opts.meshMax ?? 4)) return false;
+    // Members on other nodes count too; the SFU driver itself is per node (docs/sfu.md: not shared through Redis yet).
+    if (ch.members.size + ch.remote.size <= (this.opts.meshMax ?? 4)) return false;
     const moved = ch.media === 'mesh';
     ch.media = 'sfu';
     if (moved)
@@ -1414,7 +1738,29 @@ export class SignalingServer {
     m.cancelExpiring?.();
     m.cancelExpiry?.();
     m.cancelGrace?.();
-    m.cancelExpiring = m.cancelExpiry = m.cancelGrace = undefined;
+    m.cancelIce?.();
+    m.cancelExpiring = m.cancelExpiry = m.cancelGrace = m.cancelIce = undefined;
+  }
+
+  /**
+   * Fresh ICE servers for a member (for its join or rejoin reply), and the push of the next ones before their TURN
+   * credential expires. A member between sockets gets its next set when it rejoins.
+   */
+  private grantIce(m: Member): { ice?: IceGrant } {
+    const opts = this.opts.ice;
+    if (!opts) return {};
+    const grant = iceGrant(opts, m.uid);
+    m.cancelIce?.();
+    m.cancelIce = undefined;
+    if (grant.expiresAt > 0) {
+      m.cancelIce = later(renewAtMs(grant, opts.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS), () => {
+        m.cancelIce = undefined;
+        if (!m.conn) return;
+        const next = this.grantIce(m);
+        if (next.ice) this.send(m.conn, { t: 'ice', ice: next.ice });
+      });
+    }
+    return { ice: grant };
   }
 
   private scheduleExpiry(m: Member): void {
@@ -1456,6 +1802,12 @@ export class SignalingServer {
       ch.collab.close();
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
+    this.opts.metrics?.left();
+    const cluster = this.cluster;
+    if (cluster) {
+      cluster.publish({ k: 'leave', ch: ch.key, node: cluster.nodeId, uid: m.uid });
+      void cluster.release(ch.key, m.uid).catch(() => undefined);
+    }
     // The recorder left (or vanished): its recording ended with it.
     if (ch.recording?.uid === m.uid) this.endRecording(ch);
     this.opts.log(

@@ -61,13 +61,32 @@ export function exportLog(callback?: ((text: string) => void) | null): Promise<s
  * var client = AgoraRTC.createRtcClient();
  * var other = AgoraRTC.createRtcClient({ signalingUrl: 'wss://rtc.example.com/agora-signal' });
  * var noWorker = AgoraRTC.createRtcClient({ serviceWorker: false });
+ * // Several nodes, tried in order; media only through TURN (users' addresses stay hidden from each other).
+ * var deployed = AgoraRTC.createRtcClient({
+ *   signalingUrl: ['wss://rtc1.example.com/agora-signal', 'wss://rtc2.example.com/agora-signal'],
+ *   iceTransportPolicy: 'relay',
+ * });
  */
 export function createRtcClient(options: ClientOptions = {}): Client {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('createRtcClient(options?) takes an object.');
   const url = options.signalingUrl ?? defaultSignalingUrl();
-  if (typeof url !== 'string' || !/^wss?:\/\//.test(url)) {
-    throw new TypeError(`signalingUrl must be a ws:// or wss:// URL; got ${String(url)}.`);
+  const urls = Array.isArray(url) ? (url as unknown[]) : [url];
+  if (urls.length === 0) {
+    throw new AgoraError('ERR_INVALID_ARGUMENT', 'signalingUrl: give at least one ws:// or wss:// URL.');
+  }
+  for (const u of urls) {
+    if (typeof u !== 'string' || !/^wss?:\/\//.test(u)) {
+      throw new TypeError(`signalingUrl must be a ws:// or wss:// URL or a list of them; got ${String(u)}.`);
+    }
+  }
+  const policy = options.iceTransportPolicy ?? 'all';
+  if (typeof policy !== 'string') throw new TypeError("iceTransportPolicy must be 'all' or 'relay'.");
+  if (policy !== 'all' && policy !== 'relay') {
+    throw new AgoraError(
+      'ERR_INVALID_ARGUMENT',
+      `iceTransportPolicy must be 'all' (direct paths where possible) or 'relay' (TURN only); got ${JSON.stringify(policy)}.`,
+    );
   }
   const sw = options.serviceWorker;
   if (sw !== undefined && sw !== false && (typeof sw !== 'string' || sw === '' || !isUrl(sw))) {
@@ -75,7 +94,7 @@ export function createRtcClient(options: ClientOptions = {}): Client {
       `serviceWorker must be the URL of the SDK's service worker (default '/agora-sw.js') or false; got ${String(sw)}.`,
     );
   }
-  return new Client(url, sw);
+  return new Client(Array.isArray(url) ? (urls as string[]) : url, sw, policy);
 }
 
 function isUrl(s: string): boolean {

@@ -8,12 +8,12 @@ import type { ClientEvents } from './events.js';
 import { Mesh } from '../transport/mesh.js';
 import { Handover } from '../transport/handover.js';
 import { Sfu } from '../transport/sfu.js';
-import type { MediaTransport, TransportHooks } from '../transport/transport.js';
+import type { IceProblem, MediaTransport, TransportHooks } from '../transport/transport.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
 import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, WarningCode, type ErrorName } from '../protocol/codes.js';
 import { checkAppId, checkChannelName, checkDisplayName, checkUid } from '../protocol/validate.js';
-import type { JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
+import type { IceGrant, JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
 import { RecordingController, type RecordingState } from '../recording/controller.js';
 import type { RecordingEntry } from '../recording/store.js';
 import { SignalingLink } from '../signaling/link.js';
@@ -42,9 +42,16 @@ import { Whiteboard } from '../whiteboard/whiteboard.js';
 export interface ClientOptions {
   /**
    * WebSocket URL of the signaling server. Default: the origin the SDK bundle was loaded from, path
-   * `/agora-signal`.
+   * `/agora-signal`. A list names several nodes of one deployment: the SDK connects to the first that answers and,
+   * when a node fails or drains, moves along the list (wrapping around), rejoining with its session.
    */
-  signalingUrl?: string;
+  signalingUrl?: string | string[];
+  /**
+   * `'relay'`: media goes only through the TURN servers the signaling server hands out, so users never learn each
+   * other's IP addresses (and calls work through firewalls that block everything but the relay). Default `'all'`:
+   * direct paths where possible, TURN as the fallback.
+   */
+  iceTransportPolicy?: 'all' | 'relay';
   /**
    * The SDK's service worker, which stands where the manual's AgoraWebAgent stood: version checks at init, the
    * SDK and pages kept for offline start. Default `/agora-sw.js` on the SDK's origin, registered when the page
@@ -180,10 +187,14 @@ export class Client extends Emitter<ClientEvents> {
     if (this.state === 'joined') void this.doLeave().catch(() => undefined);
   };
 
+  /** STUN/TURN servers the server gave at join (renewed by `ice` pushes). */
+  private ice: IceGrant | null = null;
+
   /** @internal Use AgoraRTC.createRtcClient. */
   constructor(
-    private readonly signalingUrl: string,
+    private readonly signalingUrl: string | readonly string[],
     private readonly serviceWorker?: ServiceWorkerOption,
+    private readonly iceTransportPolicy: 'all' | 'relay' = 'all',
   ) {
     super();
     globalThis.navigator?.mediaDevices?.addEventListener('devicechange', this.onDeviceChange);
@@ -398,6 +409,7 @@ export class Client extends Emitter<ClientEvents> {
     this.uid = result.uid;
     this.session = result.session;
     this.state = 'joined';
+    this.ice = result.ice ?? null;
     this.transport = this.newTransport(result.uid, result.media === 'sfu');
     for (const peer of result.peers) this.applyPeer(peer, false);
     if (this.published) this.startPublishing(this.published);
@@ -419,6 +431,13 @@ export class Client extends Emitter<ClientEvents> {
       renderedHeight: (from) => this.remotes.get(from)?.stream?._renderedHeight() ?? 0,
       onLinkClosed: (from) => {
         if (this.transport === transport) this.onLinkClosed(from);
+      },
+      ice: {
+        config: () => ({
+          iceServers: this.ice?.iceServers ?? [],
+          iceTransportPolicy: this.iceTransportPolicy,
+        }),
+        onProblem: (from, problem) => this.onIceProblem(from, problem),
       },
       ...(this.frameCrypto ? { crypto: this.frameCrypto } : {}),
     };
@@ -491,6 +510,7 @@ export class Client extends Emitter<ClientEvents> {
         throw e;
       }
       this.session = result.session;
+      if (result.ice) this.ice = result.ice;
       // Through the SFU, a server that restarted has forgotten our Janus handles: publish and subscribe again.
       if (result.media === 'sfu' && this.transport instanceof Sfu)
         this.transport.signal(0, { op: 'restart' });
@@ -1239,6 +1259,9 @@ export class Client extends Emitter<ClientEvents> {
       case 'recording':
         this.recording.pushed(msg.recording, msg.ended);
         break;
+      case 'ice':
+        this.ice = msg.ice;
+        break;
       case 'chat':
         this.chat.pushed(msg.message);
         break;
@@ -1391,6 +1414,36 @@ export class Client extends Emitter<ClientEvents> {
 
   private emitScreen(uid: number, sharing: boolean): void {
     this.emit('peer-screen', { type: 'peer-screen', msg: { uid, sharing } });
+  }
+
+  /**
+   * A media link that cannot get a path is a warning (the call goes on with the others, and the link is retried):
+   * WARN_OPEN_CHANNEL_REJECTED when the relay refused our credential, WARN_OPEN_CHANNEL_TIMEOUT when no candidate
+   * could be gathered at all. See docs/deploy.md.
+   */
+  private onIceProblem(uid: number, p: IceProblem): void {
+    const relayOnly = this.iceTransportPolicy === 'relay';
+    const hasTurn = !!this.ice?.iceServers.some((s) => s.urls.some((u) => /^turns?:/.test(u)));
+    const [name, message] =
+      p.kind === 'rejected'
+        ? ([
+            'WARN_OPEN_CHANNEL_REJECTED',
+            `The relay ${p.url ?? ''} refused the credential for the media link with user ${uid} (${p.errorCode ?? ''} ${p.errorText ?? ''}): ` +
+              (p.errorCode === 403
+                ? 'the relay forbids the address it was asked to reach.'
+                : "the signaling server's TURN_SECRET does not match coturn's static-auth-secret, or their clocks disagree."),
+          ] as const)
+        : ([
+            'WARN_OPEN_CHANNEL_TIMEOUT',
+            `No network path to user ${uid} could be gathered` +
+              (relayOnly
+                ? hasTurn
+                  ? " (iceTransportPolicy 'relay'): the TURN server gave no relay address."
+                  : " (iceTransportPolicy 'relay'): the signaling server hands out no TURN server (TURN_URLS)."
+                : '.'),
+          ] as const);
+    log.warn(message);
+    this.emit('warning', { type: 'warning', code: WarningCode[name], name, message });
   }
 
   private contentUnreadable(uid: number): void {

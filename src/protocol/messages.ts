@@ -177,6 +177,19 @@ export interface RecordingInfo {
   startedAt: number;
 }
 
+/** One ICE server as RTCPeerConnection takes it (TURN entries carry coturn REST credentials). */
+export interface IceServerInfo {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+/** The ICE servers a member's media links use, and when their TURN credential ends (Unix seconds, 0 = never). */
+export interface IceGrant {
+  iceServers: IceServerInfo[];
+  expiresAt: number;
+}
+
 export interface JoinResult {
   uid: number;
   session: string;
@@ -188,6 +201,8 @@ export interface JoinResult {
   recording?: RecordingInfo | null;
   /** 'sfu': the channel's media goes through the SFU (src/protocol/sfu.ts); absent: the mesh. */
   media?: 'sfu';
+  /** STUN/TURN servers for the media links; absent when the server has none configured. */
+  ice?: IceGrant;
   /** The channel's chat history, oldest first (the last 500 by default). */
   chat?: ChatMessage[];
   /** The channel's shared document as one yjs update (base64); absent while nobody has written to it. */
@@ -268,6 +283,21 @@ export interface RecordingPush {
   ended?: RecordingInfo;
 }
 
+/** Fresh ICE servers (new TURN credentials) before the last ones expire; links opened from now on use them. */
+export interface IcePush {
+  t: 'ice';
+  ice: IceGrant;
+}
+
+/**
+ * The server is going away (draining for a restart or a scale-down): reconnect now, to another node of the list or
+ * behind the load balancer, and rejoin with the session. The socket closes right after.
+ */
+export interface ReconnectPush {
+  t: 'reconnect';
+  message: string;
+}
+
 /** A chat message of the channel (one's own included). */
 export interface ChatPush {
   t: 'chat';
@@ -297,6 +327,8 @@ export type ServerMessage =
   | ExpiringPush
   | RecordingPush
   | SfuPush
+  | IcePush
+  | ReconnectPush
   | ChatPush
   | DocPush
   | PongMessage;

@@ -42,11 +42,22 @@ export class SignalingLink {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private lastHeard = 0;
   private lostTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Which of the URLs the next connection goes to: a failed attempt moves along the list, wrapping around. */
+  private index = 0;
+  private readonly urls: readonly string[];
 
+  /** `urls`: one server, or several nodes of one deployment tried in order (failover). */
   constructor(
-    readonly url: string,
+    urls: string | readonly string[],
     private readonly handlers: LinkHandlers,
-  ) {}
+  ) {
+    this.urls = typeof urls === 'string' ? [urls] : [...urls];
+  }
+
+  /** The URL in use (or tried next). */
+  get url(): string {
+    return this.urls[this.index]!;
+  }
 
   get connected(): boolean {
     return this.ws?.readyState === WebSocket.OPEN;
@@ -56,7 +67,15 @@ export class SignalingLink {
   async open(): Promise<void> {
     this.wantOpen = true;
     if (this.connected) return;
-    await this.connect();
+    // Each URL once, in order, from the current one.
+    for (let tried = 1; ; tried++) {
+      try {
+        await this.connect();
+        return;
+      } catch (e) {
+        if (tried >= this.urls.length || !this.wantOpen) throw e;
+      }
+    }
   }
 
   /** Close for good: no reconnecting, pending requests fail. */
@@ -144,6 +163,7 @@ export class SignalingLink {
           new AgoraError('ERR_CONNECTION_INTERRUPTED', 'The connection to the signaling server dropped.'),
         );
         if (!opened) {
+          this.index = (this.index + 1) % this.urls.length;
           reject(
             new AgoraError(
               'ERR_CONNECTION_LOST',
@@ -177,6 +197,12 @@ export class SignalingLink {
       return;
     }
     if (msg.t === 'pong') return;
+    if (msg.t === 'reconnect') {
+      // The node is draining: go to the next one now rather than wait for its close.
+      this.index = (this.index + 1) % this.urls.length;
+      this.ws?.close();
+      return;
+    }
     this.handlers.onPush(msg);
   }
 

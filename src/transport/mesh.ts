@@ -20,7 +20,7 @@ import type { SignalData, Instance as PeerInstance } from 'simple-peer';
 import { encoderParameters, type VideoProfile } from '../media/profiles.js';
 import { screenEncoding } from '../media/screen.js';
 import { parseMeshSignal } from './signal.js';
-import type { MediaKind as Kind, MediaTransport, TransportHooks } from './transport.js';
+import type { IceProblem, MediaKind as Kind, MediaTransport, TransportHooks } from './transport.js';
 
 export type { MeshSignal } from './signal.js';
 
@@ -263,7 +263,10 @@ export class Mesh implements MediaTransport {
 
   private createLink(uid: number, id: string, initiator: boolean): Link {
     const crypto = this.hooks.crypto;
-    const config = crypto?.needsEncodedInsertableStreams() ? { encodedInsertableStreams: true } : {};
+    const config = {
+      ...this.hooks.ice?.config(),
+      ...(crypto?.needsEncodedInsertableStreams() ? { encodedInsertableStreams: true } : {}),
+    };
     const peer = new SimplePeer({
       initiator,
       trickle: true,
@@ -272,6 +275,7 @@ export class Mesh implements MediaTransport {
     });
     const link = new Link(uid, id, initiator, peer);
     this.links.set(uid, link);
+    this.watchIce(link);
     // Transceivers appear on addTrack, on a peer's transceiver request and on a remote offer; the last ones are
     // secured here, before the answer is made.
     if (crypto) link.pc.addEventListener('signalingstatechange', () => this.secure(link));
@@ -302,6 +306,33 @@ export class Mesh implements MediaTransport {
     });
     if (this.local) this.attachLocal(link);
     return link;
+  }
+
+  /**
+   * A wrong or expired TURN credential leaves ICE at "new" rather than "failed": coturn's 401 shows only as an
+   * icecandidateerror, and gathering ends without a candidate when the policy is 'relay'. Both are reported.
+   */
+  private watchIce(link: Link): void {
+    const ice = this.hooks.ice;
+    if (!ice) return;
+    const pc = link.pc;
+    let candidates = 0;
+    let reported = false;
+    const report = (problem: IceProblem): void => {
+      if (reported || this.links.get(link.uid) !== link) return;
+      reported = true;
+      ice.onProblem(link.uid, problem);
+    };
+    pc.addEventListener('icecandidate', (e) => {
+      if (e.candidate?.candidate) candidates++;
+    });
+    pc.addEventListener('icecandidateerror', (e) => {
+      const { errorCode, errorText, url } = e as RTCPeerConnectionIceErrorEvent;
+      if (errorCode === 401 || errorCode === 403) report({ kind: 'rejected', url, errorCode, errorText });
+    });
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete' && candidates === 0) report({ kind: 'no-candidate' });
+    });
   }
 
   private dropLink(link: Link): void {

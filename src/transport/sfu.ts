@@ -202,7 +202,11 @@ export class Sfu implements MediaTransport {
 
   private newConnection(): RTCPeerConnection {
     const crypto = this.hooks.crypto;
-    const config = crypto?.needsEncodedInsertableStreams() ? { encodedInsertableStreams: true } : {};
+    // The same STUN/TURN servers as the mesh (Janus may sit behind TURN too).
+    const config = {
+      ...(this.hooks.ice?.config() ?? {}),
+      ...(crypto?.needsEncodedInsertableStreams() ? { encodedInsertableStreams: true } : {}),
+    };
     return new RTCPeerConnection(config as RTCConfiguration);
   }
 

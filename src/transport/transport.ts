@@ -19,6 +19,25 @@ export interface TransportHooks {
   renderedHeight?(uid: number): number;
   /** Media encryption: every sender and receiver gets its encoded transform before negotiation. */
   crypto?: FrameCrypto;
+  /** STUN/TURN for the links, and where to report a link that can gather no usable candidate. */
+  ice?: TransportIce;
+}
+
+/** Why a link cannot get a path: the relay server refused our credential, or no candidate was gathered at all. */
+export interface IceProblem {
+  kind: 'rejected' | 'no-candidate';
+  /** The STUN/TURN URL that answered with an error (for 'rejected'). */
+  url?: string;
+  /** The STUN error code (401 wrong or expired credential, 403 forbidden address). */
+  errorCode?: number;
+  errorText?: string;
+}
+
+export interface TransportIce {
+  /** Read each time a link is made: TURN credentials are renewed during a stay. */
+  config(): Pick<RTCConfiguration, 'iceServers' | 'iceTransportPolicy'>;
+  /** At most once per link. */
+  onProblem(uid: number, problem: IceProblem): void;
 }
 
 export interface MediaTransport {

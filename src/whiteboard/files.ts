@@ -105,9 +105,14 @@ interface PdfDoc {
 
 let pdfjs: Promise<PdfJs> | null = null;
 
-/** PDF.js, loaded once, the first time a PDF is opened. */
+/**
+ * PDF.js, loaded once, the first time a PDF is opened: the published build, copied beside the SDK (an app that
+ * re-bundles the SDK serves agora-rtc-pdf.mjs and its worker beside its bundle; bundlers leave this URL alone).
+ */
 function loadPdfJs(): Promise<PdfJs> {
-  pdfjs ??= (import(/* @vite-ignore */ assetUrl('agora-rtc-pdf.mjs')) as Promise<PdfJs>).then(
+  pdfjs ??= (
+    import(/* @vite-ignore */ /* webpackIgnore: true */ assetUrl('agora-rtc-pdf.mjs')) as Promise<PdfJs>
+  ).then(
     (m) => {
       m.GlobalWorkerOptions.workerSrc = assetUrl('agora-rtc-pdf.worker.mjs');
       return m;

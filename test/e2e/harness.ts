@@ -158,6 +158,17 @@ export class ServerProcess {
     });
   }
 
+  /** SIGTERM: the server drains (members told to reconnect elsewhere) and exits; resolves with its exit code. */
+  async terminate(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    this.child = undefined;
+    return code;
+  }
+
   /** SIGKILL: the server vanishes as in a crash; the OS closes its sockets. */
   async kill(): Promise<void> {
     const child = this.child;

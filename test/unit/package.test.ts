@@ -29,7 +29,7 @@ describe('npm package', () => {
       // PDF.js as published, loaded by the whiteboard when a PDF is opened.
       /^dist\/sdk\/agora-rtc-pdf(\.worker)?\.mjs$/,
       /^dist\/sdk\/types\/[\w/.-]+\.d\.ts$/,
-      /^dist\/node\/(server(\/sfu)?|src\/protocol)\/[\w.-]+\.(js|d\.ts)$/,
+      /^dist\/node\/(server|server\/cluster|server\/sfu|src\/protocol)\/[\w.-]+\.(js|d\.ts)$/,
     ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
     expect(

@@ -1,0 +1,247 @@
+// Several signaling nodes on one Redis (REDIS_URL): channel membership and uid allocation live in Redis, channel
+// news (join, state, leave, moves) go to every node over one pub/sub channel, relays go to the target's node, and
+// each node keeps a heartbeat key with a TTL so that the others drop its members when it dies.
+//
+// Keys (prefix `agora:`):
+//   members:<app>/<channel>  hash uid → {"node","session","info"}   one entry per member, wherever it is connected
+//   node:<id>:members        set of "<app>/<channel>\n<uid>"          what to clean up when that node dies
+//   alive:<id>               "1" with a TTL of HEARTBEAT_TTL_MS       the node's heartbeat
+//   nodes                    set of node ids                           who to watch
+//   reap:<id>                lock: one node cleans up a dead node's entries
+// Pub/sub: `agora:bus` (channel news for every node), `agora:to:<id>` (relays for one node).
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { PeerInfo } from '../../src/protocol/messages.js';
+
+/** A node whose heartbeat key is gone for this long is dead: its members vanish from every view. */
+export const HEARTBEAT_TTL_MS = 3000;
+const HEARTBEAT_EVERY_MS = 1000;
+const PREFIX = 'agora:';
+
+export interface ClusterEntry {
+  node: string;
+  session: string;
+  info: PeerInfo;
+  /** The stay's end (Channel Key expiry, Unix seconds; 0 = none), kept when the member moves to another node. */
+  expiresAt: number;
+}
+
+/** What a node hears from the others. */
+export type ClusterEvent =
+  | { k: 'join'; ch: string; node: string; peer: PeerInfo }
+  | { k: 'state'; ch: string; node: string; peer: PeerInfo }
+  | { k: 'leave'; ch: string; node: string; uid: number }
+  /** The member rejoined on `node` with its session (its old node drops it without telling anyone). */
+  | { k: 'moved'; ch: string; node: string; peer: PeerInfo }
+  | { k: 'relay'; ch: string; from: number; to: number; data: unknown }
+  /** Local only: a node's heartbeat expired. */
+  | { k: 'node-down'; node: string };
+
+export type ClaimResult =
+  { ok: true; peers: ClusterEntry[] } | { ok: false; reason: 'taken' | 'full' | 'gone' | 'session' };
+
+// Claim a uid (or take over one by its session) and read the channel, in one step: joins on different nodes are
+// ordered by Redis, so of two members exactly one sees the other in its peers (and answers its offer).
+const JOIN_SCRIPT = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[3] == 'take' then
+  if not cur then return {'gone'} end
+  local old = cjson.decode(cur)
+  if old.session ~= ARGV[4] then return {'session'} end
+  redis.call('SREM', '${PREFIX}node:' .. old.node .. ':members', ARGV[5])
+else
+  if cur then return {'taken'} end
+  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[6]) then return {'full'} end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[5])
+local all = redis.call('HVALS', KEYS[1])
+table.insert(all, 1, 'ok')
+return all
+`;
+
+// Remove an entry only if it still belongs to that node (a member that moved is not removed by its old node).
+const RELEASE_SCRIPT = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[3])
+if cur and cjson.decode(cur).node == ARGV[2] then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+`;
+
+const membersKey = (ch: string) => `${PREFIX}members:${ch}`;
+const nodeMembersKey = (node: string) => `${PREFIX}node:${node}:members`;
+const tag = (ch: string, uid: number) => `${ch}\n${uid}`;
+
+export interface RedisClusterOptions {
+  url: string;
+  onEvent(ev: ClusterEvent): void;
+  /** Each command's round trip, for GET /metrics. */
+  onRoundTrip?(seconds: number): void;
+  log(line: string): void;
+}
+
+export class RedisCluster {
+  readonly nodeId = randomBytes(6).toString('hex');
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(private readonly opts: RedisClusterOptions) {
+    // Commands fail fast while Redis is away rather than queue joins for minutes.
+    const options = { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true };
+    this.cmd = new Redis(opts.url, options);
+    this.sub = new Redis(opts.url, options);
+    for (const c of [this.cmd, this.sub]) c.on('error', (e: Error) => opts.log(`redis: ${e.message}`));
+    this.sub.on('message', (_channel: string, text: string) => this.onMessage(text));
+    this.timer = setInterval(
+      () => void this.beat().catch((e: Error) => opts.log(`redis: ${e.message}`)),
+      HEARTBEAT_EVERY_MS,
+    );
+    this.timer.unref();
+  }
+
+  /** Connects both links, subscribes, and announces this node. */
+  static async connect(opts: RedisClusterOptions): Promise<RedisCluster> {
+    const c = new RedisCluster(opts);
+    await Promise.all([c.cmd.connect(), c.sub.connect()]);
+    await c.sub.subscribe(`${PREFIX}bus`, `${PREFIX}to:${c.nodeId}`);
+    await c.beat();
+    opts.log(`cluster node ${c.nodeId} on Redis`);
+    return c;
+  }
+
+  private async timed<T>(p: Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    const v = await p;
+    this.opts.onRoundTrip?.((performance.now() - t0) / 1000);
+    return v;
+  }
+
+  /**
+   * Claim `uid` in the channel for a member of this node (or, with `session`, take over the member that rejoins
+   * here from another node). On success: every entry of the channel, this one included.
+   */
+  async claim(
+    ch: string,
+    uid: number,
+    entry: Omit<ClusterEntry, 'node'>,
+    maxMembers: number,
+    take: boolean,
+  ): Promise<ClaimResult> {
+    const value = JSON.stringify({ node: this.nodeId, ...entry });
+    const r = (await this.timed(
+      this.cmd.eval(
+        JOIN_SCRIPT,
+        2,
+        membersKey(ch),
+        nodeMembersKey(this.nodeId),
+        String(uid),
+        value,
+        take ? 'take' : 'claim',
+        entry.session,
+        tag(ch, uid),
+        String(maxMembers),
+      ),
+    )) as string[];
+    if (r[0] !== 'ok') return { ok: false, reason: r[0] as 'taken' | 'full' | 'gone' | 'session' };
+    return { ok: true, peers: r.slice(1).map((s) => JSON.parse(s) as ClusterEntry) };
+  }
+
+  /** A member's entry, wherever it is connected. */
+  async lookup(ch: string, uid: number): Promise<ClusterEntry | null> {
+    const v = await this.timed(this.cmd.hget(membersKey(ch), String(uid)));
+    return v === null ? null : (JSON.parse(v) as ClusterEntry);
+  }
+
+  /** The member left (or vanished) from this node. */
+  async release(ch: string, uid: number, node = this.nodeId): Promise<void> {
+    await this.timed(
+      this.cmd.eval(RELEASE_SCRIPT, 2, membersKey(ch), nodeMembersKey(node), String(uid), node, tag(ch, uid)),
+    );
+  }
+
+  /** Keeps the stored state current for members joining later on other nodes. */
+  async update(ch: string, uid: number, entry: Omit<ClusterEntry, 'node'>): Promise<void> {
+    await this.timed(
+      this.cmd.hset(membersKey(ch), String(uid), JSON.stringify({ node: this.nodeId, ...entry })),
+    );
+  }
+
+  /** Channel news for every other node. */
+  publish(ev: Exclude<ClusterEvent, { k: 'relay' | 'node-down' }>): void {
+    void this.cmd.publish(`${PREFIX}bus`, JSON.stringify(ev)).catch(() => undefined);
+  }
+
+  /** A relay for a member connected to `node`. */
+  relay(node: string, ev: Extract<ClusterEvent, { k: 'relay' }>): void {
+    void this.cmd.publish(`${PREFIX}to:${node}`, JSON.stringify(ev)).catch(() => undefined);
+  }
+
+  private onMessage(text: string): void {
+    let ev: ClusterEvent;
+    try {
+      ev = JSON.parse(text) as ClusterEvent;
+    } catch {
+      return;
+    }
+    if (ev.k !== 'relay' && ev.k !== 'node-down' && ev.node === this.nodeId) return;
+    this.opts.onEvent(ev);
+  }
+
+  /** Our heartbeat, and a look at everyone else's: a node whose key expired is dead. */
+  private async beat(): Promise<void> {
+    if (this.closed) return;
+    const t0 = performance.now();
+    const [, , nodes] = (await this.cmd
+      .multi()
+      .set(`${PREFIX}alive:${this.nodeId}`, '1', 'PX', HEARTBEAT_TTL_MS)
+      .sadd(`${PREFIX}nodes`, this.nodeId)
+      .smembers(`${PREFIX}nodes`)
+      .exec())!.map(([, v]) => v) as [unknown, unknown, string[]];
+    this.opts.onRoundTrip?.((performance.now() - t0) / 1000);
+    const others = nodes.filter((n) => n !== this.nodeId);
+    if (others.length === 0) return;
+    const pipe = this.cmd.pipeline();
+    for (const n of others) pipe.exists(`${PREFIX}alive:${n}`);
+    const res = (await pipe.exec())!;
+    for (const [i, n] of others.entries()) {
+      if (res[i]![1] === 1) continue;
+      this.opts.onEvent({ k: 'node-down', node: n });
+      await this.reap(n);
+    }
+  }
+
+  /** One node removes a dead node's entries from Redis (the others only drop them from their own views). */
+  private async reap(node: string): Promise<void> {
+    const won = await this.cmd.set(`${PREFIX}reap:${node}`, this.nodeId, 'PX', 10_000, 'NX');
+    if (won !== 'OK') return;
+    const tags = await this.cmd.smembers(nodeMembersKey(node));
+    for (const t of tags) {
+      const [ch, uid] = t.split('\n') as [string, string];
+      await this.release(ch, Number(uid), node);
+    }
+    await this.cmd.multi().del(nodeMembersKey(node)).srem(`${PREFIX}nodes`, node).exec();
+    this.opts.log(`cluster node ${node} is gone: ${tags.length} members removed`);
+  }
+
+  /**
+   * Stops the heartbeat and disconnects. Our entries stay until another node reaps them (within a heartbeat): that
+   * way every node drops our members from its view the same way as for a crash.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    try {
+      await this.cmd.del(`${PREFIX}alive:${this.nodeId}`);
+    } catch {
+      // Redis is gone: the key expires on its own.
+    }
+    this.sub.disconnect();
+    this.cmd.disconnect();
+  }
+}

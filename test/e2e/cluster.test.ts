@@ -1,0 +1,104 @@
+// Two signaling nodes on one Redis (both real processes, so one can be killed): a call between users on different
+// nodes, and a node crash in the middle of a call.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { RunningServer } from '../../server/app.js';
+import { SIGNAL_PATH } from '../../src/protocol/messages.js';
+import { startRedis, type RedisInstance } from '../redis-server.js';
+import {
+  APP_ID,
+  ServerProcess,
+  freePort,
+  launchBrowser,
+  openPage,
+  serve,
+  until,
+  videoFrames,
+} from './harness.js';
+
+let redis: RedisInstance;
+let pages: RunningServer;
+let node1: ServerProcess;
+let node2: ServerProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+  node1 = new ServerProcess(await freePort(), { REDIS_URL: redis.url });
+  node2 = new ServerProcess(await freePort(), { REDIS_URL: redis.url });
+  await Promise.all([node1.start(), node2.start()]);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await node1?.kill();
+  await node2?.kill();
+  await pages?.close();
+  await redis?.stop();
+});
+
+const wsUrl = (n: ServerProcess) => `ws://127.0.0.1:${n.port}${SIGNAL_PATH}`;
+const has = (p: Page, ev: string, uid?: number, extra: Record<string, unknown> = {}) =>
+  p.evaluate(([ev, uid, extra]) => window.T.has(ev, uid, extra), [ev, uid, extra] as const);
+
+/** Joins through `first`, with the other node next in its list. */
+function join(
+  p: Page,
+  channel: string,
+  first: ServerProcess,
+  other: ServerProcess,
+  publish: boolean,
+): Promise<number> {
+  return p.evaluate(
+    ([appId, channel, signalingUrl, publish]) => window.T.join(appId, channel, 0, { signalingUrl, publish }),
+    [APP_ID, channel, [wsUrl(first), wsUrl(other)], publish] as const,
+  );
+}
+
+test('users on different nodes: media flows, mute is seen, leave is seen', async () => {
+  const a = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const b = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const uidA = await join(a, 'two nodes', node1, node2, true);
+  await join(b, 'two nodes', node2, node1, false);
+  await until(() => has(b, 'stream-subscribed', uidA), 20_000, 'B subscribed to A across nodes');
+  const v = await videoFrames(b, `#remote-${uidA} video`);
+  expect(v.width).toBeGreaterThan(0);
+  expect(v.frames).toBeGreaterThan(5);
+  await a.evaluate(() => window.T.local.disableAudio());
+  await until(() => has(b, 'peer-mute-audio', uidA, { muted: true }), 10_000, 'mute across nodes');
+  await a.evaluate(() => window.T.client.leave());
+  await until(() => has(b, 'peer-leave', uidA), 10_000, 'leave across nodes');
+  await Promise.all([a.context().close(), b.context().close()]);
+});
+
+test('node 1 killed mid-call: its user reconnects to node 2 with the same uid and the call goes on', async () => {
+  const a = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const b = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const uidA = await join(a, 'crash', node1, node2, true);
+  await join(b, 'crash', node2, node1, false);
+  await until(() => has(b, 'stream-subscribed', uidA), 20_000, 'B subscribed to A');
+  await node1.kill();
+  await until(
+    () => has(a, 'error', undefined, { reason: 'CONNECTION_INTERRUPTED' }),
+    10_000,
+    'A interrupted',
+  );
+  await until(
+    () =>
+      a.evaluate(
+        () => (window.T.client as unknown as { connectionState: string }).connectionState === 'CONNECTED',
+      ),
+    20_000,
+    'A reconnected (to node 2)',
+  );
+  expect(await a.evaluate(() => (window.T.client as unknown as { currentUid: number }).currentUid)).toBe(
+    uidA,
+  );
+  // B still gets A's video, and A is in B's channel (a relay from B reaches A: A's mute is seen again).
+  expect((await videoFrames(b, `#remote-${uidA} video`)).frames).toBeGreaterThan(5);
+  await a.evaluate(() => window.T.local.disableVideo());
+  await until(() => has(b, 'peer-mute-video', uidA, { muted: true }), 10_000, 'mute after the move');
+  await Promise.all([a.context().close(), b.context().close()]);
+});

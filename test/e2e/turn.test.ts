@@ -1,0 +1,157 @@
+// Media through TURN: a coturn the test starts (REST secret), the server handing out credentials, and
+// iceTransportPolicy 'relay' on both pages. Then the same call with a server whose secret is wrong: no media, and the
+// SDK says why.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { RunningServer } from '../../server/app.js';
+import { startCoturn, type Coturn } from './coturn.js';
+import { APP_ID, openPage, serve, until, videoFrames } from './harness.js';
+import { browserSuite } from './setup.js';
+
+const SECRET = 'turn-test-secret-0123456789';
+let coturn: Coturn;
+const ice = { turnUrls: [] as string[], secret: SECRET };
+
+beforeAll(async () => {
+  coturn = await startCoturn(SECRET);
+  ice.turnUrls.push(coturn.url);
+});
+afterAll(async () => {
+  await coturn?.stop();
+});
+
+const has = (page: Page, ev: string, uid?: number) =>
+  page.evaluate(([ev, uid]) => window.T.has(ev, uid), [ev, uid] as const);
+
+/** The local and remote candidate types of the pair each of the page's links selected. */
+function selectedPairs(page: Page): Promise<Array<[string, string]>> {
+  return page.evaluate(async () => {
+    const mesh = (
+      window.T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+    ).transport;
+    const out: Array<[string, string]> = [];
+    for (const pc of mesh.connections().values()) {
+      const stats = new Map<string, Record<string, unknown>>();
+      (await pc.getStats()).forEach((r: Record<string, unknown>) => stats.set(r.id as string, r));
+      for (const r of stats.values()) {
+        if (r.type !== 'transport' || !r.selectedCandidatePairId) continue;
+        const pair = stats.get(r.selectedCandidatePairId as string)!;
+        out.push([
+          stats.get(pair.localCandidateId as string)!.candidateType as string,
+          stats.get(pair.remoteCandidateId as string)!.candidateType as string,
+        ]);
+      }
+    }
+    return out;
+  });
+}
+
+/** Warnings the page's client raised, as the app's listener saw them. */
+function warnings(page: Page): Promise<Array<{ code: number; name: string; message: string }>> {
+  return page.evaluate(() => (window as unknown as { warnings?: [] }).warnings ?? []);
+}
+
+async function joinRelay(page: Page, channel: string, publish: boolean): Promise<number> {
+  return page.evaluate(
+    async ([appId, channel, publish]) => {
+      const w = window as unknown as { warnings: unknown[] };
+      w.warnings = [];
+      const uid = await window.T.join(appId, channel, 0, { iceTransportPolicy: 'relay', publish });
+      (window.T.client as unknown as { on(ev: string, f: (e: unknown) => void): void }).on('warning', (e) =>
+        w.warnings.push(e),
+      );
+      return uid;
+    },
+    [APP_ID, channel, publish] as const,
+  );
+}
+
+describe('TURN through coturn', () => {
+  const suite = browserSuite([], { ice });
+
+  test("iceTransportPolicy 'relay': media flows and the selected candidate pair is relay on both sides", async () => {
+    const a = await suite.user();
+    const b = await suite.user();
+    const uidA = await joinRelay(a, 'turn relay', true);
+    await joinRelay(b, 'turn relay', false);
+    await until(() => has(b, 'stream-subscribed', uidA), 20_000, 'B subscribed to A');
+    const v = await videoFrames(b, `#remote-${uidA} video`);
+    expect(v.width).toBeGreaterThan(0);
+    expect(v.frames).toBeGreaterThan(5);
+    for (const page of [a, b]) {
+      const pairs = await until(async () => {
+        const p = await selectedPairs(page);
+        return p.length > 0 && p;
+      });
+      expect(pairs).toEqual([['relay', 'relay']]);
+    }
+    // coturn saw the allocations (the media did not go around it).
+    // coturn allocated for A with a REST username `<expiry>:<uid>` (a day ahead) and relayed the channel.
+    const alloc = new RegExp(`username=<(\\d+):${uidA}>`).exec(coturn.log());
+    expect(alloc).not.toBeNull();
+    expect(Number(alloc![1]) - Date.now() / 1000).toBeGreaterThan(86_000);
+    expect(coturn.log()).toMatch(/CHANNEL_BIND processed, success/);
+    expect(coturn.log()).not.toContain(SECRET);
+    expect(await warnings(a)).toEqual([]);
+    await Promise.all([a.context().close(), b.context().close()]);
+  });
+
+  test("'relay' on a server that hands out no TURN: warning 106 WARN_OPEN_CHANNEL_TIMEOUT says TURN_URLS is missing", async () => {
+    const plain = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+    try {
+      const a = await openPage(suite.browser, `${plain.url}/test-pages/call.html`);
+      const b = await openPage(suite.browser, `${plain.url}/test-pages/call.html`);
+      await joinRelay(a, 'no turn', true);
+      await joinRelay(b, 'no turn', false);
+      for (const page of [a, b]) {
+        const w = (await until(
+          async () => (await warnings(page)).find((x) => x.code === 106),
+          20_000,
+          'warning 106',
+        ))!;
+        expect(w.name).toBe('WARN_OPEN_CHANNEL_TIMEOUT');
+        expect(w.message).toContain('TURN_URLS');
+      }
+      await Promise.all([a.context().close(), b.context().close()]);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  describe('a server whose TURN_SECRET differs from coturn', () => {
+    let wrong: RunningServer;
+    beforeAll(async () => {
+      wrong = await serve({
+        ice: { turnUrls: [coturn.url], secret: 'not-the-secret' },
+        staticDirs: { '/test-pages/': 'test/e2e/pages' },
+      });
+    });
+    afterAll(async () => {
+      await wrong?.close();
+    });
+
+    test('no media flows, and each side gets warning 107 WARN_OPEN_CHANNEL_REJECTED naming the relay and 401', async () => {
+      const a = await openPage(suite.browser, `${wrong.url}/test-pages/call.html`);
+      const b = await openPage(suite.browser, `${wrong.url}/test-pages/call.html`);
+      const uidA = await joinRelay(a, 'turn wrong', true);
+      await joinRelay(b, 'turn wrong', false);
+      for (const page of [a, b]) {
+        const w = (await until(
+          async () => (await warnings(page)).find((x) => x.code === 107),
+          20_000,
+          'warning 107',
+        ))!;
+        expect(w.name).toBe('WARN_OPEN_CHANNEL_REJECTED');
+        expect(w.message).toContain(coturn.url.split('?')[0]!);
+        expect(w.message).toContain('401');
+        expect(w.message).toContain('TURN_SECRET');
+      }
+      // The stream is announced through signaling, but no frame ever arrives.
+      await until(() => has(b, 'stream-added', uidA), 10_000, 'stream-added on B');
+      const v = await videoFrames(b, `#remote-${uidA} video`, 500, 3000);
+      expect(v.frames).toBe(0);
+      expect(await selectedPairs(b)).toEqual([]);
+      await Promise.all([a.context().close(), b.context().close()]);
+    });
+  });
+});
