@@ -161,7 +161,7 @@ export type { ConnectionStateChangeEvent } from './quality/connection.js';
 export type { Feature, SystemRequirements } from './agent/requirements.js';
 export type { ServiceWorkerOption } from './agent/agent.js';
 export type { ClientEvents } from './client/events.js';
-export type { MessageEvent } from './chat/chat.js';
+export type { MessageEvent } from './collab/chat.js';
 export type {
   Whiteboard,
   WhiteboardItem,
@@ -169,7 +169,7 @@ export type {
   LiveStroke,
   StyleOptions,
   WhiteboardEvents,
-} from './whiteboard/whiteboard.js';
+} from './collab/whiteboard/whiteboard.js';
 export type { VideoProfile } from './media/profiles.js';
 
 /** The manual's top-level AgoraRTC object. */

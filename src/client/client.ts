@@ -32,11 +32,11 @@ import { log, registerSecret } from '../quality/log.js';
 import { Quality } from '../quality/monitor.js';
 import type { CallStats } from '../quality/stats.js';
 import { VERSION } from '../version.js';
-import { Chat, checkMessage, type MessageEvent } from '../chat/chat.js';
+import { Chat, checkMessage, type MessageEvent } from '../collab/chat.js';
 import { SharedDoc } from '../collab/doc.js';
 import { loadYjs } from '../collab/yjs.js';
 import { ContentSeal } from '../collab/seal.js';
-import { Whiteboard } from '../whiteboard/whiteboard.js';
+import { Whiteboard } from '../collab/whiteboard/whiteboard.js';
 
 /** createRtcClient's options. */
 export interface ClientOptions {

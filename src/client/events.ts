@@ -3,7 +3,7 @@ import type { RecordingState } from '../recording/controller.js';
 import type { ConnectionStateChangeEvent } from '../quality/connection.js';
 import type { NetworkQualityEvent, WarningEvent } from '../quality/monitor.js';
 import type { Stream } from '../stream/stream.js';
-import type { MessageEvent } from '../chat/chat.js';
+import type { MessageEvent } from '../collab/chat.js';
 
 /** Names of the Client's events (the manual's, plus stream-removed and the key-expiry warning). */
 export const ClientEvent = {

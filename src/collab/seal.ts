@@ -5,7 +5,7 @@
 // channels gives two keys. Wire format: 12-byte random IV ‖ ciphertext ‖ 16-byte tag.
 import { PBKDF2_ITERATIONS } from '../crypto/keys.js';
 import { fromBase64, toBase64 } from './base64.js';
-import type { TextSeal } from '../chat/chat.js';
+import type { TextSeal } from './chat.js';
 
 const SALT_PREFIX = 'agora-rtc-web/collab/v1/';
 const enc = new TextEncoder();

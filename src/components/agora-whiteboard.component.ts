@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import type { Client, LiveStroke, Tool, WhiteboardItem } from '../index.js';
-import { drawItem } from '../whiteboard/render.js';
+import { drawItem } from '../collab/whiteboard/render.js';
 import { theme } from './theme.styles.js';
 
 type Mode = Tool | 'eraser' | 'pan';

@@ -1,7 +1,7 @@
 // What the whiteboard accepts as a page background: checked by its first bytes, against the type it claims, and
-// by size, before anything is sent (src/whiteboard/files.ts).
+// by size, before anything is sent (src/collab/whiteboard/files.ts).
 import { describe, expect, it } from 'vitest';
-import { MAX_FILE_BYTES, readFile, sniff } from '../../src/whiteboard/files.js';
+import { MAX_FILE_BYTES, readFile, sniff } from '../../src/collab/whiteboard/files.js';
 import { AgoraError } from '../../src/client/errors.js';
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];

@@ -31,7 +31,7 @@ export interface WhiteboardItem {
 
 export const ITEMS = 'wb-items';
 export const META = 'wb-meta';
-/** File id → { type, size, chunks }: page backgrounds (src/whiteboard/files.ts). */
+/** File id → { type, size, chunks }: page backgrounds (src/collab/whiteboard/files.ts). */
 export const FILES = 'wb-files';
 
 export type ItemMap = Y.Map<unknown>;

@@ -1,9 +1,9 @@
 // client.whiteboard: the channel's shared whiteboard (docs/whiteboard-and-chat.md). Content lives in the channel's
 // yjs document (src/collab/doc.ts); this class is the API over it, and the <agora-whiteboard> element draws it.
 import type * as Y from 'yjs';
-import { yjs } from '../collab/yjs.js';
-import { AgoraError, assertType } from '../client/errors.js';
-import { Emitter } from '../client/emitter.js';
+import { yjs } from '../yjs.js';
+import { AgoraError, assertType } from '../../client/errors.js';
+import { Emitter } from '../../client/emitter.js';
 import {
   FILES,
   ITEMS,
@@ -15,7 +15,7 @@ import {
   type WhiteboardItem,
 } from './model.js';
 import { drawItem, hits } from './render.js';
-import type { SharedDoc } from '../collab/doc.js';
+import type { SharedDoc } from '../doc.js';
 import { MAX_PDF_PAGES, decode, fileBytes, pdfPageCount, readFile, storeFile } from './files.js';
 
 export type { Tool, WhiteboardItem } from './model.js';

@@ -3,9 +3,9 @@
 // to be what it claims by its first bytes, and is decoded only where it is shown. PDF.js (pdfjs-dist, copied
 // beside the SDK as agora-rtc-pdf.mjs and its worker) is loaded the first time a PDF is opened.
 import type * as Y from 'yjs';
-import { yjs } from '../collab/yjs.js';
-import { AgoraError } from '../client/errors.js';
-import { assetUrl } from '../client/assets.js';
+import { yjs } from '../yjs.js';
+import { AgoraError } from '../../client/errors.js';
+import { assetUrl } from '../../client/assets.js';
 
 /** Largest file (the server keeps a channel's whole document under 8 MB by default). */
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
