@@ -94,8 +94,11 @@ const LAZY_CHUNKS = {
   'src/recording/webm.ts': 'agora-rtc-webm.js',
   'src/agent/worker-check.ts': 'agora-rtc-agent.js',
   'src/quality/calltest-run.ts': 'agora-rtc-calltest.js',
-  // yjs for the whiteboard and chat, loaded at join rather than with the core.
+  // yjs and the whiteboard's code, loaded at join rather than with the core.
   'src/collab/yjs-module.ts': 'agora-rtc-yjs.js',
+  'src/collab/whiteboard/whiteboard.ts': 'agora-rtc-whiteboard.js',
+  // The SFU transport, loaded at join: a channel may be on Janus or move there.
+  'src/transport/sfu-module.ts': 'agora-rtc-sfu.js',
   // <agora-chat> and <agora-whiteboard>: loaded by <agora-call> only when its chat or whiteboard is first opened.
   'src/components/collab.ts': 'agora-collab.js',
   // Chinese labels, loaded by the components only for pages that show Chinese.
@@ -134,6 +137,7 @@ export const SDK_ALIASES = {
   buffer: shim('buffer'),
   'safe-buffer': shim('buffer'),
   debug: shim('debug'),
+  'readable-stream': shim('readable-stream'),
   // ts-ebml requires ebml as CommonJS; its package.json "browser" build is a script that exports nothing.
   ebml: `${root}node_modules/ebml/lib/ebml.js`,
 };

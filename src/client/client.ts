@@ -1,13 +1,12 @@
 import { AgoraError, assertType, isOptionalFn, safeCall, settle } from './errors.js';
 import { assertCanCall, checkServiceWorker, type ServiceWorkerOption } from '../agent/agent.js';
-import { onDemand } from './assets.js';
+import { assetUrl, onDemand } from './assets.js';
 import { Emitter } from './emitter.js';
 import type { FrameCrypto } from '../crypto/attach.js';
 import { parseMode } from '../crypto/modes.js';
 import type { ClientEvents } from './events.js';
 import { Mesh } from '../transport/mesh.js';
-import { Handover } from '../transport/handover.js';
-import { Sfu } from '../transport/sfu.js';
+import { loadSfu } from '../transport/load.js';
 import type { IceProblem, MediaTransport, TransportHooks } from '../transport/transport.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
 import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
@@ -36,7 +35,8 @@ import { Chat, checkMessage, type MessageEvent } from '../collab/chat.js';
 import { SharedDoc } from '../collab/doc.js';
 import { loadYjs } from '../collab/yjs.js';
 import { ContentSeal } from '../collab/seal.js';
-import { Whiteboard } from '../collab/whiteboard/whiteboard.js';
+import type { Whiteboard } from '../collab/whiteboard/whiteboard.js';
+import { loadWhiteboard } from '../collab/whiteboard/load.js';
 
 /** createRtcClient's options. */
 export interface ClientOptions {
@@ -102,6 +102,8 @@ export class Client extends Emitter<ClientEvents> {
   private uid = 0;
   private session: string | undefined;
   private transport: MediaTransport | null = null;
+  /** The SFU transport's code, loaded at join (src/transport/load.ts); null where it could not load. */
+  private sfu: Awaited<ReturnType<typeof loadSfu>> | null = null;
   private remotes = new Map<number, Remote>();
   private published: Stream | null = null;
   private unwatchPublished: (() => void) | null = null;
@@ -169,19 +171,26 @@ export class Client extends Emitter<ClientEvents> {
   private collabReady = false;
   /** When each sender's unreadable chat or whiteboard content was last reported (at most once a second each). */
   private unreadableAt = new Map<number, number>();
+  /** Made at the first join, once its code and yjs have loaded. */
+  private board: Whiteboard | null = null;
   /**
    * The channel's shared whiteboard (docs/whiteboard-and-chat.md): draw between join and leave; late joiners see
-   * everything drawn before.
+   * everything drawn before. Its code (and yjs) load with the first join, not with the SDK, so before that it
+   * fails with ERR_NOT_READY.
    *
    * @example
+   * await client.join(null, 'room', 0);
    * const s = client.whiteboard.beginStroke('pen', 10, 10);
    * s.add(50, 40); s.end();
    */
-  readonly whiteboard = new Whiteboard(
-    this.sharedDoc,
-    () => this.uid,
-    () => this.state === 'joined',
-  );
+  get whiteboard(): Whiteboard {
+    if (!this.board)
+      throw new AgoraError(
+        'ERR_NOT_READY',
+        'The whiteboard loads with the first join: join a channel before using client.whiteboard.',
+      );
+    return this.board;
+  }
   /** A page that goes away leaves at once, so the others see peer-leave now rather than after a timeout. */
   private readonly onPageHide = () => {
     if (this.state === 'joined') void this.doLeave().catch(() => undefined);
@@ -371,13 +380,25 @@ export class Client extends Emitter<ClientEvents> {
     log.info('join', { channel, uid });
     try {
       // The whiteboard's yjs loads beside the SDK while the connection is made; without it calls still work.
-      const yjsLoaded = loadYjs().then(
-        () => true,
+      const sfuLoaded = loadSfu().then(
+        (m) => void (this.sfu = m),
+        (e: unknown) => log.warn('SFU transport unavailable', e),
+      );
+      const yjsLoaded = Promise.all([loadYjs(), loadWhiteboard()]).then(
+        ([, { Whiteboard }]) => {
+          this.board ??= new Whiteboard(
+            this.sharedDoc,
+            () => this.uid,
+            () => this.state === 'joined',
+          );
+          return true;
+        },
         (e: unknown) => (log.warn('whiteboard unavailable', e), false),
       );
       if (!this.link?.connected) await this.connect();
       await this.startEncryption();
       this.collabReady = await yjsLoaded;
+      await sfuLoaded;
       if (this.encryption.secret)
         this.contentSeal = await ContentSeal.derive(this.encryption.secret, channel);
       const answered = this.quality.watchJoin();
@@ -390,6 +411,13 @@ export class Client extends Emitter<ClientEvents> {
         ...(this.displayName ? { name: this.displayName } : {}),
       }).finally(answered);
       if (this.state !== 'joining') throw new AgoraError('ERR_ABORTED', 'leave() was called while joining.');
+      if (result.media === 'sfu' && !this.sfu) {
+        void this.link!.request({ t: 'leave' }).catch(() => undefined);
+        throw new AgoraError(
+          'ERR_LOAD_MEDIA_ENGINE',
+          `This channel's media goes through the SFU, whose code (beside the SDK, ${assetUrl('')}) could not be loaded.`,
+        );
+      }
       this.channel = channel;
       this.key = key;
       this.enterChannel(result);
@@ -442,7 +470,7 @@ export class Client extends Emitter<ClientEvents> {
       ...(this.frameCrypto ? { crypto: this.frameCrypto } : {}),
     };
     const transport: MediaTransport = sfu
-      ? new Sfu(uid, hooks, (op) => this.link!.request({ t: 'sfu', ...op }))
+      ? new this.sfu!.Sfu(uid, hooks, (op) => this.link!.request({ t: 'sfu', ...op }))
       : new Mesh(uid, hooks);
     return transport;
   }
@@ -453,8 +481,8 @@ export class Client extends Emitter<ClientEvents> {
    */
   private moveToSfu(): void {
     const old = this.transport;
-    if (!old || old instanceof Sfu) return;
-    const handover = new Handover(
+    if (!old || !this.sfu || old instanceof this.sfu.Sfu) return;
+    const handover = new this.sfu.Handover(
       (uid, track) => this.onRemoteTrack(uid, track),
       () => this.transport === next,
     );
@@ -512,7 +540,7 @@ export class Client extends Emitter<ClientEvents> {
       this.session = result.session;
       if (result.ice) this.ice = result.ice;
       // Through the SFU, a server that restarted has forgotten our Janus handles: publish and subscribe again.
-      if (result.media === 'sfu' && this.transport instanceof Sfu)
+      if (result.media === 'sfu' && this.sfu && this.transport instanceof this.sfu.Sfu)
         this.transport.signal(0, { op: 'restart' });
       else if (result.media === 'sfu') this.moveToSfu();
       this.recording.joined(result.recording);
