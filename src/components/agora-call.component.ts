@@ -264,6 +264,7 @@ export class AgoraCallElement extends LocalizedElement {
       const key = await this.fetchKey(this.uid);
       if (!this.isConnected || this.callState !== 'joining') return;
       this.myUid = await client.join(key, this.channel, this.uid);
+      this.countBoardChanges(client);
     } catch (e) {
       if (e instanceof AgentError && e.reason === 'CLOSE_BEFORE_OPEN') {
         this.unsupported = e;
@@ -352,9 +353,21 @@ export class AgoraCallElement extends LocalizedElement {
 
   // ---- SDK wiring ----
 
+  private boardCounted: Client | null = null;
+
+  /** Unread whiteboard changes: the client's whiteboard exists from its first join (its code loads then). */
+  private countBoardChanges(client: Client): void {
+    if (this.boardCounted === client) return;
+    try {
+      client.whiteboard.on('change', (e) => this.bump('board', e.added));
+      this.boardCounted = client;
+    } catch {
+      // The whiteboard's code could not load: the call goes on without its count.
+    }
+  }
+
   private listen(client: Client): void {
     client.on('message', (m) => this.bump('chat', +(m.uid !== this.myUid)));
-    client.whiteboard.on('change', (e) => this.bump('board', e.added));
     client.on('peer-join', ({ uid, name }) => {
       this.peers.set(uid, {
         uid,
