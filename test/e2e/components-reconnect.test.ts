@@ -46,10 +46,12 @@ test('server killed and restarted: the reconnecting banner appears and goes, vid
   expect(await banner.textContent()).toContain('Reconnecting');
   expect(await b.evaluate(() => document.querySelector('agora-call')!.callState)).toBe('reconnecting');
   await b.screenshot({ path: `${SHOTS}/reconnecting-1280.png` });
-  expect(
-    (await tileFrames(b, uidA, 1000)).frames,
-    'picture keeps coming while the server is down',
-  ).toBeGreaterThan(3);
+  // Picture keeps coming while the server is down (sampled for up to 5 s: a loaded machine can stall a second).
+  await until(
+    async () => (await tileFrames(b, uidA, 1000)).frames > 3,
+    5_000,
+    'picture while the server is down',
+  );
 
   await signaling.start();
   await banner.waitFor({ state: 'detached', timeout: 15_000 });
