@@ -1,26 +1,11 @@
 // The signaling server keeps a channel's whiteboard only in memory: when it restarts, the members' SDKs send the
 // board back after their automatic rejoin, so someone joining afterwards still sees everything drawn before.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { APP_ID, ServerProcess, freePort, launchBrowser, openPage, serve, until } from './harness.js';
-import type { RunningServer } from '../../server/app.js';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { APP_ID, openPage, until } from './harness.js';
+import { outageSuite } from './setup.js';
 
-let pages: RunningServer;
-let signaling: ServerProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  signaling = new ServerProcess(await freePort());
-  await signaling.start();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await signaling?.kill();
-  await pages?.close();
-});
+const suite = outageSuite();
 
 type C = {
   C: {
@@ -37,11 +22,11 @@ type C = {
 };
 
 async function member(): Promise<Page> {
-  const p = await openPage(browser, `${pages.url}/test-pages/collab.html`);
+  const p = await openPage(suite.browser, `${suite.pages.url}/test-pages/collab.html`);
   await p.waitForFunction(() => (window as unknown as { collabLoaded?: boolean }).collabLoaded === true);
   await p.evaluate(
     ([app, url]) => (window as unknown as C).C.join(app, 'restart board', { signalingUrl: url }),
-    [APP_ID, `ws://127.0.0.1:${signaling.port}/agora-signal`] as const,
+    [APP_ID, `ws://127.0.0.1:${suite.signaling.port}/agora-signal`] as const,
   );
   return p;
 }
@@ -63,7 +48,7 @@ test('after a server restart the members put the board back; a later joiner sees
     'both items',
   );
 
-  await signaling.kill();
+  await suite.signaling.kill();
   await until(
     () => a.evaluate(() => (window as unknown as C).C.client.connectionState === 'RECONNECTING'),
     10_000,
@@ -71,7 +56,7 @@ test('after a server restart the members put the board back; a later joiner sees
   );
   // Drawn while the server is away: kept locally, sent after the rejoin.
   await a.evaluate(() => (window as unknown as C).C.client.whiteboard.addShape('ellipse', 0, 0, 40, 40));
-  await signaling.start();
+  await suite.signaling.start();
   for (const p of [a, b])
     await until(
       () => p.evaluate(() => (window as unknown as C).C.client.connectionState === 'CONNECTED'),

@@ -1,37 +1,21 @@
 // <agora-call> while the signaling server is killed and restarted mid-call: the reconnecting banner appears,
 // the picture keeps coming, the banner goes once the SDK is back, and the call goes on (a newcomer joins).
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { ServerProcess, freePort, launchBrowser, serve, until } from './harness.js';
-import type { RunningServer } from '../../server/app.js';
+import { expect, test } from 'vitest';
+import { until } from './harness.js';
+import { outageSuite } from './setup.js';
 import { SHOTS, callAttrs, callPage, myUid, remoteUids, tileFrames } from './components-helpers.js';
 
-let pages: RunningServer;
-let signaling: ServerProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  signaling = new ServerProcess(await freePort());
-  await signaling.start();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await signaling?.kill();
-  await pages?.close();
-});
+const suite = outageSuite();
 
 test('server killed and restarted: the reconnecting banner appears and goes, video keeps flowing, the call goes on', async () => {
   const attrs = (name: string) =>
     callAttrs('outage', name, {
       autojoin: true,
       lang: 'en',
-      'signaling-url': `ws://127.0.0.1:${signaling.port}/agora-signal`,
+      'signaling-url': `ws://127.0.0.1:${suite.signaling.port}/agora-signal`,
     });
-  const a = await callPage(browser, pages.url, attrs('Ada'));
-  const b = await callPage(browser, pages.url, attrs('Grace'));
+  const a = await callPage(suite.browser, suite.pages.url, attrs('Ada'));
+  const b = await callPage(suite.browser, suite.pages.url, attrs('Grace'));
   await until(
     async () => (await remoteUids(a)).length === 1 && (await remoteUids(b)).length === 1,
     20_000,
@@ -41,7 +25,7 @@ test('server killed and restarted: the reconnecting banner appears and goes, vid
   const banner = b.locator('[data-banner="reconnecting"]');
   expect(await banner.count()).toBe(0);
 
-  await signaling.kill();
+  await suite.signaling.kill();
   await banner.waitFor({ timeout: 5_000 });
   expect(await banner.textContent()).toContain('Reconnecting');
   expect(await b.evaluate(() => document.querySelector('agora-call')!.callState)).toBe('reconnecting');
@@ -53,13 +37,13 @@ test('server killed and restarted: the reconnecting banner appears and goes, vid
     'picture while the server is down',
   );
 
-  await signaling.start();
+  await suite.signaling.start();
   await banner.waitFor({ state: 'detached', timeout: 15_000 });
   expect(await b.evaluate(() => document.querySelector('agora-call')!.callState)).toBe('connected');
   expect(await remoteUids(b)).toEqual([uidA]);
 
   // The call goes on: a newcomer sees both.
-  const c = await callPage(browser, pages.url, attrs('Alan'));
+  const c = await callPage(suite.browser, suite.pages.url, attrs('Alan'));
   await until(async () => (await remoteUids(c)).length === 2, 20_000, 'newcomer sees both');
   expect((await tileFrames(c, uidA)).frames).toBeGreaterThan(3);
   for (const p of [a, b, c]) await p.context().close();

@@ -1,39 +1,10 @@
 // The manual's `error` event: the server goes away during a call, the SDK says so, reconnects on its own and
 // puts the user back with the same uid; media between the peers never stops.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser } from 'playwright-core';
-import {
-  APP_ID,
-  PAIRINGS,
-  ServerProcess,
-  freePort,
-  launchBrowser,
-  openPage,
-  run,
-  serve,
-  until,
-  videoFrames,
-  type Evaluator,
-} from './harness.js';
-import { crossBrowserSuite } from './setup.js';
-import type { RunningServer } from '../../server/app.js';
+import { describe, expect, test } from 'vitest';
+import { APP_ID, PAIRINGS, openPage, run, until, videoFrames, type Evaluator } from './harness.js';
+import { crossBrowserSuite, outageSuite } from './setup.js';
 
-let pages: RunningServer;
-let signaling: ServerProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  signaling = new ServerProcess(await freePort());
-  await signaling.start();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await signaling?.kill();
-  await pages?.close();
-});
+const suite = outageSuite();
 
 interface Ev {
   ev: string;
@@ -50,7 +21,7 @@ const state = (p: Evaluator) =>
   );
 
 async function join(p: Evaluator, publish: boolean, channel = 'outage'): Promise<number> {
-  const signalingUrl = `ws://127.0.0.1:${signaling.port}/agora-signal`;
+  const signalingUrl = `ws://127.0.0.1:${suite.signaling.port}/agora-signal`;
   return run(
     p,
     ([appId, signalingUrl, publish, channel]) =>
@@ -64,8 +35,8 @@ async function join(p: Evaluator, publish: boolean, channel = 'outage'): Promise
 }
 
 test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel with the same uid, media flowing; a long outage gives CONNECTION_LOST at ~10 s and recovers', async () => {
-  const a = await openPage(browser, `${pages.url}/test-pages/call.html`);
-  const b = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const a = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
+  const b = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
   const uidA = await join(a, true);
   const uidB = await join(b, true);
   await until(
@@ -80,7 +51,7 @@ test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel w
   );
 
   // Short outage.
-  await signaling.kill();
+  await suite.signaling.kill();
   await until(
     async () => (await events(a)).some((e) => e.reason === 'CONNECTION_INTERRUPTED'),
     5_000,
@@ -93,7 +64,7 @@ test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel w
   );
   const during = await videoFrames(b, `#remote-${uidA} video`, 1000);
   expect(during.frames, 'media keeps flowing while the server is down').toBeGreaterThan(3);
-  await signaling.start();
+  await suite.signaling.start();
   await until(
     async () => (await state(a)) === 'CONNECTED' && (await state(b)) === 'CONNECTED',
     10_000,
@@ -101,7 +72,7 @@ test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel w
   );
 
   // Back in the channel with the same uids: a newcomer sees both streams.
-  const c = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const c = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
   await join(c, false);
   await until(
     async () => {
@@ -121,7 +92,7 @@ test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel w
   await c.close();
 
   // Long outage: CONNECTION_LOST about 10 s after the interruption; retries go on and succeed.
-  await signaling.kill();
+  await suite.signaling.kill();
   await until(
     async () => (await events(a)).filter((e) => e.reason === 'CONNECTION_INTERRUPTED').length === 2,
     5_000,
@@ -139,13 +110,13 @@ test('server killed and restarted: CONNECTION_INTERRUPTED, back in the channel w
   expect((await videoFrames(b, `#remote-${uidA} video`, 1000)).frames, 'media still flows').toBeGreaterThan(
     3,
   );
-  await signaling.start();
+  await suite.signaling.start();
   await until(
     async () => (await state(a)) === 'CONNECTED' && (await state(b)) === 'CONNECTED',
     10_000,
     'recovered',
   );
-  const d = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const d = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
   await join(d, false);
   await until(
     async () => (await events(d)).filter((e) => e.ev === 'stream-subscribed').length === 2,
@@ -171,7 +142,7 @@ describe.runIf(PAIRINGS.includes('mixed'))('Firefox and Chromium', () => {
     await until(subscribed(b, uidA), 20_000, 'Chromium subscribed Firefox');
     await until(subscribed(a, uidB), 20_000, 'Firefox subscribed Chromium');
 
-    await signaling.kill();
+    await suite.signaling.kill();
     for (const p of [a, b])
       await until(
         async () => (await events(p)).some((e) => e.reason === 'CONNECTION_INTERRUPTED'),
@@ -186,7 +157,7 @@ describe.runIf(PAIRINGS.includes('mixed'))('Firefox and Chromium', () => {
       (await videoFrames(a, `#remote-${uidB} video`, 1000)).frames,
       'Chromium → Firefox',
     ).toBeGreaterThan(3);
-    await signaling.start();
+    await suite.signaling.start();
     await until(
       async () => (await state(a)) === 'CONNECTED' && (await state(b)) === 'CONNECTED',
       10_000,

@@ -6,6 +6,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import type { RunningServer, ServerOptions } from '../../server/app.js';
 import {
+  ServerProcess,
+  freePort,
   launchBrowser,
   launchFirefox,
   openPage,
@@ -110,4 +112,32 @@ export function outcome(page: Evaluator, script: string): Promise<'ok' | 'TypeEr
     },
     script,
   );
+}
+
+export interface OutageSuite {
+  /** Serves the test pages (and the SDK); stays up. */
+  pages: RunningServer;
+  /** The signaling server in a process of its own, for the test to kill and start again. */
+  signaling: ServerProcess;
+  browser: Browser;
+}
+
+/**
+ * For tests of a signaling outage: the pages come from a server that stays up, signaling from one the test kills
+ * and restarts (pages join with `signalingUrl` pointing at it), and one Chromium.
+ */
+export function outageSuite(): OutageSuite {
+  const suite = {} as OutageSuite;
+  beforeAll(async () => {
+    suite.pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+    suite.signaling = new ServerProcess(await freePort());
+    await suite.signaling.start();
+    suite.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.signaling?.kill();
+    await suite.pages?.close();
+  });
+  return suite;
 }
