@@ -36,6 +36,11 @@ export interface AppPolicy {
    * one record (the server answers ERR_INVALID_CHANNEL_KEY).
    */
   checkRecordingKey?(check: JoinCheck): { expiresAt: number } | PolicyError;
+  /**
+   * The app's own MESH_MAX (members before a channel's media moves to the SFU, 0 = always), or undefined for the
+   * server's. Read when a channel is created and on each join.
+   */
+  meshMax?(appId: string): number | undefined;
 }
 
 export function policyError(name: ErrorName, message: string): PolicyError {

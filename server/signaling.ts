@@ -1169,7 +1169,7 @@ export class SignalingServer {
       name: join.name,
       members: new Map<number, Member>(),
       recording: null,
-      media: this.opts.sfu && this.opts.meshMax === 0 ? 'sfu' : 'mesh',
+      media: this.opts.sfu && this.meshMax(join.appId) === 0 ? 'sfu' : 'mesh',
       pending: new Set<Member>(),
       remote: new Map(),
       tokens: this.limits.channelSendsPerSecond,
@@ -1668,11 +1668,16 @@ export class SignalingServer {
 
   // ---- membership ----
 
+  /** The app's MESH_MAX from the registry, else the server's. */
+  private meshMax(appId: string): number {
+    return this.opts.policy.meshMax?.(appId) ?? this.opts.meshMax ?? 4;
+  }
+
   /** Moves the channel to the SFU once it has more than meshMax members; true when it just moved. */
   private chooseMedia(ch: Channel): boolean {
     if (!this.opts.sfu || ch.media === 'sfu') return false;
-    // Members on other nodes count too; the SFU driver itself is per node (docs/sfu.md: not shared through Redis yet).
-    if (ch.members.size + ch.remote.size <= (this.opts.meshMax ?? 4)) return false;
+    // Members on other nodes count too.
+    if (ch.members.size + ch.remote.size <= this.meshMax(ch.appId)) return false;
     const moved = ch.media === 'mesh';
     ch.media = 'sfu';
     if (moved)
