@@ -104,6 +104,8 @@ export class Client extends Emitter<ClientEvents> {
   private transport: MediaTransport | null = null;
   /** The SFU transport's code, loaded at join (src/transport/load.ts); null where it could not load. */
   private sfu: Awaited<ReturnType<typeof loadSfu>> | null = null;
+  /** The mesh → SFU move while it runs: it hears the other members' `handover` relays. */
+  private handover: InstanceType<Awaited<ReturnType<typeof loadSfu>>['Handover']> | null = null;
   private remotes = new Map<number, Remote>();
   private published: Stream | null = null;
   private unwatchPublished: (() => void) | null = null;
@@ -485,10 +487,13 @@ export class Client extends Emitter<ClientEvents> {
     const handover = new this.sfu.Handover(
       (uid, track) => this.onRemoteTrack(uid, track),
       () => this.transport === next,
+      (to, data) => this.link?.send({ t: 'relay', to, data }),
     );
     const next = this.newTransport(this.uid, true, (uid, track) => handover.onTrack(next, uid, track));
     this.transport = next;
-    for (const uid of this.remotes.keys()) next.addPeer(uid, false);
+    this.handover = handover;
+    const linked = [...this.remotes.keys()];
+    for (const uid of linked) next.addPeer(uid, false);
     const stream = this.published;
     if (stream) {
       next.publish(
@@ -501,12 +506,18 @@ export class Client extends Emitter<ClientEvents> {
     }
     for (const r of this.remotes.values()) if (r.subscribed) next.subscribe(r.uid, true);
     void handover
-      .finish(old, () =>
-        [...this.remotes.values()]
-          .filter((r) => r.subscribed && r.state.published && !r.state.videoMuted)
-          .map((r) => r.uid),
+      .finish(
+        old,
+        () => linked.filter((uid) => this.remotes.has(uid)),
+        () =>
+          [...this.remotes.values()]
+            .filter((r) => r.subscribed && r.state.published && !r.state.videoMuted)
+            .map((r) => r.uid),
       )
-      .then((ms) => log.info('media moved to the SFU', { ms }));
+      .then((ms) => {
+        if (this.handover === handover) this.handover = null;
+        log.info('media moved to the SFU', { ms });
+      });
   }
 
   /** After a reconnect: say hello again and rejoin with the same uid, without anyone seeing a leave. */
@@ -690,6 +701,7 @@ export class Client extends Emitter<ClientEvents> {
     this.state = this.state === 'closed' ? 'closed' : 'ready';
     this.transport?.close();
     this.transport = null;
+    this.handover = null;
     // The manual: the secret is cleared when the user leaves the channel.
     this.frameCrypto?.close();
     this.frameCrypto = null;
@@ -1275,7 +1287,7 @@ export class Client extends Emitter<ClientEvents> {
         this.removeRemote(msg.uid);
         break;
       case 'relay':
-        this.transport?.signal(msg.from, msg.data);
+        if (!this.handover?.signal(msg.from, msg.data)) this.transport?.signal(msg.from, msg.data);
         break;
       case 'sfu':
         if (msg.op === 'mode') this.moveToSfu();
