@@ -444,6 +444,8 @@ export class SignalingServer {
         const known = ch.remote.has(ev.peer.uid);
         if (ev.k === 'state' && !known) return;
         ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
+        // Every node counts the same members, so the channel moves to the SFU on all of them at that join.
+        if (!known && this.chooseMedia(ch)) this.broadcast(ch, null, { t: 'sfu', op: 'mode', mode: 'sfu' });
         this.broadcast(ch, null, { t: known ? 'peer-state' : 'peer-join', peer: ev.peer });
         return;
       }
@@ -1701,7 +1703,7 @@ export class SignalingServer {
       this.err(conn, id, 'ERR_INVALID_ARGUMENT', 'Malformed SFU request.');
       return;
     }
-    if (op.op === 'subscribe' && !m.channel.members.has(op.uid)) {
+    if (op.op === 'subscribe' && !m.channel.members.has(op.uid) && !m.channel.remote.has(op.uid)) {
       this.err(conn, id, 'ERR_INVALID_ARGUMENT', `uid ${op.uid} is not in your channel.`);
       return;
     }
@@ -1803,7 +1805,8 @@ export class SignalingServer {
     if (ch.members.size === 0) {
       this.channels.delete(ch.key);
       clearTimeout(ch.flushTimer);
-      if (ch.media === 'sfu') this.opts.sfu?.channelClosed(ch.key);
+      // Members on other nodes may still use the channel's room (shared through Redis).
+      if (ch.media === 'sfu') this.opts.sfu?.channelClosed(ch.key, ch.remote.size === 0);
       ch.collab.close();
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
