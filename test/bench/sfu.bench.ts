@@ -8,7 +8,7 @@ import type { BenchRow } from './run.js';
 import { median, treeCpu } from './crypto-call.bench.js';
 import { APP_ID, launchBrowser, openPage, serve, until } from '../e2e/harness.js';
 import { startJanus, type JanusProcess } from '../e2e/janus.js';
-import { longestGap, watchGaps } from '../e2e/sfu-helpers.js';
+import { gapLog, longestGap, watchGaps } from '../e2e/sfu-helpers.js';
 import type { RunningServer } from '../../server/app.js';
 
 const SIZES = (process.env.BENCH_SFU_SIZES ?? '2,4,6')
@@ -139,6 +139,10 @@ async function fifthJoinGap(browser: Browser, server: RunningServer): Promise<nu
   await everyoneSubscribed(pages, uids);
   await new Promise((r) => setTimeout(r, 10_000)); // the move closes the mesh within 10 s
   const gap = Math.max(...(await Promise.all(pages.slice(0, 4).map(longestGap))));
+  // BENCH_SFU_GAP_LOG=1: what each watching page saw (whole-page stalls show as every remote pausing at once).
+  if (process.env.BENCH_SFU_GAP_LOG)
+    for (const [i, p] of pages.slice(0, 4).entries())
+      console.log(`page ${i}:\n  ${(await gapLog(p)).join('\n  ')}`);
   await Promise.all(pages.map((p) => p.context().close()));
   return gap;
 }
