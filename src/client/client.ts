@@ -79,6 +79,8 @@ interface Remote {
 type Fail = ((err: AgoraError) => void) | null | undefined;
 
 const SUBSCRIBE_TIMEOUT_MS = 20_000;
+/** How long a user missing from a restarted server's list is kept (as the manual's CONNECTION_LOST, 10 s) before peer-leave. */
+const RETURN_GRACE_MS = 10_000;
 
 /** Encryption code loads only for a client with a secret, so unencrypted calls do not download it. */
 const loadCrypto = onDemand('encryption module', () => import('../crypto/attach.js'));
@@ -107,6 +109,8 @@ export class Client extends Emitter<ClientEvents> {
   /** The mesh → SFU move while it runs: it hears the other members' `handover` relays. */
   private handover: InstanceType<Awaited<ReturnType<typeof loadSfu>>['Handover']> | null = null;
   private remotes = new Map<number, Remote>();
+  /** Users missing when we rejoined a restarted server, until they are back or RETURN_GRACE_MS passed. */
+  private returning = new Map<number, ReturnType<typeof setTimeout>>();
   private published: Stream | null = null;
   private unwatchPublished: (() => void) | null = null;
   private subscribeWaiters = new Map<
@@ -560,9 +564,18 @@ export class Client extends Emitter<ClientEvents> {
       const present = new Set(result.peers.map((p) => p.uid));
       for (const peer of result.peers) this.applyPeer(peer, false);
       // Users missing from the restarted server's list may simply not be back yet: keep those whose media
-      // link is still up; the others are gone.
+      // link is still up; the others get RETURN_GRACE_MS to rejoin (through an SFU, which the restarted server
+      // had to set up again, no link is up yet) before they count as gone.
       for (const uid of [...this.remotes.keys()]) {
-        if (!present.has(uid) && !this.transport?.isConnected(uid)) this.removeRemote(uid);
+        if (present.has(uid) || this.transport?.isConnected(uid)) continue;
+        clearTimeout(this.returning.get(uid));
+        this.returning.set(
+          uid,
+          setTimeout(() => {
+            this.returning.delete(uid);
+            this.removeRemote(uid);
+          }, RETURN_GRACE_MS),
+        );
       }
     }
     this.connection.set('CONNECTED', 'RECONNECTED');
@@ -702,6 +715,8 @@ export class Client extends Emitter<ClientEvents> {
     this.transport?.close();
     this.transport = null;
     this.handover = null;
+    for (const t of this.returning.values()) clearTimeout(t);
+    this.returning.clear();
     // The manual: the secret is cleared when the user leaves the channel.
     this.frameCrypto?.close();
     this.frameCrypto = null;
@@ -1321,6 +1336,14 @@ export class Client extends Emitter<ClientEvents> {
   /** `joinedAfterUs`: the user joined after we did, so we offer the media link (see Mesh). */
   private applyPeer(info: PeerInfo, joinedAfterUs: boolean): void {
     let remote = this.remotes.get(info.uid);
+    const back = this.returning.get(info.uid);
+    if (remote && back !== undefined) {
+      // Back after a server restart, as if it had never left: its media is asked for again.
+      clearTimeout(back);
+      this.returning.delete(info.uid);
+      this.transport?.addPeer(info.uid, joinedAfterUs);
+      if (remote.subscribed) this.transport?.subscribe(info.uid, true);
+    }
     const prev: PeerState = remote?.state ?? { published: false, audioMuted: false, videoMuted: false };
     if (!remote) {
       const name = info.name ?? '';
@@ -1371,6 +1394,8 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   private removeRemote(uid: number): void {
+    clearTimeout(this.returning.get(uid));
+    this.returning.delete(uid);
     const remote = this.remotes.get(uid);
     if (!remote) return;
     this.remotes.delete(uid);

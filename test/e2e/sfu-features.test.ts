@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 const apps = configureApps({ AGORA_DEMO_KEYS: '1' }, null);
-const suite = browserSuite([], {
+const suite = browserSuite(['--use-fake-device-for-media-stream=device-count=3'], {
   policy: apps.policy,
   routes: apps.routes,
   get sfu() {
