@@ -11,7 +11,8 @@ import type { MediaTransport } from './transport.js';
 
 /** The old transport is kept at most this long. */
 export const HANDOVER_MAX_MS = 10_000;
-const POLL_MS = 50;
+/** getStats is not free, and under make before break a later switch costs no gap: look 5 times a second. */
+const POLL_MS = 200;
 
 /** What one end tells the other: it no longer needs the old link's media. */
 interface DoneMessage {
