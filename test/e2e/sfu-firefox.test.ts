@@ -206,43 +206,62 @@ describe.each(WITH_FIREFOX)('media through the SFU (Janus) with Firefox (%s)', (
     await Promise.all([a.close(), b.close(), c.close()]);
   });
 
-  test('simulcast from Firefox: the viewer receives the layer that fits the size it shows the video at', async () => {
-    // A publishes from Firefox; B views (in Chromium in a mixed suite).
-    const [first, second] = [await user(), await user()];
-    const [a, b] = first.browserName === 'firefox' ? [first, second] : [second, first];
-    const channel = `sfu layers ${pairing}`;
-    const uidA = await a.evaluate(([appId, ch]) => window.T.join(appId, ch, 0, { profile: '480P' }), [
-      APP_ID,
-      channel,
-    ] as const);
-    await b.evaluate(([appId, ch]) => window.T.join(appId, ch, 0, { publish: false }), [
-      APP_ID,
-      channel,
-    ] as const);
-    const received = () =>
-      b.evaluate(
-        (sel) => (document.querySelector(sel) as HTMLVideoElement | null)?.videoHeight ?? 0,
-        `#remote-${uidA} video`,
-      );
-    const show = (h: number) =>
-      b.evaluate(
-        ([uid, h]) => {
-          const box = document.getElementById(`remote-${uid}`)!;
-          box.style.height = `${h}px`;
-          box.style.width = `${(h * 4) / 3}px`;
-        },
-        [uidA, h] as const,
-      );
-    // Firefox sends the three layers (640x480, 320x240, 160x120; its fake camera starts at 320x240 and ramps up
-    // to the profile's size). The page shows remote video 120 px high: the quarter-size layer.
-    await until(async () => (await sentLayers(a)).length === 3, 30_000, 'three layers sent by Firefox');
-    expect(await sentLayers(a)).toEqual(['h', 'l', 'm']);
-    await until(async () => (await received()) === 120, 60_000, 'the 160x120 layer');
-    await show(480);
-    await until(async () => (await received()) >= 240, 30_000, 'a larger layer for a larger box');
-    await show(120);
-    await until(async () => (await received()) === 120, 30_000, 'the 160x120 layer again');
-    expect((await videoFrames(b, `#remote-${uidA} video`)).frames).toBeGreaterThan(3);
-    await Promise.all([a.close(), b.close()]);
-  });
+  // Firefox sends 480P as 640x480, 320x240, 160x120 (its fake camera starts at 320x240 and ramps up to the
+  // profile's size); Chromium sends 720P as 1280x720, 640x360, 320x180.
+  const SENDERS = {
+    firefox: { profile: '480P', small: 120, half: 240 },
+    chromium: { profile: '720P', small: 180, half: 360 },
+  } as const;
+  test.each(pairing === 'mixed' ? (['firefox', 'chromium'] as const) : (['firefox'] as const))(
+    'simulcast from %s: the viewer receives the layer that fits the size it shows the video at',
+    async (sender) => {
+      const { profile, small, half } = SENDERS[sender];
+      const [first, second] = [await user(), await user()];
+      const [a, b] = first.browserName === sender ? [first, second] : [second, first];
+      const channel = `sfu layers ${pairing} from ${sender}`;
+      const uidA = await a.evaluate(([appId, ch, profile]) => window.T.join(appId, ch, 0, { profile }), [
+        APP_ID,
+        channel,
+        profile,
+      ] as const);
+      await b.evaluate(([appId, ch]) => window.T.join(appId, ch, 0, { publish: false }), [
+        APP_ID,
+        channel,
+      ] as const);
+      // The heights B received, in order (for the failure message).
+      const seen: number[] = [];
+      const received = async () => {
+        const h = await b.evaluate(
+          (sel) => (document.querySelector(sel) as HTMLVideoElement | null)?.videoHeight ?? 0,
+          `#remote-${uidA} video`,
+        );
+        if (seen.at(-1) !== h) seen.push(h);
+        return h;
+      };
+      const waitFor = (ok: (h: number) => boolean, what: string, ms = 30_000) =>
+        until(async () => ok(await received()), ms, what).catch((e: Error) => {
+          throw new Error(`${e.message}; heights seen: ${seen.join(', ')}`);
+        });
+      const show = (h: number) =>
+        b.evaluate(
+          ([uid, h]) => {
+            const box = document.getElementById(`remote-${uid}`)!;
+            box.style.height = `${h}px`;
+            box.style.width = `${(h * 4) / 3}px`;
+          },
+          [uidA, h] as const,
+        );
+      await until(async () => (await sentLayers(a)).length === 3, 30_000, `three layers sent by ${sender}`);
+      expect(await sentLayers(a)).toEqual(['h', 'l', 'm']);
+      // The page shows remote video 120 px high: the quarter-size layer.
+      await waitFor((h) => h === small, `the ${small}p layer on ${b.browserName}`, 60_000);
+      // 240 px high: the half-size layer (not the full one, which a loaded machine decodes late).
+      await show(240);
+      await waitFor((h) => h === half, `the ${half}p layer for a larger box`);
+      await show(120);
+      await waitFor((h) => h === small, `the ${small}p layer again`);
+      expect((await videoFrames(b, `#remote-${uidA} video`)).frames).toBeGreaterThan(3);
+      await Promise.all([a.close(), b.close()]);
+    },
+  );
 });
