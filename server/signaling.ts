@@ -500,7 +500,9 @@ export class SignalingServer {
     if (ev.k === 'sync') {
       const cluster = this.cluster;
       if (cluster)
-        this.resync(cluster).catch((e: Error) => this.opts.log(`redis: comparing views failed: ${e.message}`));
+        this.resync(cluster).catch((e: Error) =>
+          this.opts.log(`redis: comparing views failed: ${e.message}`),
+        );
       return;
     }
     if (ev.k === 'node-down') {
@@ -1174,7 +1176,13 @@ export class SignalingServer {
     if (expiresAt === null || !this.ipMayJoin(conn, id, join.chKey)) return;
     const session = randomBytes(18).toString('base64url');
     for (let attempt = 0; ; attempt++) {
-      const r = await cluster.claim(join.chKey, uid, { session, info: infoOf(uid), expiresAt }, limits, false);
+      const r = await cluster.claim(
+        join.chKey,
+        uid,
+        { session, info: infoOf(uid), expiresAt },
+        limits,
+        false,
+      );
       if (r.ok) {
         if (!this.stillWaiting(conn)) return undo(uid);
         this.admit(conn, id, join, uid, session, expiresAt, r.peers);

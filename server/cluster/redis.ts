@@ -254,7 +254,14 @@ export class RedisCluster {
   /** One more socket from `ip` on this node, if all nodes together hold fewer than `limit` from it. */
   async connect(ip: string, limit: number): Promise<boolean> {
     const r = await this.timed(
-      this.cmd.eval(CONNECT_SCRIPT, 1, ipKey(this.nodeId), `c ${ip}`, String(limit), String(HEARTBEAT_TTL_MS)),
+      this.cmd.eval(
+        CONNECT_SCRIPT,
+        1,
+        ipKey(this.nodeId),
+        `c ${ip}`,
+        String(limit),
+        String(HEARTBEAT_TTL_MS),
+      ),
     );
     return r === 1;
   }
@@ -267,7 +274,15 @@ export class RedisCluster {
   /** The members from `ip` in `ch` on this node changed by `delta` (joins count themselves in claim()). */
   countChannel(ip: string, ch: string, delta: number): void {
     void this.cmd
-      .eval(CHANNEL_COUNT_SCRIPT, 1, ipKey(this.nodeId), `h ${ip}`, ch, String(delta), String(HEARTBEAT_TTL_MS))
+      .eval(
+        CHANNEL_COUNT_SCRIPT,
+        1,
+        ipKey(this.nodeId),
+        `h ${ip}`,
+        ch,
+        String(delta),
+        String(HEARTBEAT_TTL_MS),
+      )
       .catch(() => undefined);
   }
 
@@ -286,7 +301,10 @@ export class RedisCluster {
     const alive = new Set(nodes.filter((_, i) => up[i]![1] === 1));
     const entries = new Map<string, ClusterEntry[]>();
     for (const [i, ch] of chs.entries())
-      entries.set(ch, (res[i + 1] as string[]).map((s) => JSON.parse(s) as ClusterEntry));
+      entries.set(
+        ch,
+        (res[i + 1] as string[]).map((s) => JSON.parse(s) as ClusterEntry),
+      );
     return { entries, alive };
   }
 
