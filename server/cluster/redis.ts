@@ -9,8 +9,8 @@
 //   nodes                    set of node ids                           who to watch
 //   reap:<id>                lock: one node cleans up a dead node's entries
 //   ip:<id>                  hash with the TTL of the heartbeat: what each address uses on that node, for the
-//                            per-address limits every node enforces on the sum over all nodes:
-//                              "c <ip>" → its open sockets, "h <ip>" → JSON {"<app>/<channel>": members}
+//                            per-address limits every node enforces on the sum over all nodes: "c <ip>" → its
+//                            open sockets, "h <ip> <app>/<channel>" → its members there, "n <ip>" → its channels
 //
 // When Redis comes back empty (restarted), every node writes its part again (members, heartbeat, address counts)
 // and each node then compares its view of the other nodes' members with what Redis holds.
@@ -58,26 +58,38 @@ export interface ClusterSnapshot {
   channels: Map<string, Map<string, number>>;
 }
 
-// A Lua helper shared by the scripts: the sum over live nodes of one field of their ip:<id> hashes. A dead node's
-// hash expires with its heartbeat, so its counts vanish with it.
-const SUM_OVER_NODES = `
+// Lua shared by the scripts. each_node calls fn with this node's ip hash, then every other registered node's, until
+// fn returns true. A dead node's hash expires with its heartbeat, so its counts vanish with it.
+const EACH_NODE = `
 local function each_node(self_key, fn)
-  fn(redis.call('HGET', self_key, ARGV_FIELD))
+  if fn(self_key) then return end
   for _, n in ipairs(redis.call('SMEMBERS', '${PREFIX}nodes')) do
     local k = '${PREFIX}ip:' .. n
-    if k ~= self_key then fn(redis.call('HGET', k, ARGV_FIELD)) end
+    if k ~= self_key and fn(k) then return end
+  end
+end
+-- One member more or less from an address in a channel on this node: "h <ip> <channel>" counts the members,
+-- "n <ip>" the channels where that count is not 0.
+local function count_channel(k, f, nf, d)
+  local v = redis.call('HINCRBY', k, f, d)
+  if d > 0 and v == d then redis.call('HINCRBY', k, nf, 1) end
+  if v <= 0 then
+    redis.call('HDEL', k, f)
+    if v - d > 0 and redis.call('HINCRBY', k, nf, -1) <= 0 then redis.call('HDEL', k, nf) end
   end
 end
 `;
 
 // Claim a uid (or take over one by its session) and read the channel, in one step: joins on different nodes are
 // ordered by Redis, so of two members exactly one sees the other in its peers (and answers its offer).
-// The address's channels (summed over the nodes) are counted in the same step, so the join costs one round trip.
+// The address's channels are checked in the same step (O(nodes), whatever the channel's or the address's size), so
+// the join costs one round trip: a channel the address already has a member in, on any node, is fine; otherwise
+// the sum of its channel counts over the nodes must be under the limit. That sum counts a channel once per node
+// the address has members of it on, so with members of one channel on several nodes it can refuse a little early.
 // KEYS: members hash, node members set, this node's ip hash. ARGV: uid, entry, claim|take, session, tag,
-// maxMembers, "h <ip>", maxChannelsPerIp, channel, ttl ms.
+// maxMembers, "h <ip> <channel>", maxChannelsPerIp, "n <ip>", ttl ms.
 const JOIN_SCRIPT = `
-local ARGV_FIELD = ARGV[7]
-${SUM_OVER_NODES}
+${EACH_NODE}
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if ARGV[3] == 'take' then
   if not cur then return {'gone'} end
@@ -87,21 +99,16 @@ if ARGV[3] == 'take' then
 else
   if cur then return {'taken'} end
   if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[6]) then return {'full'} end
-  local seen, count = {}, 0
-  each_node(KEYS[3], function(v)
-    if not v then return end
-    for c, _ in pairs(cjson.decode(v)) do
-      if not seen[c] then seen[c] = true; count = count + 1 end
-    end
+  local has, total = false, 0
+  each_node(KEYS[3], function(k)
+    if redis.call('HEXISTS', k, ARGV[7]) == 1 then has = true; return true end
+    total = total + tonumber(redis.call('HGET', k, ARGV[9]) or '0')
   end)
-  if not seen[ARGV[9]] and count >= tonumber(ARGV[8]) then return {'ip-channels'} end
+  if not has and total >= tonumber(ARGV[8]) then return {'ip-channels'} end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[5])
-local mine = redis.call('HGET', KEYS[3], ARGV[7])
-local t = mine and cjson.decode(mine) or {}
-t[ARGV[9]] = (t[ARGV[9]] or 0) + 1
-redis.call('HSET', KEYS[3], ARGV[7], cjson.encode(t))
+count_channel(KEYS[3], ARGV[7], ARGV[9], 1)
 redis.call('PEXPIRE', KEYS[3], ARGV[10])
 local all = redis.call('HVALS', KEYS[1])
 table.insert(all, 1, 'ok')
@@ -111,10 +118,9 @@ return all
 // One more socket from an address, if the sum over the nodes allows it. KEYS: this node's ip hash.
 // ARGV: "c <ip>", limit, ttl ms.
 const CONNECT_SCRIPT = `
-local ARGV_FIELD = ARGV[1]
-${SUM_OVER_NODES}
+${EACH_NODE}
 local total = 0
-each_node(KEYS[1], function(v) if v then total = total + tonumber(v) end end)
+each_node(KEYS[1], function(k) total = total + tonumber(redis.call('HGET', k, ARGV[1]) or '0') end)
 if total >= tonumber(ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -126,14 +132,11 @@ const DISCONNECT_SCRIPT = `
 if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
 `;
 
-// An address's member count in a channel on this node changed. KEYS: this node's ip hash. ARGV: "h <ip>",
-// channel, delta, ttl ms.
+// An address's member count in a channel on this node changed. KEYS: this node's ip hash. ARGV: "h <ip> <channel>",
+// "n <ip>", delta, ttl ms.
 const CHANNEL_COUNT_SCRIPT = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-local t = cur and cjson.decode(cur) or {}
-local n = (t[ARGV[2]] or 0) + tonumber(ARGV[3])
-if n > 0 then t[ARGV[2]] = n else t[ARGV[2]] = nil end
-if next(t) == nil then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(t)) end
+${EACH_NODE}
+count_channel(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 `;
 
@@ -152,6 +155,8 @@ const membersKey = (ch: string) => `${PREFIX}members:${ch}`;
 const nodeMembersKey = (node: string) => `${PREFIX}node:${node}:members`;
 const tag = (ch: string, uid: number) => `${ch}\n${uid}`;
 const ipKey = (node: string) => `${PREFIX}ip:${node}`;
+// Addresses hold no space, so the channel (which may) comes last.
+const channelField = (ip: string, ch: string) => `h ${ip} ${ch}`;
 
 export interface RedisClusterOptions {
   url: string;
@@ -241,9 +246,9 @@ export class RedisCluster {
         entry.session,
         tag(ch, uid),
         String(limits.maxMembers),
-        `h ${limits.ip}`,
+        channelField(limits.ip, ch),
         String(limits.maxChannelsPerIp),
-        ch,
+        `n ${limits.ip}`,
         String(HEARTBEAT_TTL_MS),
       ),
     )) as string[];
@@ -278,8 +283,8 @@ export class RedisCluster {
         CHANNEL_COUNT_SCRIPT,
         1,
         ipKey(this.nodeId),
-        `h ${ip}`,
-        ch,
+        channelField(ip, ch),
+        `n ${ip}`,
         String(delta),
         String(HEARTBEAT_TTL_MS),
       )
@@ -324,8 +329,10 @@ export class RedisCluster {
       pipe.sadd(nodeMembersKey(this.nodeId), tag(ch, entry.info.uid));
     }
     for (const [ip, n] of snap.conns) pipe.hset(ipKey(this.nodeId), `c ${ip}`, String(n));
-    for (const [ip, chs] of snap.channels)
-      pipe.hset(ipKey(this.nodeId), `h ${ip}`, JSON.stringify(Object.fromEntries(chs)));
+    for (const [ip, chs] of snap.channels) {
+      for (const [ch, n] of chs) pipe.hset(ipKey(this.nodeId), channelField(ip, ch), String(n));
+      pipe.hset(ipKey(this.nodeId), `n ${ip}`, String(chs.size));
+    }
     pipe.pexpire(ipKey(this.nodeId), HEARTBEAT_TTL_MS);
     await pipe.exec();
     this.opts.log(`cluster node ${this.nodeId}: Redis is back; ${snap.members.length} members written again`);

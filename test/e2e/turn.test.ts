@@ -171,14 +171,17 @@ describe('TURN through coturn', () => {
       const [first] = await linkUsernames(a);
       expect(first).toMatch(new RegExp(`^\\d+:${uidA}$`));
       const firstExpiry = Number(first!.split(':')[0]);
-      const before = await until(async () => (await selectedLocal(a)).length > 0 && selectedLocal(a));
+      const before = (await until(async () => {
+        const now = await selectedLocal(a);
+        return now.length > 0 ? now : null;
+      }))!;
       expect(before[0]).toMatch(/^relay /);
 
       // Renewed half-way through its life, on the link that is already open.
       const renewed = (await until(
         async () => {
           const [u] = await linkUsernames(a);
-          return u !== first && u;
+          return u !== first ? u : null;
         },
         15_000,
         'a renewed username on the open link',
@@ -201,14 +204,14 @@ describe('TURN through coturn', () => {
         link.peer.negotiate();
       }, uidB);
       // A new relay allocation, made with a credential that had not expired, carries the media.
-      const after = await until(
+      const after = (await until(
         async () => {
           const now = await selectedLocal(a);
-          return now.length > 0 && now[0] !== before[0] && now;
+          return now.length > 0 && now[0] !== before[0] ? now : null;
         },
         20_000,
         'a new selected pair after the ICE restart',
-      );
+      ))!;
       expect(after[0]).toMatch(/^relay /);
       const allocated = [...coturn.log().matchAll(new RegExp(`username=<(\\d+):${uidA}>`, 'g'))].map((m) =>
         Number(m[1]),
