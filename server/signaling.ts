@@ -170,6 +170,8 @@ interface Channel {
   readonly pending: Set<Member>;
   /** Cluster mode: the members connected to other nodes, and which node each is on. */
   readonly remote: Map<number, { node: string; info: PeerInfo }>;
+  /** uid → the news counter when news about it last changed `remote` (a comparison with Redis keeps newer news). */
+  readonly remoteNews: Map<number, number>;
   flushTimer?: NodeJS.Timeout;
   /** Broadcast budget: frames this channel may still send now (refills at channelSendsPerSecond). */
   tokens: number;
@@ -320,6 +322,10 @@ export class SignalingServer {
   private readonly corkedConns: Conn[] = [];
   private readonly limits: ServerLimits;
   private cluster: RedisCluster | null = null;
+  /** Counts news from the other nodes (see Channel.remoteNews). */
+  private news = 0;
+  private resyncing = false;
+  private resyncAgain = false;
 
   constructor(private readonly opts: SignalingOptions) {
     this.limits = opts.limits;
@@ -469,15 +475,19 @@ export class SignalingServer {
    * (it is declared dead if it never does).
    */
   private async resync(cluster: RedisCluster): Promise<void> {
+    const asked = this.news;
     const { entries, alive } = await cluster.read([...this.channels.keys()]);
     for (const [key, list] of entries) {
       const ch = this.channels.get(key);
       if (!ch) continue;
+      // News that came while Redis was being read are newer than what it returned.
+      const newer = (uid: number): boolean => (ch.remoteNews.get(uid) ?? 0) > asked;
+      for (const [uid, n] of ch.remoteNews) if (n <= asked) ch.remoteNews.delete(uid);
       const stored = new Set<number>();
       for (const e of list) {
         const uid = e.info.uid;
         stored.add(uid);
-        if (e.node === cluster.nodeId || ch.members.has(uid) || !alive.has(e.node)) continue;
+        if (e.node === cluster.nodeId || ch.members.has(uid) || !alive.has(e.node) || newer(uid)) continue;
         const known = ch.remote.get(uid);
         ch.remote.set(uid, { node: e.node, info: e.info });
         if (!known) this.broadcast(ch, null, { t: 'peer-join', peer: e.info });
@@ -485,7 +495,7 @@ export class SignalingServer {
           this.broadcast(ch, null, { t: 'peer-state', peer: e.info });
       }
       for (const [uid, r] of [...ch.remote]) {
-        if (stored.has(uid) || !alive.has(r.node)) continue;
+        if (stored.has(uid) || !alive.has(r.node) || newer(uid)) continue;
         ch.remote.delete(uid);
         this.broadcast(ch, null, { t: 'peer-leave', uid });
         this.opts.log(
@@ -495,14 +505,31 @@ export class SignalingServer {
     }
   }
 
+  /** One comparison at a time (an older read must not undo a newer one); a request meanwhile runs once more after. */
+  private requestResync(): void {
+    const cluster = this.cluster;
+    if (!cluster || this.closing) return;
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return;
+    }
+    this.resyncing = true;
+    void (async () => {
+      do {
+        this.resyncAgain = false;
+        await this.resync(cluster).catch((e: Error) =>
+          this.opts.log(`redis: comparing views failed: ${e.message}`),
+        );
+      } while (this.resyncAgain && this.cluster === cluster);
+      this.resyncing = false;
+    })();
+  }
+
   /** News from the other nodes, for the members of this one. */
   onClusterEvent(ev: ClusterEvent): void {
     if (ev.k === 'sync') {
-      const cluster = this.cluster;
-      if (cluster)
-        this.resync(cluster).catch((e: Error) =>
-          this.opts.log(`redis: comparing views failed: ${e.message}`),
-        );
+      // Nodes and links come back one by one: compare now, and again while the others catch up.
+      for (const ms of [0, 1000, 3000]) setTimeout(() => this.requestResync(), ms).unref();
       return;
     }
     if (ev.k === 'node-down') {
@@ -510,6 +537,7 @@ export class SignalingServer {
         for (const [uid, r] of [...ch.remote]) {
           if (r.node !== ev.node) continue;
           ch.remote.delete(uid);
+          ch.remoteNews.set(uid, ++this.news);
           this.broadcast(ch, null, { t: 'peer-leave', uid });
           this.opts.log(
             `leave  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${uid} (its node died)`,
@@ -527,12 +555,14 @@ export class SignalingServer {
         const known = ch.remote.has(ev.peer.uid);
         if (ev.k === 'state' && !known) return;
         ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
+        ch.remoteNews.set(ev.peer.uid, ++this.news);
         this.broadcast(ch, null, { t: known ? 'peer-state' : 'peer-join', peer: ev.peer });
         return;
       }
       case 'leave':
         if (ch.remote.get(ev.uid)?.node !== ev.node) return;
         ch.remote.delete(ev.uid);
+        ch.remoteNews.set(ev.uid, ++this.news);
         this.broadcast(ch, null, { t: 'peer-leave', uid: ev.uid });
         return;
       case 'moved': {
@@ -540,6 +570,7 @@ export class SignalingServer {
         if (local) this.dropMoved(local);
         if (this.channels.get(ch.key) !== ch) return;
         ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
+        ch.remoteNews.set(ev.peer.uid, ++this.news);
         this.broadcast(ch, null, { t: 'peer-state', peer: ev.peer });
         return;
       }
@@ -1277,6 +1308,7 @@ export class SignalingServer {
       media: this.opts.sfu && this.opts.meshMax === 0 ? 'sfu' : 'mesh',
       pending: new Set<Member>(),
       remote: new Map(),
+      remoteNews: new Map(),
       tokens: this.limits.channelSendsPerSecond,
       refilledAt: now,
       collab: new ChannelCollab(this.limits),
@@ -1299,8 +1331,10 @@ export class SignalingServer {
     ch.remote.delete(uid);
     if (cluster && this.cluster) {
       for (const e of cluster) {
-        if (e.node !== this.cluster.nodeId && e.info.uid !== uid)
-          ch.remote.set(e.info.uid, { node: e.node, info: e.info });
+        if (e.node === this.cluster.nodeId || e.info.uid === uid) continue;
+        // Normally known from its news; not when that news was lost (Redis restarted): tell the members here.
+        if (!ch.remote.has(e.info.uid)) this.broadcast(ch, null, { t: 'peer-join', peer: e.info });
+        ch.remote.set(e.info.uid, { node: e.node, info: e.info });
       }
     }
     const peers = [...ch.members.values()].map(info).concat([...ch.remote.values()].map((r) => r.info));

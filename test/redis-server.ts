@@ -9,8 +9,11 @@ export const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-ser
 export interface RedisInstance {
   url: string;
   stop(): Promise<void>;
-  /** Kills it and starts a new, empty one on the same port (as a Redis restarted without persistence). */
-  restart(): Promise<void>;
+  /**
+   * Kills it and starts a new, empty one on the same port (as a Redis restarted without persistence), after
+   * `whileDown` (what happens while Redis is away).
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -63,8 +66,9 @@ export async function startRedis(): Promise<RedisInstance> {
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: () => kill(child, 'SIGTERM'),
-    async restart() {
+    async restart(whileDown) {
       await kill(child, 'SIGKILL');
+      await whileDown?.();
       // The port was just freed; a restart loop would hide a real failure, so one retry after a pause.
       child = await spawnRedis(port).catch(async () => {
         await new Promise((r) => setTimeout(r, 500));

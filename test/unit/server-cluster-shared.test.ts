@@ -206,4 +206,37 @@ describe('Redis restarted empty', () => {
     expect(await a.request({ t: 'leave' })).toMatchObject({ t: 'ok' });
     await d.c.next((m) => m.t === 'peer-leave' && m.uid === ra.uid, 5000);
   }, 40_000);
+
+  it('news lost while Redis was away are caught up: a member that left meanwhile is seen leaving', async () => {
+    const [n1, n2] = await pair();
+    const a = await client(n1);
+    await a.enter('lost');
+    const b = await client(n2);
+    const rb = await b.enter('lost');
+    await a.next((m) => m.t === 'peer-join' && m.peer.uid === rb.uid);
+    await redis!.restart(async () => {
+      // Its node answers at once; the news to the other node has nowhere to go. Long enough for the nodes' Redis
+      // clients to give up on queued commands.
+      expect(await b.request({ t: 'leave' })).toMatchObject({ t: 'ok' });
+      await new Promise((r) => setTimeout(r, 1500));
+    });
+    await a.next((m) => m.t === 'peer-leave' && m.uid === rb.uid, 10_000);
+  }, 30_000);
+
+  it('each node writes its address counts again: the per-address limit still holds over both nodes', async () => {
+    const [n1, n2] = await pair({ maxConnectionsPerIp: 3, maxChannelsPerIp: 2 });
+    await (await client(n1)).enter('one');
+    await (await client(n1)).enter('one');
+    const b = await client(n2);
+    await b.enter('two');
+    await redis!.restart();
+    // Redis is back once a join goes through (on a socket that was open before, so no place is needed).
+    await b.request({ t: 'leave' });
+    await until('Redis to be back', async () => (await b.join('two')).t === 'ok');
+    // Only n1's own count would allow a third socket there; the sum over the nodes does not (once n1 is back too).
+    await until('n1 to count its sockets again', async () => (await upgradeStatus(n1)) === 429);
+    expect(await upgradeStatus(n2)).toBe(429);
+    // And the channels the address holds on n1 still count on n2.
+    expect(errOf(await b.join('three')).code).toBe(17);
+  }, 30_000);
 });
