@@ -197,6 +197,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         onEvent: (ev) => signaling.onClusterEvent(ev),
         onRoundTrip: (s) => metrics.redisRoundTrip(s),
         log,
+        snapshot: () => signaling.clusterSnapshot(),
+        knownNodes: () => signaling.remoteNodes(),
       });
       signaling.useCluster(cluster);
       // Every node puts a channel's members in one Janus room.
