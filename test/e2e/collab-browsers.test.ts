@@ -16,7 +16,9 @@ import {
 } from './collab-helpers.js';
 
 describe.each(PAIRINGS)('whiteboard and chat between two browsers (%s)', (pairing) => {
-  const { user } = crossBrowserSuite(pairing);
+  // A low threshold, so that a few strokes make the server ask for a sealed snapshot.
+  const suite = crossBrowserSuite(pairing, { server: { limits: { docCompactAfter: 6 } } });
+  const user = (page: string) => suite.user(page);
 
   test('two pages draw at once and converge; chat in order, shown as text; a late joiner sees strokes and history', async () => {
     const a = await user('collab.html');
@@ -66,6 +68,27 @@ describe.each(PAIRINGS)('whiteboard and chat between two browsers (%s)', (pairin
     expect(history.map((m) => m.text)).toEqual(want);
     expect(history.every((m) => m.history === true)).toBe(true);
     expect(await shownTexts(late)).toEqual(want);
+    for (const p of [a, b, late]) await p.close();
+  });
+
+  test('an encrypted board is compacted by a member on request: the server keeps a few ciphertexts, a late joiner sees all', async () => {
+    const a = await user('collab.html');
+    const b = await user('collab.html');
+    await joinCollab(a, APP_ID, 'sealed board', { secret: 'board secret' });
+    await joinCollab(b, APP_ID, 'sealed board', { secret: 'board secret' });
+    // ~8 updates per stroke (one per 25 ms): over 30 sealed updates in all.
+    for (const y of [60, 120, 180]) await draw(a, y);
+    await draw(b, 240);
+    for (const p of [a, b]) await until(async () => (await items(p)).length === 4, 15_000, 'four strokes');
+    const stored = () => suite.server.channelContent(APP_ID, 'sealed board')!.doc as string[];
+    await until(() => stored().length <= 8, 15_000, 'compacted on the server');
+    for (const e of stored())
+      expect(Buffer.from(e, 'base64').toString('latin1')).not.toMatch(/pen|#[0-9a-f]{6}/);
+
+    const late = await user('collab.html');
+    await joinCollab(late, APP_ID, 'sealed board', { secret: 'board secret' });
+    await until(async () => (await items(late)).length === 4, 15_000, 'late joiner has the strokes');
+    expect(await items(late)).toEqual(await items(a));
     for (const p of [a, b, late]) await p.close();
   });
 });
