@@ -1759,9 +1759,8 @@ export class SignalingServer {
     const draft = { uid: m.uid, name: m.name, text: text as string, ts: Date.now() };
     cluster.appendChat(m.channel.key, draft, this.limits.chatHistory).then(
       (message) => {
-        if (!m.channel.collab.insertChat(message)) return;
         this.ok(conn, id, { message });
-        this.broadcast(m.channel, m, { t: 'chat', message });
+        if (m.channel.collab.insertChat(message)) this.broadcast(m.channel, m, { t: 'chat', message });
       },
       (e: unknown) => {
         this.logOnce(conn, 'chat store', `conn ${conn.id}: chat not stored: ${String(e)}`);
