@@ -1877,10 +1877,10 @@ export class SignalingServer {
       );
       return;
     }
+    // A refused snapshot leaves the request open: the member may send a good one.
     const bytes = decodeBase64(update, this.limits.docCompactBytes);
     if (typeof bytes === 'string') {
-      collab.compactAsk = null;
-      this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', bytes);
+      this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `document snapshot: ${bytes}`);
       return;
     }
     collab.compactAsk = null;

@@ -258,6 +258,11 @@ describe.each([
     b.send({ t: 'doc-compact', upto: ask.upto, update: sealer.seal(Y.encodeStateAsUpdate(new Y.Doc())) });
     expect(await b.next((m) => m.t === 'err')).toMatchObject({ code: 2 });
 
+    // Malformed or oversized (over one frame's 46 KB) snapshots are refused, and the server lives on.
+    for (const update of ['not base64!', 42, b64(randomBytes(47_200))]) {
+      a.send({ t: 'doc-compact', upto: ask.upto, update });
+      expect(await a.next((m) => m.t === 'err')).toMatchObject({ code: 2 });
+    }
     a.send({ t: 'doc-compact', upto: ask.upto, update: sealer.seal(Y.encodeStateAsUpdate(mine)) });
     const after = await until(
       () => stored(ch),
