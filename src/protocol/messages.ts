@@ -219,7 +219,10 @@ export interface JoinResult {
   chat?: ChatMessage[];
   /** The channel's shared document as one yjs update (base64); absent while nobody has written to it. */
   doc?: string;
-  /** An encrypted channel's document: every sealed update so far, in order (base64 ciphertexts). */
+  /**
+   * An encrypted channel's document: its sealed updates in order (base64 ciphertexts), the first possibly a member's
+   * sealed snapshot of all before it (`doc-compact`).
+   */
   sealedDoc?: string[];
 }
 
