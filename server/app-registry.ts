@@ -30,6 +30,9 @@
  * - `meshMax` (optional): this app's channels move their media to the SFU (Janus) once they have more than this
  *   many members; `0` = always through the SFU. Overrides the server's `MESH_MAX` for this app; without `SFU_URLS`
  *   it has no effect (every channel stays a mesh). An integer from 0 to 1000.
+ * - `keepCollabSeconds` (optional): how long a channel's whiteboard and chat stay after its last member leaves, so
+ *   that whoever joins next finds them (at most 30 days). Without it they go when the channel empties (see
+ *   docs/whiteboard-and-chat.md).
  *
  * Any other field is an error, so a misspelt `"certificate"` cannot silently turn a keyed app into a static one.
  * Errors name the source (variable or file) and the entry, and never contain a certificate.
@@ -61,6 +64,8 @@ export interface RegisteredApp {
   readonly origins?: readonly string[];
   /** Members a channel of this app holds before its media moves to the SFU (0: always SFU); absent: `MESH_MAX`. */
   readonly meshMax?: number;
+  /** Seconds a channel's whiteboard and chat are kept after it empties; absent: dropped at once. */
+  readonly keepCollabSeconds?: number;
 }
 
 /** A configuration problem found while loading the registry (the server should refuse to start). */
@@ -75,9 +80,11 @@ export class RegistryError extends Error {
 }
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
-const APP_FIELDS = ['appId', 'certificate', 'name', 'origins', 'meshMax'] as const;
+const APP_FIELDS = ['appId', 'certificate', 'name', 'origins', 'meshMax', 'keepCollabSeconds'] as const;
 /** A bound for `meshMax`: beyond it a value is a typo (the server's own member limit is far below). */
 const MESH_MAX_LIMIT = 1000;
+/** Longest keepCollabSeconds: a month. */
+const MAX_KEEP_COLLAB_SECONDS = 30 * 24 * 3600;
 
 /** The loaded registry (made by {@link createRegistry} or {@link loadRegistry}). It never hands out a certificate. */
 export interface AppRegistry {
@@ -120,6 +127,7 @@ interface Entry {
   name: string | null;
   origins: readonly string[] | null;
   meshMax: number | null;
+  keepCollabSeconds: number | null;
 }
 
 /**
@@ -134,13 +142,14 @@ class Registry implements AppRegistry {
 
   constructor(source: string, entries: readonly Entry[]) {
     this.source = source;
-    for (const { appId, certificate, name, origins, meshMax } of entries) {
+    for (const { appId, certificate, name, origins, meshMax, keepCollabSeconds } of entries) {
       const app: RegisteredApp = Object.freeze({
         appId,
         name,
         hasCertificate: certificate !== null,
         ...(origins === null ? {} : { origins }),
         ...(meshMax === null ? {} : { meshMax }),
+        ...(keepCollabSeconds === null ? {} : { keepCollabSeconds }),
       });
       const secret =
         certificate === null
@@ -274,7 +283,10 @@ export function createRegistry(config: unknown, source = 'createRegistry'): AppR
         `${at} has unknown field ${JSON.stringify(unknownField)}; the fields are ${APP_FIELDS.join(', ')}.`,
       );
     }
-    const { appId, certificate, name, origins, meshMax } = entry as Record<string, unknown>;
+    const { appId, certificate, name, origins, meshMax, keepCollabSeconds } = entry as Record<
+      string,
+      unknown
+    >;
     if (appId === undefined) return fail(`${at} has no "appId".`);
     const appProblem = checkAppId(appId);
     if (appProblem !== null) return fail(`${at}.appId: ${appProblem}`);
@@ -336,12 +348,25 @@ export function createRegistry(config: unknown, source = 'createRegistry'): AppR
         `${at}.meshMax (App ID ${id}) must be a whole number of members from 0 (always the SFU) to ${MESH_MAX_LIMIT}; got ${typeof meshMax === 'number' ? String(meshMax) : describe(meshMax)}.`,
       );
     }
+    if (
+      keepCollabSeconds !== undefined &&
+      keepCollabSeconds !== null &&
+      (typeof keepCollabSeconds !== 'number' ||
+        !Number.isInteger(keepCollabSeconds) ||
+        keepCollabSeconds < 0 ||
+        keepCollabSeconds > MAX_KEEP_COLLAB_SECONDS)
+    ) {
+      return fail(
+        `${at}.keepCollabSeconds (App ID ${id}) must be a whole number of seconds from 0 to ${MAX_KEEP_COLLAB_SECONDS} (30 days); got ${JSON.stringify(keepCollabSeconds)}.`,
+      );
+    }
     entries.push({
       appId: id,
       certificate: cert,
       name: typeof name === 'string' ? name : null,
       origins: allowed,
       meshMax: typeof meshMax === 'number' ? meshMax : null,
+      keepCollabSeconds: typeof keepCollabSeconds === 'number' ? keepCollabSeconds : null,
     });
   });
   return new Registry(source, entries);
@@ -513,6 +538,7 @@ export function registryPolicy(registry: AppRegistry, options: RegistryPolicyOpt
       const r = verifyRecordingKey(registry, { appId, channel, uid, key, now: clock?.() ?? now });
       return r.ok ? { expiresAt: r.expiresAt } : { code: r.code, name: r.name, message: r.message };
     },
+    keepCollabSeconds: (appId) => registry.get(appId)?.keepCollabSeconds ?? 0,
   };
 }
 

@@ -5,7 +5,7 @@
 // are AES-GCM per update.
 import type * as Y from 'yjs';
 import { yjs } from './yjs.js';
-import type { DocMessage, JoinResult } from '../protocol/messages.js';
+import type { DocCompactMessage, DocMessage, JoinResult } from '../protocol/messages.js';
 import { fromBase64, toBase64 } from './base64.js';
 import type { ContentSeal } from './seal.js';
 
@@ -15,9 +15,11 @@ export const REMOTE = Symbol('remote');
 const FLUSH_MS = 25;
 /** Largest update sent in one frame (the server's default docUpdateBytes, less room for sealing). */
 export const MAX_UPDATE_BYTES = 30 * 1024;
+/** Largest sealed snapshot the server takes (its default docCompactBytes: one frame). */
+const MAX_SNAPSHOT_BYTES = 46 * 1024;
 
 export interface DocHost {
-  send(msg: DocMessage): boolean;
+  send(msg: DocMessage | DocCompactMessage): boolean;
   /** A document update could not be opened (another secret) or applied. */
   onUnreadable(from: number): void;
 }
@@ -30,6 +32,8 @@ export class SharedDoc {
   /** Sealing and opening are async: one chain keeps updates in order. */
   private queue: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(doc: Y.Doc | null) => void>();
+  /** Some update of this stay could not be opened: this member's document may lack content, so it never compacts. */
+  private incomplete = false;
 
   constructor(private readonly host: DocHost) {}
 
@@ -61,6 +65,23 @@ export class SharedDoc {
     this.applyRemote(from, fromBase64(update), sealed);
   }
 
+  /**
+   * The server asks for a sealed snapshot replacing the encrypted channel's stored updates up to `upto` (it has
+   * passed all of them to us before asking, and the queue applies them first). Skipped when this member could not
+   * open some update (it would drop what it cannot see) or when the snapshot is larger than the server takes.
+   */
+  compactAsked(upto: number): void {
+    const seal = this.seal;
+    const doc = this.doc;
+    this.queue = this.queue.then(async () => {
+      if (!seal || !doc || doc !== this.doc || this.incomplete) return;
+      const state = yjs().encodeStateAsUpdate(doc);
+      if (state.length + 28 > MAX_SNAPSHOT_BYTES) return;
+      const sealed = await seal.sealBytes(new Uint8Array(state));
+      this.host.send({ t: 'doc-compact', upto, update: toBase64(sealed) });
+    });
+  }
+
   left(): void {
     this.reset(null);
     this.seal = null;
@@ -70,6 +91,7 @@ export class SharedDoc {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = [];
+    this.incomplete = false;
     this.doc?.destroy();
     this.doc = doc;
     if (doc) this.watch(doc);
@@ -110,12 +132,14 @@ export class SharedDoc {
       const plain = sealed ? (seal ? await seal.openBytes(bytes) : null) : seal ? null : bytes;
       if (!doc || doc !== this.doc) return;
       if (!plain) {
+        this.incomplete = true;
         this.host.onUnreadable(from);
         return;
       }
       try {
         yjs().applyUpdate(doc, plain, REMOTE);
       } catch {
+        this.incomplete = true;
         this.host.onUnreadable(from);
       }
     });
