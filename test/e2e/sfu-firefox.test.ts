@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { APP_ID, PAIRINGS, audioPeak, until, videoFrames, type UserPage } from './harness.js';
 import { crossBrowserSuite } from './setup.js';
 import { startJanus, type JanusProcess } from './janus.js';
+import { simulcastLayers, videoBytesFrom, videoBytesStop } from './sfu-helpers.js';
 
 let janus: JanusProcess;
 
@@ -15,19 +16,6 @@ const has = (page: UserPage, ev: string, uid?: number, extra: Record<string, unk
 
 type Streams = { streams: Record<number, unknown> };
 type Subscriber = { subscribe(s: unknown): Promise<void>; unsubscribe(s: unknown): Promise<void> };
-
-/** Video bytes this page received from `uid` so far (the SDK's per-user stats). */
-function videoBytesFrom(page: UserPage, uid: number): Promise<number> {
-  return page.evaluate(async (uid) => {
-    const t = (window.T.client as unknown as { transport: { stats(): Promise<Map<number, RTCStatsReport>> } })
-      .transport;
-    let bytes = 0;
-    (await t.stats()).get(uid)?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'video') bytes += r.bytesReceived ?? 0;
-    });
-    return bytes;
-  }, uid);
-}
 
 /** The video codec of what this page receives through Janus. */
 function receivedCodec(page: UserPage): Promise<string> {
@@ -67,24 +55,6 @@ function connectionRoles(page: UserPage): Promise<string[]> {
       roles.push(sent > 0 && received === 0 ? 'sends' : received > 0 && sent === 0 ? 'receives' : 'mixed');
     }
     return roles.sort();
-  });
-}
-
-/** The rids of the simulcast layers this page sends that carried bytes, sorted. */
-function sentLayers(page: UserPage): Promise<string[]> {
-  return page.evaluate(async () => {
-    const t = (window.T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } })
-      .transport;
-    const rids = new Set<string>();
-    for (const pc of t.connections().values()) {
-      (await pc.getStats()).forEach(
-        (r: { type: string; kind?: string; rid?: string; bytesSent?: number }) => {
-          if (r.type === 'outbound-rtp' && r.kind === 'video' && (r.bytesSent ?? 0) > 0 && r.rid)
-            rids.add(r.rid);
-        },
-      );
-    }
-    return [...rids].sort();
   });
 }
 
@@ -151,17 +121,7 @@ describe.runIf(WITH_FIREFOX.length > 0)('the SFU with Firefox', () => {
           ),
         uidA,
       );
-      const settled = (await until(
-        async () => {
-          const before = await videoBytesFrom(b, uidA);
-          await new Promise((r) => setTimeout(r, 1500));
-          const after = await videoBytesFrom(b, uidA);
-          return after === before ? { before, after } : undefined;
-        },
-        20_000,
-        "A's video bytes to B to stop",
-      ))!;
-      expect(settled.after).toBe(settled.before);
+      const stoppedAt = await videoBytesStop(b, uidA);
       // A still receives and decodes B meanwhile (waited for: a loaded machine can stall a page for a moment).
       const fromB = await videoBytesFrom(a, uidB);
       await until(async () => (await videoBytesFrom(a, uidB)) > fromB, 20_000, "B's video still reaching A");
@@ -178,7 +138,7 @@ describe.runIf(WITH_FIREFOX.length > 0)('the SFU with Firefox', () => {
         uidA,
       );
       await until(() => has(b, 'stream-subscribed', uidA), 30_000, 'B subscribed to A again');
-      await until(async () => (await videoBytesFrom(b, uidA)) > settled.after, 20_000, 'bytes flowing again');
+      await until(async () => (await videoBytesFrom(b, uidA)) > stoppedAt, 20_000, 'bytes flowing again');
       expect((await videoFrames(b, `#remote-${uidA} video`, 1500, 30_000)).frames).toBeGreaterThan(3);
 
       await a.evaluate(() => window.T.client.leave());
@@ -262,8 +222,12 @@ describe.runIf(WITH_FIREFOX.length > 0)('the SFU with Firefox', () => {
             },
             [uidA, h] as const,
           );
-        await until(async () => (await sentLayers(a)).length === 3, 30_000, `three layers sent by ${sender}`);
-        expect(await sentLayers(a)).toEqual(['h', 'l', 'm']);
+        await until(
+          async () => (await simulcastLayers(a)).length === 3,
+          30_000,
+          `three layers set up by ${sender}`,
+        );
+        expect(await simulcastLayers(a)).toEqual(['h', 'l', 'm']);
         // The page shows remote video 120 px high: the quarter-size layer.
         await waitFor((h) => h === small, `the ${small}p layer on ${b.browserName}`, 60_000);
         // 240 px high: the half-size layer (not the full one, which a loaded machine decodes late).

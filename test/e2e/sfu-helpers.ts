@@ -1,5 +1,6 @@
 // What the SFU tests and the SFU bench read from a call page (test/e2e/pages/call.html, window.T).
 import type { Page } from 'playwright-core';
+import { run, until, type Evaluator } from './harness.js';
 
 type Conns = { connections(): Map<number, RTCPeerConnection> };
 
@@ -66,4 +67,61 @@ export function longestGap(page: Page): Promise<number> {
 /** What watchGaps noticed: track switches and gaps over 300 ms, with their times (diagnostics). */
 export function gapLog(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { gapLog: string[] }).gapLog);
+}
+
+/** Video bytes this page received from `uid` so far (the SDK's per-user stats). */
+export function videoBytesFrom(page: Evaluator, uid: number): Promise<number> {
+  return run(
+    page,
+    async (uid: number) => {
+      const t = (
+        window.T.client as unknown as { transport: { stats(): Promise<Map<number, RTCStatsReport>> } }
+      ).transport;
+      let bytes = 0;
+      (await t.stats()).get(uid)?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') bytes += r.bytesReceived ?? 0;
+      });
+      return bytes;
+    },
+    uid,
+  );
+}
+
+/** Waits until `page` gets no more video bytes from `uid` over 1.5 s (after an unsubscribe); returns the count. */
+export async function videoBytesStop(page: Evaluator, uid: number): Promise<number> {
+  // An object, not the count: the count may be 0 (the feed's stats went with it), which `until` reads as "not yet".
+  const stopped = await until(
+    async () => {
+      const before = await videoBytesFrom(page, uid);
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = await videoBytesFrom(page, uid);
+      return after === before ? { after } : undefined;
+    },
+    20_000,
+    `video bytes from ${uid} to stop`,
+  );
+  return stopped!.after;
+}
+
+/**
+ * The rids of the simulcast layers this page's connections send, sorted: every layer the SDK set up, whether or not
+ * it carries bytes right now (a loaded encoder pauses its top layer; the layers a viewer receives show the others).
+ */
+export function simulcastLayers(page: Evaluator): Promise<string[]> {
+  return run(
+    page,
+    async () => {
+      const t = (
+        window.T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+      ).transport;
+      const rids = new Set<string>();
+      for (const pc of t.connections().values()) {
+        (await pc.getStats()).forEach((r: { type: string; kind?: string; rid?: string }) => {
+          if (r.type === 'outbound-rtp' && r.kind === 'video' && r.rid) rids.add(r.rid);
+        });
+      }
+      return [...rids].sort();
+    },
+    undefined,
+  );
 }

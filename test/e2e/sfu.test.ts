@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { APP_ID, until, videoFrames } from './harness.js';
 import { browserSuite } from './setup.js';
 import { startJanus, type JanusProcess } from './janus.js';
-import { videoUploads } from './sfu-helpers.js';
+import { simulcastLayers, videoBytesFrom, videoBytesStop, videoUploads } from './sfu-helpers.js';
 
 let janus: JanusProcess;
 beforeAll(async () => {
@@ -18,19 +18,6 @@ afterAll(async () => {
 
 const has = (page: Page, ev: string, uid?: number, extra: Record<string, unknown> = {}) =>
   page.evaluate(([ev, uid, extra]) => window.T.has(ev, uid, extra), [ev, uid, extra] as const);
-
-/** Video bytes this page received from `uid` so far (the SDK's per-user stats). */
-function videoBytesFrom(page: Page, uid: number): Promise<number> {
-  return page.evaluate(async (uid) => {
-    const t = (window.T.client as unknown as { transport: { stats(): Promise<Map<number, RTCStatsReport>> } })
-      .transport;
-    let bytes = 0;
-    (await t.stats()).get(uid)?.forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'video') bytes += r.bytesReceived ?? 0;
-    });
-    return bytes;
-  }, uid);
-}
 
 describe('media through the SFU (Janus)', () => {
   const suite = browserSuite([], {
@@ -84,17 +71,7 @@ describe('media through the SFU (Janus)', () => {
         ),
       uidA,
     );
-    const settled = (await until(
-      async () => {
-        const before = await videoBytesFrom(b, uidA);
-        await new Promise((r) => setTimeout(r, 1500));
-        const after = await videoBytesFrom(b, uidA);
-        return after === before ? { before, after } : undefined;
-      },
-      20_000,
-      "A's video bytes to B to stop",
-    ))!;
-    expect(settled.after).toBe(settled.before);
+    const stoppedAt = await videoBytesStop(b, uidA);
 
     await b.evaluate(() => (window.events.length = 0));
     await b.evaluate(
@@ -105,7 +82,7 @@ describe('media through the SFU (Janus)', () => {
       uidA,
     );
     await until(() => has(b, 'stream-subscribed', uidA), 30_000, 'B subscribed to A again');
-    await until(async () => (await videoBytesFrom(b, uidA)) > settled.after, 20_000, 'bytes flowing again');
+    await until(async () => (await videoBytesFrom(b, uidA)) > stoppedAt, 20_000, 'bytes flowing again');
     expect((await videoFrames(b, `#remote-${uidA} video`, 1500, 30_000)).frames).toBeGreaterThan(3);
 
     await a.evaluate(() => window.T.client.leave());
@@ -233,23 +210,8 @@ describe('media through the SFU (Janus)', () => {
     // Small again: the small layer again.
     await show(120);
     await until(async () => (await received()) === 180, 30_000, 'the 320x180 layer again');
-    // The publisher sends three layers: three outbound video streams on its one connection.
-    const layers = await a.evaluate(async () => {
-      const t = (
-        window.T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
-      ).transport;
-      const rids = new Set<string>();
-      for (const pc of t.connections().values()) {
-        (await pc.getStats()).forEach(
-          (r: { type: string; kind?: string; rid?: string; bytesSent?: number }) => {
-            if (r.type === 'outbound-rtp' && r.kind === 'video' && (r.bytesSent ?? 0) > 0 && r.rid)
-              rids.add(r.rid);
-          },
-        );
-      }
-      return [...rids].sort();
-    });
-    expect(layers).toEqual(['h', 'l', 'm']);
+    // The publisher set up three layers: three outbound video streams on its one connection.
+    expect(await simulcastLayers(a)).toEqual(['h', 'l', 'm']);
     await Promise.all([a.context().close(), b.context().close()]);
   });
 });

@@ -1,13 +1,11 @@
 // The security limits hold over several nodes on one Redis (an address cannot multiply them by spreading over
 // nodes), a dead node's counts vanish with its heartbeat, and the nodes carry on after Redis restarts empty.
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { startServer, type RunningServer, type ServerLimits } from '../../server/app.js';
-import { SIGNAL_PATH } from '../../src/protocol/messages.js';
 import type { ErrReply, JoinResult, OkReply, PeerJoinPush } from '../../src/protocol/messages.js';
 import { ServerProcess, freePort } from '../e2e/harness.js';
 import { startRedis, type RedisInstance } from '../redis-server.js';
-import { SignalClient, TEST_APP_ID } from './signal-client.js';
+import { SignalClient, TEST_APP_ID, upgradeStatus } from './signal-client.js';
 
 let redis: RedisInstance | undefined;
 const servers: RunningServer[] = [];
@@ -36,22 +34,6 @@ afterEach(async () => {
   await redis?.stop();
   redis = undefined;
 });
-
-/** The HTTP status of a WebSocket upgrade (101 when it opened; the socket is kept open then). */
-function upgradeStatus(s: RunningServer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = new WebSocket(s.url.replace('http', 'ws') + SIGNAL_PATH);
-    sock.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      sock.terminate();
-    });
-    sock.on('open', () => {
-      resolve(101);
-      sock.terminate();
-    });
-    sock.on('error', (e) => (e.message.includes('Unexpected server response') ? undefined : reject(e)));
-  });
-}
 
 async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

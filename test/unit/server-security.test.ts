@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
-import { SignalClient } from './signal-client.js';
+import { SignalClient, upgradeStatus } from './signal-client.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../server/app.js';
 import { createRegistry, registryPolicy } from '../../server/app-registry.js';
 import { generateMediaChannelKey, verifyChannelKey } from '../../server/channel-key.js';
 import { configureApps } from '../../server/demo-keys.js';
 import { EnvError, limitsFromEnv, originsFromEnv } from '../../server/env.js';
 import { policyError, staticPolicy, type AppPolicy } from '../../server/policy.js';
-import { SIGNAL_PATH, type ErrReply, type OkReply } from '../../src/protocol/messages.js';
+import { type ErrReply, type OkReply } from '../../src/protocol/messages.js';
 
 const APP = '0123456789abcdef0123456789abcdef';
 const FLOOD = fileURLToPath(new URL('./flood-clients.ts', import.meta.url));
@@ -41,22 +41,6 @@ afterEach(async () => {
   for (const c of clients.splice(0)) c.ws.terminate();
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-/** The HTTP status of a WebSocket upgrade (101 when it opened). */
-function upgradeStatus(s: RunningServer, ws: ClientOptions = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = new WebSocket(s.url.replace('http', 'ws') + SIGNAL_PATH, ws);
-    sock.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      sock.terminate();
-    });
-    sock.on('open', () => {
-      resolve(101);
-      sock.terminate();
-    });
-    sock.on('error', (e) => (e.message.includes('Unexpected server response') ? undefined : reject(e)));
-  });
-}
 
 function errOf(r: OkReply | ErrReply): ErrReply {
   expect(r.t).toBe('err');

@@ -116,3 +116,19 @@ export class SignalClient {
     this.ws.close();
   }
 }
+
+/** The HTTP status of a WebSocket upgrade (101 when it opened). */
+export function upgradeStatus(s: { url: string }, ws: ClientOptions = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = new WebSocket(s.url.replace('http', 'ws') + SIGNAL_PATH, ws);
+    sock.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      sock.terminate();
+    });
+    sock.on('open', () => {
+      resolve(101);
+      sock.terminate();
+    });
+    sock.on('error', (e) => (e.message.includes('Unexpected server response') ? undefined : reject(e)));
+  });
+}
