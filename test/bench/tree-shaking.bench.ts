@@ -1,7 +1,8 @@
 // What a Vite app that installs the package downloads: one that only joins and publishes, against the same app
 // that also uses the components and recording, both built in this run from the packed tarball. The JavaScript a
 // page loads at start (entry and its static imports) and everything emitted (with the chunks loaded on demand);
-// the difference is what tree-shaking and the lazy chunks save an app that only calls.
+// the difference is what tree-shaking and the lazy chunks save an app that only calls. And what a page of the
+// join-only app really downloads in Chromium while it joins and publishes (chunks loaded at join count there).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Rolldown } from 'vite';
 import type { BenchRow } from './run.js';
 import { installSdk, packSdk } from '../e2e/consumer-project.js';
+import { launchBrowser, openPage, serve, until } from '../e2e/harness.js';
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 const gz = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).length;
@@ -20,6 +22,7 @@ const uid = await client.join(null, 'room 1', 0);
 const stream = AgoraRTC.createStream({ streamID: uid, local: true, audio: true, video: true });
 await stream.init();
 await client.publish(stream);
+window.published = true;
 `;
 const FULL = `${JOIN}import 'agora-rtc-web/components';
 document.body.append(document.createElement('agora-call'));
@@ -43,6 +46,8 @@ interface Sizes {
   /** Which parts' code the page loads at start, and which are emitted at all (in chunks loaded on use). */
   atStart: Part[];
   emitted: Part[];
+  /** min+gzip of each emitted JS file, and the parts it holds. */
+  files: Map<string, { gz: number; parts: Part[] }>;
 }
 
 async function appSizes(dir: string, code: string): Promise<Sizes> {
@@ -52,6 +57,7 @@ async function appSizes(dir: string, code: string): Promise<Sizes> {
     root: dir,
     configFile: false,
     logLevel: 'silent',
+    base: './',
     build: { outDir: join(dir, 'dist'), target: 'es2022' },
   })) as Rolldown.RolldownOutput;
   const chunks = new Map(out.output.filter((o) => o.type === 'chunk').map((c) => [c.fileName, c]));
@@ -79,7 +85,25 @@ async function appSizes(dir: string, code: string): Promise<Sizes> {
     all: js.reduce((n, o) => n + size(o), 0),
     atStart: parts(start),
     emitted: parts(js),
+    files: new Map(js.map((o) => [o.fileName, { gz: size(o), parts: parts([o]) }])),
   };
+}
+
+/** The emitted JS files a page of the app requested by the time it has joined and published. */
+async function loadedByCall(app: Sizes, dist: string): Promise<string[]> {
+  const server = await serve({ staticDirs: { '/app/': dist } });
+  const browser = await launchBrowser();
+  try {
+    const page = await openPage(browser, `${server.url}/app/index.html`);
+    await until(() => page.evaluate(() => (window as { published?: boolean }).published === true), 60_000);
+    const paths = await page.evaluate(() =>
+      performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname),
+    );
+    return paths.map((p) => p.replace(/^\/app\//, '')).filter((f) => app.files.has(f));
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }
 
 export default async function treeShaking(): Promise<BenchRow[]> {
@@ -88,7 +112,17 @@ export default async function treeShaking(): Promise<BenchRow[]> {
     const tarball = await packSdk(tmp);
     const join = await appSizes(await installSdk(`${tmp}/join`, tarball), JOIN);
     const full = await appSizes(await installSdk(`${tmp}/full`, tarball), FULL);
+    const loaded = await loadedByCall(join, `${tmp}/join/dist`);
+    const loadedGz = loaded.reduce((n, f) => n + join.files.get(f)!.gz, 0);
+    const loadedParts = [...new Set(loaded.flatMap((f) => join.files.get(f)!.parts))];
     return [
+      {
+        name: 'Vite app that joins and publishes: JS a page downloads until published (Chromium, min+gzip)',
+        value: kb(loadedGz),
+        baseline: `${kb(join.all)} all it emitted`,
+        ratio: `${loaded.length} files; recording, whiteboard or yjs code among them: ${loadedParts.join(', ') || 'none'}`,
+        target: 'none of those',
+      },
       {
         name: 'Vite app that joins and publishes: JS loaded at start (min+gzip)',
         value: kb(join.start),
