@@ -353,15 +353,18 @@ export class AgoraCallElement extends LocalizedElement {
   // ---- SDK wiring ----
 
   private boardCounted: Client | null = null;
+  private boardFailed = false;
 
   /**
    * Unread whiteboard items: the whiteboard's code loads when the board first has something from another member
    * (content at join, or someone drawing), or when the panel is opened, never for a call where nobody draws. Items
-   * on the board at that moment count like the chat's history; later ones as they are added.
+   * on the board at that moment count like the chat's history; later ones as they are added. A failed load is
+   * tried again when the panel is opened, not at every update.
    */
-  private async countBoardChanges(client: Client): Promise<void> {
-    if (this.boardCounted === client) return;
+  private async countBoardChanges(client: Client, opening = false): Promise<void> {
+    if (this.boardCounted === client && !(opening && this.boardFailed)) return;
     this.boardCounted = client;
+    this.boardFailed = false;
     try {
       const board = await client.openWhiteboard();
       let n = 0;
@@ -370,8 +373,8 @@ export class AgoraCallElement extends LocalizedElement {
       this.bump('board', n);
       board.on('change', (e) => this.bump('board', e.added));
     } catch {
-      // The whiteboard's code could not load: the call goes on without its count (the next update tries again).
-      this.boardCounted = null;
+      // The whiteboard's code could not load: the call goes on without its count.
+      this.boardFailed = true;
     }
   }
 
@@ -844,7 +847,7 @@ export class AgoraCallElement extends LocalizedElement {
   /** Opens (loading agora-collab.js the first time) or closes the chat or whiteboard beside the video. */
   async toggleSide(which: 'chat' | 'board'): Promise<void> {
     if (this.side !== which) await import('./collab.js');
-    if (which === 'board') void this.countBoardChanges(this.client);
+    if (which === 'board') void this.countBoardChanges(this.client, true);
     this.side = this.side === which ? null : which;
     this.bump(which, 0);
   }
