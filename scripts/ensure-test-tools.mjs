@@ -1,5 +1,5 @@
 // The browser tests drive Debian's own programs (never a downloaded browser): Chromium, Firefox ESR with Xvfb for
-// its screen-sharing test, ffprobe/ffmpeg to check recordings, coturn and redis-server. Install what is missing when we may (root),
+// its screen-sharing test, ffprobe/ffmpeg to check recordings, coturn, redis-server and pulseaudio. Install what is missing when we may (root),
 // otherwise say in one line what to type.
 import { existsSync } from 'node:fs';
 import { execSync } from 'node:child_process';
@@ -14,6 +14,8 @@ const NEEDED = [
   // coturn relays media in the TURN test; redis-server links signaling nodes in the cluster test.
   [process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver', 'coturn'],
   [process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server', 'redis-server'],
+  // A private sound server gives Firefox two microphones and a speaker (its fake devices are one of each).
+  [process.env.PULSEAUDIO_PATH ?? '/usr/bin/pulseaudio', 'pulseaudio'],
 ];
 
 const missing = [...new Set(NEEDED.filter(([path]) => !existsSync(path)).map(([, pkg]) => pkg))];

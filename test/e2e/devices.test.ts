@@ -1,9 +1,22 @@
 // Device control in a real Chromium with fake devices: three fake cameras (device-count=3), three fake
 // microphones, three fake speakers. fake_device_1 is Chromium's fake *depth* camera (Y16 frames): it plays
 // locally but WebRTC cannot encode it, so the switch tests use fake_device_2 (MJPEG), a colour camera.
-import { describe, expect, test } from 'vitest';
-import { APP_ID, PAIRINGS, audioPeak, until, videoFrames } from './harness.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser as FirefoxBrowser } from 'puppeteer-core';
+import {
+  APP_ID,
+  PAIRINGS,
+  audioPeak,
+  launchFirefox,
+  openUser,
+  serve,
+  until,
+  videoFrames,
+  type UserPage,
+} from './harness.js';
+import { startPulse, type PulseProcess } from './pulse.js';
 import { browserSuite, crossBrowserSuite, outcome } from './setup.js';
+import type { RunningServer } from '../../server/app.js';
 import type { Client } from '../../src/client/client.js';
 import type { DeviceInfo } from '../../src/media/devices.js';
 import type { Stream } from '../../src/stream/stream.js';
@@ -205,7 +218,8 @@ describe('selectDevice during a call', () => {
 // it lists no speaker until the user picks one in its own prompt (selectAudioOutput). So in Firefox a switch is
 // proven by choosing the device that exists: it is opened again and must go through the same path (new track in
 // the same senders, no renegotiation, mute state kept, the other side decoding on). Switching between two
-// *different* cameras or microphones, and choosing a speaker, are proven in Chromium only (above).
+// *different* cameras is proven in Chromium only (above; no second camera can exist for Firefox here, see
+// docs/browser-support.md); two microphones and a speaker are proven in Firefox with PulseAudio (below).
 describe.runIf(PAIRINGS.includes('firefox'))('selectDevice in Firefox', () => {
   const ff = crossBrowserSuite('firefox');
 
@@ -316,6 +330,135 @@ describe.runIf(PAIRINGS.includes('firefox'))('selectDevice in Firefox', () => {
       T.local._media.getTracks().map((t) => (t.readyState === 'live' ? t.id : 'ended')),
     );
     expect(after).toEqual(before);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+// Two microphones and a speaker in Firefox: real devices of a PulseAudio server the test starts (test/e2e/pulse.ts),
+// with Firefox's fake devices off. There is then no camera at all (Firefox's real cameras are V4L2 devices, and
+// this machine has none), so the users send sound only.
+describe.runIf(PAIRINGS.includes('firefox'))('two microphones and a speaker in Firefox (PulseAudio)', () => {
+  let pulse: PulseProcess;
+  let server: RunningServer;
+  let firefox: FirefoxBrowser;
+  beforeAll(async () => {
+    pulse = await startPulse();
+    server = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+    firefox = await launchFirefox(undefined, {
+      prefs: { 'media.navigator.streams.fake': false },
+      env: { PULSE_SERVER: pulse.server },
+    });
+  });
+  afterAll(async () => {
+    await firefox?.close();
+    await server?.close();
+    await pulse?.stop();
+  });
+
+  const pc = (page: UserPage) =>
+    page.evaluate(() => {
+      const pcs = [
+        ...(T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }).transport
+          .connections()
+          .values(),
+      ];
+      const pc = pcs[0];
+      return pcs.length === 1 && pc?.signalingState === 'stable' && pc.remoteDescription
+        ? {
+            sdp: pc.localDescription!.sdp + pc.remoteDescription.sdp,
+            sent: pc.getSenders().map((s) => s.track?.id),
+          }
+        : null;
+    });
+
+  test('switching to the other microphone and back: the stream reports the chosen device, same senders, no renegotiation, the other side hears on, getAudioLevel hears it; the speaker moves the remote sound', async () => {
+    const a = await openUser(firefox, `${server.url}/test-pages/call.html`);
+    const b = await openUser(firefox, `${server.url}/test-pages/call.html`);
+    const uidA = await a.evaluate((id) => T.join(id, 'two mics firefox', 0, { video: false }), APP_ID);
+    const uidB = await b.evaluate((id) => T.join(id, 'two mics firefox', 0, { video: false }), APP_ID);
+    const remoteOfA = `#remote-${uidA} video`;
+    await until(
+      () => b.evaluate((uid) => T.has('stream-subscribed', uid), uidA),
+      20_000,
+      'B subscribed to A',
+    );
+    await until(
+      () => a.evaluate((uid) => T.has('stream-subscribed', uid), uidB),
+      20_000,
+      'A subscribed to B',
+    );
+    expect(await audioPeak(b, remoteOfA)).toBeGreaterThan(0.01);
+    const before = (await until(() => pc(a), 20_000, "A's link negotiated"))!;
+
+    const listed = await a.evaluate(async () =>
+      (await T.client.getDevices())!.filter((d) => d.kind === 'audioinput').map((d) => d.label),
+    );
+    expect(listed).toEqual(expect.arrayContaining(pulse.microphones));
+
+    // To the microphone A is not using, then back to the first one.
+    for (const round of ['other', 'back']) {
+      const r = await a.evaluate(async (labels) => {
+        const mics = (await T.client.getDevices())!.filter(
+          (d) => d.kind === 'audioinput' && labels.includes(d.label),
+        );
+        const media = T.local._media;
+        const old = media.getAudioTracks()[0]!;
+        const target = mics.find((d) => d.deviceId !== old.getSettings().deviceId)!;
+        await T.local.disableAudio(); // the mute state survives the switch
+        await T.client.selectDevice(target);
+        const now = media.getAudioTracks()[0]!;
+        const mutedAfterSwitch = !now.enabled;
+        await T.local.enableAudio();
+        return {
+          from: old.label,
+          to: now.label,
+          chosen: target.label,
+          reportsChosen: now.getSettings().deviceId === target.deviceId,
+          oldEnded: old.readyState === 'ended',
+          mutedAfterSwitch,
+        };
+      }, pulse.microphones);
+      expect(r.from, round).not.toBe(r.to);
+      expect(r, round).toMatchObject({
+        to: r.chosen,
+        reportsChosen: true,
+        oldEnded: true,
+        mutedAfterSwitch: true,
+      });
+      // The same sender carries the new track (replaceTrack settles asynchronously), without renegotiation.
+      await until(
+        async () => {
+          const now = await pc(a);
+          const local = await a.evaluate(() => T.local._media.getAudioTracks()[0]!.id);
+          return now?.sent.includes(local);
+        },
+        5_000,
+        'the sender to carry the new microphone',
+      );
+      expect((await pc(a))!.sdp, round).toBe(before.sdp);
+      expect(await audioPeak(b, remoteOfA), `${round}: B hears A`).toBeGreaterThan(0.01);
+      // The local level meter (Web Audio, which runs in Firefox once it has a sound server) hears the new one.
+      await until(
+        () => a.evaluate(() => T.local.getAudioLevel() > 0.01),
+        10_000,
+        `${round}: A's getAudioLevel`,
+      );
+    }
+    const events = await b.evaluate(() => window.events.map((e) => e.ev));
+    expect(events.filter((e) => e === 'stream-added')).toHaveLength(1);
+    expect(events).not.toContain('stream-removed');
+
+    // The speaker Firefox lists once the microphone is allowed: B's sound plays on it on A's side.
+    const sink = await a.evaluate(
+      async ([sel, label]) => {
+        const out = (await T.client.getDevices())!.find((d) => d.kind === 'audiooutput' && d.label === label);
+        if (!out) return ['no speaker listed', ''];
+        await T.client.selectDevice(out);
+        return [(document.querySelector(sel) as HTMLVideoElement).sinkId, out.deviceId];
+      },
+      [`#remote-${uidB} video`, pulse.speaker] as const,
+    );
+    expect(sink[0]).toBe(sink[1]);
     await Promise.all([a.close(), b.close()]);
   });
 });

@@ -82,12 +82,17 @@ export const CHROMIUM_ARGS = [
  * run's namespace has (scripts/netns.mjs). `display`: run with a window on that X display instead of headless
  * (Firefox captures a screen only when not headless).
  */
-export async function launchFirefox(display?: string): Promise<FirefoxBrowser> {
+export async function launchFirefox(
+  display?: string,
+  /** More prefs (they win over these) and environment, e.g. real devices of a test's own sound server. */
+  extra: { prefs?: Record<string, unknown>; env?: Record<string, string> } = {},
+): Promise<FirefoxBrowser> {
+  const env = { ...(display ? { DISPLAY: display } : {}), ...extra.env };
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
     headless: !display,
-    ...(display ? { env: { ...process.env, DISPLAY: display } } : {}),
+    ...(Object.keys(env).length ? { env: { ...process.env, ...env } } : {}),
     extraPrefsFirefox: {
       'media.navigator.streams.fake': true,
       'media.navigator.permission.disabled': true,
@@ -101,6 +106,7 @@ export async function launchFirefox(display?: string): Promise<FirefoxBrowser> {
       'dom.min_background_timeout_value': 4,
       'dom.timeout.enable_budget_timer_throttling': false,
       'layout.throttled_frame_rate': 60,
+      ...extra.prefs,
     },
   });
 }
