@@ -63,7 +63,7 @@ describe('whiteboard loaded on first use', () => {
     });
     expect(early).toMatch(/^ERR_NOT_READY: .*openWhiteboard/);
 
-    // C draws; removing the stroke afterwards only works if A applies the updates in order.
+    // C draws, then removes its stroke: A, opening later, must end with what C sees.
     const c = await member(channel, { publish: false });
     await c.page.evaluate(async () => {
       const wb = await (window as unknown as W).W.client.openWhiteboard();
