@@ -195,6 +195,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         onEvent: (ev) => signaling.onClusterEvent(ev),
         onRoundTrip: (s) => metrics.redisRoundTrip(s),
         log,
+        snapshot: () => signaling.clusterSnapshot(),
+        knownNodes: () => signaling.remoteNodes(),
       });
       signaling.useCluster(cluster);
     } catch (e) {

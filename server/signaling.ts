@@ -27,7 +27,7 @@ import {
 } from '../src/protocol/validate.js';
 import { Bucket, ChannelCollab, DEFAULT_COLLAB_LIMITS, decodeBase64, type CollabLimits } from './collab.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
-import type { ClusterEntry, ClusterEvent, RedisCluster } from './cluster/redis.js';
+import type { ClusterEntry, ClusterEvent, ClusterSnapshot, RedisCluster } from './cluster/redis.js';
 import type { SignalingMetrics } from './metrics.js';
 import { DEFAULT_TURN_TTL_SECONDS, iceGrant, renewAtMs, type IceOptions } from './turn.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
@@ -170,6 +170,8 @@ interface Channel {
   readonly pending: Set<Member>;
   /** Cluster mode: the members connected to other nodes, and which node each is on. */
   readonly remote: Map<number, { node: string; info: PeerInfo }>;
+  /** uid → the news counter when news about it last changed `remote` (a comparison with Redis keeps newer news). */
+  readonly remoteNews: Map<number, number>;
   flushTimer?: NodeJS.Timeout;
   /** Broadcast budget: frames this channel may still send now (refills at channelSendsPerSecond). */
   tokens: number;
@@ -320,6 +322,10 @@ export class SignalingServer {
   private readonly corkedConns: Conn[] = [];
   private readonly limits: ServerLimits;
   private cluster: RedisCluster | null = null;
+  /** Counts news from the other nodes (see Channel.remoteNews). */
+  private news = 0;
+  private resyncing = false;
+  private resyncAgain = false;
 
   constructor(private readonly opts: SignalingOptions) {
     this.limits = opts.limits;
@@ -354,25 +360,47 @@ export class SignalingServer {
     }
     const ip = req.socket.remoteAddress ?? 'unknown';
     const use = this.ipUse(ip);
-    if (use.conns >= this.limits.maxConnectionsPerIp) {
+    const max = this.limits.maxConnectionsPerIp;
+    const refuse = (): void => {
       if (!use.refusalLogged) {
         use.refusalLogged = true;
-        this.opts.log(`ip ${ip}: over ${this.limits.maxConnectionsPerIp} connections; refusing more`);
+        this.opts.log(`ip ${ip}: over ${max} connections; refusing more`);
       }
-      const body = `Too many connections from your address (limit ${this.limits.maxConnectionsPerIp}).\n`;
+      const body = `Too many connections from your address (limit ${max}).\n`;
       socket.end(
         `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 5\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
-      return;
-    }
+    };
+    if (use.conns >= max) return refuse();
     // Counted from the upgrade until the TCP socket closes, whatever happens in between.
     use.conns++;
+    const cluster = this.cluster;
+    let counted = false;
     socket.once('close', () => {
       use.conns--;
+      if (counted) cluster?.disconnect(ip);
       this.dropIpUse(ip, use);
     });
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip, origin));
+    const upgrade = (): void => {
+      if (this.closing || socket.destroyed) return void socket.destroy();
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip, origin));
+    };
+    if (!cluster) return upgrade();
+    // Several nodes: the limit holds for the address's sockets on all of them together.
+    cluster.connect(ip, max).then(
+      (ok) => {
+        if (!ok) return refuse();
+        if (socket.destroyed) return cluster.disconnect(ip);
+        counted = true;
+        upgrade();
+      },
+      (e: Error) => {
+        // Redis away: this node's own count still limits the address.
+        this.opts.log(`ip ${ip}: cluster count unavailable (${e.message}); counted on this node only`);
+        upgrade();
+      },
+    );
   }
 
   stats(): SignalingStats {
@@ -420,13 +448,96 @@ export class SignalingServer {
     this.cluster = null;
   }
 
+  /** What this node holds, for Redis after it restarted empty. */
+  clusterSnapshot(): ClusterSnapshot {
+    const members: ClusterSnapshot['members'] = [];
+    for (const ch of this.channels.values())
+      for (const m of ch.members.values())
+        members.push({ ch: ch.key, entry: { session: m.session, info: info(m), expiresAt: m.expiresAt } });
+    const conns = new Map<string, number>();
+    const channels = new Map<string, Map<string, number>>();
+    for (const [ip, use] of this.ips) {
+      if (use.conns > 0) conns.set(ip, use.conns);
+      if (use.channels.size > 0) channels.set(ip, new Map(use.channels));
+    }
+    return { members, conns, channels };
+  }
+
+  /** The nodes whose members this node's members see. */
+  *remoteNodes(): Iterable<string> {
+    for (const ch of this.channels.values()) for (const r of ch.remote.values()) yield r.node;
+  }
+
+  /**
+   * After Redis came back (restarted, maybe empty): news published meanwhile were lost, so each channel's view of
+   * the other nodes' members is compared with Redis. Members of live nodes that are missing from Redis left;
+   * members found there and not seen here joined. A node that has not written itself again yet keeps its members
+   * (it is declared dead if it never does).
+   */
+  private async resync(cluster: RedisCluster): Promise<void> {
+    const asked = this.news;
+    const { entries, alive } = await cluster.read([...this.channels.keys()]);
+    for (const [key, list] of entries) {
+      const ch = this.channels.get(key);
+      if (!ch) continue;
+      // News that came while Redis was being read are newer than what it returned.
+      const newer = (uid: number): boolean => (ch.remoteNews.get(uid) ?? 0) > asked;
+      for (const [uid, n] of ch.remoteNews) if (n <= asked) ch.remoteNews.delete(uid);
+      const stored = new Set<number>();
+      for (const e of list) {
+        const uid = e.info.uid;
+        stored.add(uid);
+        if (e.node === cluster.nodeId || ch.members.has(uid) || !alive.has(e.node) || newer(uid)) continue;
+        const known = ch.remote.get(uid);
+        ch.remote.set(uid, { node: e.node, info: e.info });
+        if (!known) this.broadcast(ch, null, { t: 'peer-join', peer: e.info });
+        else if (JSON.stringify(known.info) !== JSON.stringify(e.info))
+          this.broadcast(ch, null, { t: 'peer-state', peer: e.info });
+      }
+      for (const [uid, r] of [...ch.remote]) {
+        if (stored.has(uid) || !alive.has(r.node) || newer(uid)) continue;
+        ch.remote.delete(uid);
+        this.broadcast(ch, null, { t: 'peer-leave', uid });
+        this.opts.log(
+          `leave  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${uid} (gone from Redis after it restarted)`,
+        );
+      }
+    }
+  }
+
+  /** One comparison at a time (an older read must not undo a newer one); a request meanwhile runs once more after. */
+  private requestResync(): void {
+    const cluster = this.cluster;
+    if (!cluster || this.closing) return;
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return;
+    }
+    this.resyncing = true;
+    void (async () => {
+      do {
+        this.resyncAgain = false;
+        await this.resync(cluster).catch((e: Error) =>
+          this.opts.log(`redis: comparing views failed: ${e.message}`),
+        );
+      } while (this.resyncAgain && this.cluster === cluster);
+      this.resyncing = false;
+    })();
+  }
+
   /** News from the other nodes, for the members of this one. */
   onClusterEvent(ev: ClusterEvent): void {
+    if (ev.k === 'sync') {
+      // Nodes and links come back one by one: compare now, and again while the others catch up.
+      for (const ms of [0, 1000, 3000]) setTimeout(() => this.requestResync(), ms).unref();
+      return;
+    }
     if (ev.k === 'node-down') {
       for (const ch of [...this.channels.values()]) {
         for (const [uid, r] of [...ch.remote]) {
           if (r.node !== ev.node) continue;
           ch.remote.delete(uid);
+          ch.remoteNews.set(uid, ++this.news);
           this.broadcast(ch, null, { t: 'peer-leave', uid });
           this.opts.log(
             `leave  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${uid} (its node died)`,
@@ -444,12 +555,14 @@ export class SignalingServer {
         const known = ch.remote.has(ev.peer.uid);
         if (ev.k === 'state' && !known) return;
         ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
+        ch.remoteNews.set(ev.peer.uid, ++this.news);
         this.broadcast(ch, null, { t: known ? 'peer-state' : 'peer-join', peer: ev.peer });
         return;
       }
       case 'leave':
         if (ch.remote.get(ev.uid)?.node !== ev.node) return;
         ch.remote.delete(ev.uid);
+        ch.remoteNews.set(ev.uid, ++this.news);
         this.broadcast(ch, null, { t: 'peer-leave', uid: ev.uid });
         return;
       case 'moved': {
@@ -457,6 +570,7 @@ export class SignalingServer {
         if (local) this.dropMoved(local);
         if (this.channels.get(ch.key) !== ch) return;
         ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
+        ch.remoteNews.set(ev.peer.uid, ++this.news);
         this.broadcast(ch, null, { t: 'peer-state', peer: ev.peer });
         return;
       }
@@ -551,7 +665,9 @@ export class SignalingServer {
     if (use.conns === 0 && use.channels.size === 0 && this.ips.get(ip) === use) this.ips.delete(ip);
   }
 
-  private countChannel(ip: string, chKey: string, delta: 1 | -1): void {
+  /** `mirror`: also in Redis (a join's claim counted itself there already). */
+  private countChannel(ip: string, chKey: string, delta: 1 | -1, mirror = true): void {
+    if (mirror) this.cluster?.countChannel(ip, chKey, delta);
     const use = this.ipUse(ip);
     const n = (use.channels.get(chKey) ?? 0) + delta;
     if (n > 0) use.channels.set(chKey, n);
@@ -1062,15 +1178,24 @@ export class SignalingServer {
       const base = { uid, ...copyState(join.state) };
       return join.displayName ? { ...base, name: join.displayName } : base;
     };
-    const max = this.limits.maxMembersPerChannel;
+    const limits = {
+      maxMembers: this.limits.maxMembersPerChannel,
+      ip: conn.ip,
+      maxChannelsPerIp: this.limits.maxChannelsPerIp,
+    };
+    // Claimed in Redis (and counted for the address there), but the socket went away meanwhile.
+    const undo = (uid: number): void => {
+      void cluster.release(join.chKey, uid).catch(() => undefined);
+      cluster.countChannel(conn.ip, join.chKey, -1);
+    };
     if (join.uid !== 0 && join.session !== undefined) {
       const entry = { session: join.session, info: infoOf(join.uid), expiresAt: 0 };
       const stored = await cluster.lookup(join.chKey, join.uid);
       if (stored && sameSecret(stored.session, join.session)) {
         entry.expiresAt = stored.expiresAt;
-        const r = await cluster.claim(join.chKey, join.uid, entry, max, true);
+        const r = await cluster.claim(join.chKey, join.uid, entry, limits, true);
         if (r.ok) {
-          if (!this.stillWaiting(conn)) return void cluster.release(join.chKey, join.uid);
+          if (!this.stillWaiting(conn)) return undo(join.uid);
           this.admit(conn, id, join, join.uid, join.session, stored.expiresAt, r.peers, true);
           return;
         }
@@ -1082,13 +1207,20 @@ export class SignalingServer {
     if (expiresAt === null || !this.ipMayJoin(conn, id, join.chKey)) return;
     const session = randomBytes(18).toString('base64url');
     for (let attempt = 0; ; attempt++) {
-      const r = await cluster.claim(join.chKey, uid, { session, info: infoOf(uid), expiresAt }, max, false);
+      const r = await cluster.claim(
+        join.chKey,
+        uid,
+        { session, info: infoOf(uid), expiresAt },
+        limits,
+        false,
+      );
       if (r.ok) {
-        if (!this.stillWaiting(conn)) return void cluster.release(join.chKey, uid);
+        if (!this.stillWaiting(conn)) return undo(uid);
         this.admit(conn, id, join, uid, session, expiresAt, r.peers);
         return;
       }
       if (r.reason === 'full') return this.channelFull(conn, id, join);
+      if (r.reason === 'ip-channels') return this.ipChannelsFull(conn, id);
       if (join.uid !== 0) return this.uidInUse(conn, id, join);
       // uid 0: another node took the random uid first; draw again.
       if (attempt >= 8) throw new Error('could not find a free uid in the cluster');
@@ -1138,13 +1270,17 @@ export class SignalingServer {
   private ipMayJoin(conn: Conn, id: number, chKey: string): boolean {
     const use = this.ipUse(conn.ip);
     if (use.channels.has(chKey) || use.channels.size < this.limits.maxChannelsPerIp) return true;
+    this.ipChannelsFull(conn, id);
+    return false;
+  }
+
+  private ipChannelsFull(conn: Conn, id: number): void {
     this.err(
       conn,
       id,
       'ERR_JOIN_CHANNEL_REJECTED',
       `Your address already has members in ${this.limits.maxChannelsPerIp} channels (this server's limit); leave one first.`,
     );
-    return false;
   }
 
   /**
@@ -1172,6 +1308,7 @@ export class SignalingServer {
       media: this.opts.sfu && this.opts.meshMax === 0 ? 'sfu' : 'mesh',
       pending: new Set<Member>(),
       remote: new Map(),
+      remoteNews: new Map(),
       tokens: this.limits.channelSendsPerSecond,
       refilledAt: now,
       collab: new ChannelCollab(this.limits),
@@ -1194,13 +1331,15 @@ export class SignalingServer {
     ch.remote.delete(uid);
     if (cluster && this.cluster) {
       for (const e of cluster) {
-        if (e.node !== this.cluster.nodeId && e.info.uid !== uid)
-          ch.remote.set(e.info.uid, { node: e.node, info: e.info });
+        if (e.node === this.cluster.nodeId || e.info.uid === uid) continue;
+        // Normally known from its news; not when that news was lost (Redis restarted): tell the members here.
+        if (!ch.remote.has(e.info.uid)) this.broadcast(ch, null, { t: 'peer-join', peer: e.info });
+        ch.remote.set(e.info.uid, { node: e.node, info: e.info });
       }
     }
     const peers = [...ch.members.values()].map(info).concat([...ch.remote.values()].map((r) => r.info));
     ch.members.set(uid, member);
-    this.countChannel(conn.ip, join.chKey, 1);
+    this.countChannel(conn.ip, join.chKey, 1, cluster === null);
     conn.member = member;
     const toSfu = this.chooseMedia(ch);
     this.ok(conn, id, {
@@ -1248,7 +1387,10 @@ export class SignalingServer {
       this.countChannel(conn.ip, ch.key, 1);
       member.ip = conn.ip;
     }
-    const peers = [...ch.members.values()].filter((p) => p !== member).map(info);
+    const peers = [...ch.members.values()]
+      .filter((p) => p !== member)
+      .map(info)
+      .concat([...ch.remote.values()].map((r) => r.info));
     this.ok(conn, id, {
       uid: member.uid,
       session: member.session,

@@ -9,6 +9,11 @@ export const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-ser
 export interface RedisInstance {
   url: string;
   stop(): Promise<void>;
+  /**
+   * Kills it and starts a new, empty one on the same port (as a Redis restarted without persistence), after
+   * `whileDown` (what happens while Redis is away).
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -20,8 +25,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(): Promise<RedisInstance> {
-  const port = await freePort();
+async function spawnRedis(port: number): Promise<ChildProcess> {
   const child: ChildProcess = spawn(
     REDIS_SERVER,
     [
@@ -47,12 +51,29 @@ export async function startRedis(): Promise<RedisInstance> {
     });
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out}`)));
   });
+  return child;
+}
+
+async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(signal);
+  await once(child, 'exit');
+}
+
+export async function startRedis(): Promise<RedisInstance> {
+  const port = await freePort();
+  let child = await spawnRedis(port);
   return {
     url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+    stop: () => kill(child, 'SIGTERM'),
+    async restart(whileDown) {
+      await kill(child, 'SIGKILL');
+      await whileDown?.();
+      // The port was just freed; a restart loop would hide a real failure, so one retry after a pause.
+      child = await spawnRedis(port).catch(async () => {
+        await new Promise((r) => setTimeout(r, 500));
+        return spawnRedis(port);
+      });
     },
   };
 }

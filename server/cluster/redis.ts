@@ -8,6 +8,12 @@
 //   alive:<id>               "1" with a TTL of HEARTBEAT_TTL_MS       the node's heartbeat
 //   nodes                    set of node ids                           who to watch
 //   reap:<id>                lock: one node cleans up a dead node's entries
+//   ip:<id>                  hash with the TTL of the heartbeat: what each address uses on that node, for the
+//                            per-address limits every node enforces on the sum over all nodes: "c <ip>" → its
+//                            open sockets, "h <ip> <app>/<channel>" → its members there, "n <ip>" → its channels
+//
+// When Redis comes back empty (restarted), every node writes its part again (members, heartbeat, address counts)
+// and each node then compares its view of the other nodes' members with what Redis holds.
 // Pub/sub: `agora:bus` (channel news for every node), `agora:to:<id>` (relays for one node).
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -35,14 +41,55 @@ export type ClusterEvent =
   | { k: 'moved'; ch: string; node: string; peer: PeerInfo }
   | { k: 'relay'; ch: string; from: number; to: number; data: unknown }
   /** Local only: a node's heartbeat expired. */
-  | { k: 'node-down'; node: string };
+  | { k: 'node-down'; node: string }
+  /** Another node wrote its members again after Redis restarted (or this node did): compare views with Redis. */
+  | { k: 'sync'; node: string };
 
 export type ClaimResult =
-  { ok: true; peers: ClusterEntry[] } | { ok: false; reason: 'taken' | 'full' | 'gone' | 'session' };
+  | { ok: true; peers: ClusterEntry[] }
+  | { ok: false; reason: 'taken' | 'full' | 'gone' | 'session' | 'ip-channels' };
+
+/** What this node holds, written again into a Redis that restarted empty. */
+export interface ClusterSnapshot {
+  members: { ch: string; entry: Omit<ClusterEntry, 'node'> }[];
+  /** Address → its open sockets on this node. */
+  conns: Map<string, number>;
+  /** Address → channel → its members there on this node. */
+  channels: Map<string, Map<string, number>>;
+}
+
+// Lua shared by the scripts. each_node calls fn with this node's ip hash, then every other registered node's, until
+// fn returns true. A dead node's hash expires with its heartbeat, so its counts vanish with it.
+const EACH_NODE = `
+local function each_node(self_key, fn)
+  if fn(self_key) then return end
+  for _, n in ipairs(redis.call('SMEMBERS', '${PREFIX}nodes')) do
+    local k = '${PREFIX}ip:' .. n
+    if k ~= self_key and fn(k) then return end
+  end
+end
+-- One member more or less from an address in a channel on this node: "h <ip> <channel>" counts the members,
+-- "n <ip>" the channels where that count is not 0.
+local function count_channel(k, f, nf, d)
+  local v = redis.call('HINCRBY', k, f, d)
+  if d > 0 and v == d then redis.call('HINCRBY', k, nf, 1) end
+  if v <= 0 then
+    redis.call('HDEL', k, f)
+    if v - d > 0 and redis.call('HINCRBY', k, nf, -1) <= 0 then redis.call('HDEL', k, nf) end
+  end
+end
+`;
 
 // Claim a uid (or take over one by its session) and read the channel, in one step: joins on different nodes are
 // ordered by Redis, so of two members exactly one sees the other in its peers (and answers its offer).
+// The address's channels are checked in the same step (O(nodes), whatever the channel's or the address's size), so
+// the join costs one round trip: a channel the address already has a member in, on any node, is fine; otherwise
+// the sum of its channel counts over the nodes must be under the limit. That sum counts a channel once per node
+// the address has members of it on, so with members of one channel on several nodes it can refuse a little early.
+// KEYS: members hash, node members set, this node's ip hash. ARGV: uid, entry, claim|take, session, tag,
+// maxMembers, "h <ip> <channel>", maxChannelsPerIp, "n <ip>", ttl ms.
 const JOIN_SCRIPT = `
+${EACH_NODE}
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if ARGV[3] == 'take' then
   if not cur then return {'gone'} end
@@ -52,12 +99,45 @@ if ARGV[3] == 'take' then
 else
   if cur then return {'taken'} end
   if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[6]) then return {'full'} end
+  local has, total = false, 0
+  each_node(KEYS[3], function(k)
+    if redis.call('HEXISTS', k, ARGV[7]) == 1 then has = true; return true end
+    total = total + tonumber(redis.call('HGET', k, ARGV[9]) or '0')
+  end)
+  if not has and total >= tonumber(ARGV[8]) then return {'ip-channels'} end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[5])
+count_channel(KEYS[3], ARGV[7], ARGV[9], 1)
+redis.call('PEXPIRE', KEYS[3], ARGV[10])
 local all = redis.call('HVALS', KEYS[1])
 table.insert(all, 1, 'ok')
 return all
+`;
+
+// One more socket from an address, if the sum over the nodes allows it. KEYS: this node's ip hash.
+// ARGV: "c <ip>", limit, ttl ms.
+const CONNECT_SCRIPT = `
+${EACH_NODE}
+local total = 0
+each_node(KEYS[1], function(k) total = total + tonumber(redis.call('HGET', k, ARGV[1]) or '0') end)
+if total >= tonumber(ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+// A socket closed. KEYS: this node's ip hash. ARGV: "c <ip>".
+const DISCONNECT_SCRIPT = `
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+`;
+
+// An address's member count in a channel on this node changed. KEYS: this node's ip hash. ARGV: "h <ip> <channel>",
+// "n <ip>", delta, ttl ms.
+const CHANNEL_COUNT_SCRIPT = `
+${EACH_NODE}
+count_channel(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
 `;
 
 // Remove an entry only if it still belongs to that node (a member that moved is not removed by its old node).
@@ -74,6 +154,9 @@ return 0
 const membersKey = (ch: string) => `${PREFIX}members:${ch}`;
 const nodeMembersKey = (node: string) => `${PREFIX}node:${node}:members`;
 const tag = (ch: string, uid: number) => `${ch}\n${uid}`;
+const ipKey = (node: string) => `${PREFIX}ip:${node}`;
+// Addresses hold no space, so the channel (which may) comes last.
+const channelField = (ip: string, ch: string) => `h ${ip} ${ch}`;
 
 export interface RedisClusterOptions {
   url: string;
@@ -81,6 +164,10 @@ export interface RedisClusterOptions {
   /** Each command's round trip, for GET /metrics. */
   onRoundTrip?(seconds: number): void;
   log(line: string): void;
+  /** What this node holds, to write again when Redis comes back empty. */
+  snapshot(): ClusterSnapshot;
+  /** The nodes this node's view has members of (a node that never comes back after a Redis restart is dead). */
+  knownNodes(): Iterable<string>;
 }
 
 export class RedisCluster {
@@ -89,6 +176,10 @@ export class RedisCluster {
   private readonly sub: Redis;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** Connected once: a later 'ready' is a reconnect, after which Redis may have restarted empty. */
+  private started = false;
+  /** Nodes this node's view holds members of that are not registered in Redis, since when (ms). */
+  private readonly missing = new Map<string, number>();
 
   private constructor(private readonly opts: RedisClusterOptions) {
     // Commands fail fast while Redis is away rather than queue joins for minutes.
@@ -97,6 +188,14 @@ export class RedisCluster {
     this.sub = new Redis(opts.url, options);
     for (const c of [this.cmd, this.sub]) c.on('error', (e: Error) => opts.log(`redis: ${e.message}`));
     this.sub.on('message', (_channel: string, text: string) => this.onMessage(text));
+    this.cmd.on('ready', () => {
+      if (this.started && !this.closed)
+        void this.register().catch((e: Error) => opts.log(`redis: re-registering failed: ${e.message}`));
+    });
+    // News published while our subscription was away are lost: compare views once it is back.
+    this.sub.on('ready', () => {
+      if (this.started && !this.closed) opts.onEvent({ k: 'sync', node: this.nodeId });
+    });
     this.timer = setInterval(
       () => void this.beat().catch((e: Error) => opts.log(`redis: ${e.message}`)),
       HEARTBEAT_EVERY_MS,
@@ -110,6 +209,7 @@ export class RedisCluster {
     await Promise.all([c.cmd.connect(), c.sub.connect()]);
     await c.sub.subscribe(`${PREFIX}bus`, `${PREFIX}to:${c.nodeId}`);
     await c.beat();
+    c.started = true;
     opts.log(`cluster node ${c.nodeId} on Redis`);
     return c;
   }
@@ -129,26 +229,115 @@ export class RedisCluster {
     ch: string,
     uid: number,
     entry: Omit<ClusterEntry, 'node'>,
-    maxMembers: number,
+    limits: { maxMembers: number; ip: string; maxChannelsPerIp: number },
     take: boolean,
   ): Promise<ClaimResult> {
     const value = JSON.stringify({ node: this.nodeId, ...entry });
     const r = (await this.timed(
       this.cmd.eval(
         JOIN_SCRIPT,
-        2,
+        3,
         membersKey(ch),
         nodeMembersKey(this.nodeId),
+        ipKey(this.nodeId),
         String(uid),
         value,
         take ? 'take' : 'claim',
         entry.session,
         tag(ch, uid),
-        String(maxMembers),
+        String(limits.maxMembers),
+        channelField(limits.ip, ch),
+        String(limits.maxChannelsPerIp),
+        `n ${limits.ip}`,
+        String(HEARTBEAT_TTL_MS),
       ),
     )) as string[];
-    if (r[0] !== 'ok') return { ok: false, reason: r[0] as 'taken' | 'full' | 'gone' | 'session' };
+    if (r[0] !== 'ok') return { ok: false, reason: r[0] as Exclude<ClaimResult, { ok: true }>['reason'] };
     return { ok: true, peers: r.slice(1).map((s) => JSON.parse(s) as ClusterEntry) };
+  }
+
+  /** One more socket from `ip` on this node, if all nodes together hold fewer than `limit` from it. */
+  async connect(ip: string, limit: number): Promise<boolean> {
+    const r = await this.timed(
+      this.cmd.eval(
+        CONNECT_SCRIPT,
+        1,
+        ipKey(this.nodeId),
+        `c ${ip}`,
+        String(limit),
+        String(HEARTBEAT_TTL_MS),
+      ),
+    );
+    return r === 1;
+  }
+
+  /** A socket from `ip` on this node closed. */
+  disconnect(ip: string): void {
+    void this.cmd.eval(DISCONNECT_SCRIPT, 1, ipKey(this.nodeId), `c ${ip}`).catch(() => undefined);
+  }
+
+  /** The members from `ip` in `ch` on this node changed by `delta` (joins count themselves in claim()). */
+  countChannel(ip: string, ch: string, delta: number): void {
+    void this.cmd
+      .eval(
+        CHANNEL_COUNT_SCRIPT,
+        1,
+        ipKey(this.nodeId),
+        channelField(ip, ch),
+        `n ${ip}`,
+        String(delta),
+        String(HEARTBEAT_TTL_MS),
+      )
+      .catch(() => undefined);
+  }
+
+  /** Every entry of these channels, as Redis holds them, and the nodes alive now. */
+  async read(chs: string[]): Promise<{ entries: Map<string, ClusterEntry[]>; alive: Set<string> }> {
+    const pipe = this.cmd.pipeline().smembers(`${PREFIX}nodes`);
+    for (const ch of chs) pipe.hvals(membersKey(ch));
+    const res = (await pipe.exec())!.map(([e, v]) => {
+      if (e) throw e;
+      return v;
+    });
+    const nodes = res[0] as string[];
+    const check = this.cmd.pipeline();
+    for (const n of nodes) check.exists(`${PREFIX}alive:${n}`);
+    const up = (await check.exec())!;
+    const alive = new Set(nodes.filter((_, i) => up[i]![1] === 1));
+    const entries = new Map<string, ClusterEntry[]>();
+    for (const [i, ch] of chs.entries())
+      entries.set(
+        ch,
+        (res[i + 1] as string[]).map((s) => JSON.parse(s) as ClusterEntry),
+      );
+    return { entries, alive };
+  }
+
+  /**
+   * After a reconnect: Redis may have restarted empty, so this node writes its part again (heartbeat, members,
+   * address counts), then tells the others to compare their views with Redis.
+   */
+  private async register(): Promise<void> {
+    const snap = this.opts.snapshot();
+    const pipe = this.cmd
+      .multi()
+      .set(`${PREFIX}alive:${this.nodeId}`, '1', 'PX', HEARTBEAT_TTL_MS)
+      .sadd(`${PREFIX}nodes`, this.nodeId)
+      .del(ipKey(this.nodeId));
+    for (const { ch, entry } of snap.members) {
+      pipe.hset(membersKey(ch), String(entry.info.uid), JSON.stringify({ node: this.nodeId, ...entry }));
+      pipe.sadd(nodeMembersKey(this.nodeId), tag(ch, entry.info.uid));
+    }
+    for (const [ip, n] of snap.conns) pipe.hset(ipKey(this.nodeId), `c ${ip}`, String(n));
+    for (const [ip, chs] of snap.channels) {
+      for (const [ch, n] of chs) pipe.hset(ipKey(this.nodeId), channelField(ip, ch), String(n));
+      pipe.hset(ipKey(this.nodeId), `n ${ip}`, String(chs.size));
+    }
+    pipe.pexpire(ipKey(this.nodeId), HEARTBEAT_TTL_MS);
+    await pipe.exec();
+    this.opts.log(`cluster node ${this.nodeId}: Redis is back; ${snap.members.length} members written again`);
+    this.publish({ k: 'sync', node: this.nodeId });
+    this.opts.onEvent({ k: 'sync', node: this.nodeId });
   }
 
   /** A member's entry, wherever it is connected. */
@@ -196,13 +385,15 @@ export class RedisCluster {
   private async beat(): Promise<void> {
     if (this.closed) return;
     const t0 = performance.now();
-    const [, , nodes] = (await this.cmd
+    const [, , , nodes] = (await this.cmd
       .multi()
       .set(`${PREFIX}alive:${this.nodeId}`, '1', 'PX', HEARTBEAT_TTL_MS)
       .sadd(`${PREFIX}nodes`, this.nodeId)
+      .pexpire(ipKey(this.nodeId), HEARTBEAT_TTL_MS)
       .smembers(`${PREFIX}nodes`)
-      .exec())!.map(([, v]) => v) as [unknown, unknown, string[]];
+      .exec())!.map(([, v]) => v) as [unknown, unknown, unknown, string[]];
     this.opts.onRoundTrip?.((performance.now() - t0) / 1000);
+    this.checkUnregistered(new Set(nodes));
     const others = nodes.filter((n) => n !== this.nodeId);
     if (others.length === 0) return;
     const pipe = this.cmd.pipeline();
@@ -215,6 +406,25 @@ export class RedisCluster {
     }
   }
 
+  /**
+   * A node our view holds members of, missing from Redis's node list (Redis restarted and it never wrote itself
+   * again: it died meanwhile) for two heartbeat TTLs, is dead too. The wait lets live nodes reconnect first.
+   */
+  private checkUnregistered(registered: Set<string>): void {
+    const now = Date.now();
+    const known = new Set(this.opts.knownNodes());
+    for (const n of this.missing.keys()) if (!known.has(n) || registered.has(n)) this.missing.delete(n);
+    for (const n of known) {
+      if (registered.has(n)) continue;
+      const since = this.missing.get(n);
+      if (since === undefined) this.missing.set(n, now);
+      else if (now - since > 2 * HEARTBEAT_TTL_MS) {
+        this.missing.delete(n);
+        this.opts.onEvent({ k: 'node-down', node: n });
+      }
+    }
+  }
+
   /** One node removes a dead node's entries from Redis (the others only drop them from their own views). */
   private async reap(node: string): Promise<void> {
     const won = await this.cmd.set(`${PREFIX}reap:${node}`, this.nodeId, 'PX', 10_000, 'NX');
@@ -224,7 +434,7 @@ export class RedisCluster {
       const [ch, uid] = t.split('\n') as [string, string];
       await this.release(ch, Number(uid), node);
     }
-    await this.cmd.multi().del(nodeMembersKey(node)).srem(`${PREFIX}nodes`, node).exec();
+    await this.cmd.multi().del(nodeMembersKey(node)).del(ipKey(node)).srem(`${PREFIX}nodes`, node).exec();
     this.opts.log(`cluster node ${node} is gone: ${tags.length} members removed`);
   }
 

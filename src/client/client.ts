@@ -7,7 +7,12 @@ import { parseMode } from '../crypto/modes.js';
 import type { ClientEvents } from './events.js';
 import { Mesh } from '../transport/mesh.js';
 import { loadSfu } from '../transport/load.js';
-import type { IceProblem, MediaTransport, TransportHooks } from '../transport/transport.js';
+import {
+  renewIceServers,
+  type IceProblem,
+  type MediaTransport,
+  type TransportHooks,
+} from '../transport/transport.js';
 import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
 import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, WarningCode, type ErrorName } from '../protocol/codes.js';
@@ -1307,6 +1312,7 @@ export class Client extends Emitter<ClientEvents> {
         break;
       case 'ice':
         this.ice = msg.ice;
+        if (this.transport) renewIceServers(this.transport, msg.ice.iceServers);
         break;
       case 'chat':
         this.chat.pushed(msg.message);

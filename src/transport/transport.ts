@@ -62,5 +62,24 @@ export interface MediaTransport {
    * (an SFU transport reports its one upload under every user).
    */
   stats(): Promise<Map<number, RTCStatsReport>>;
+  /** The open peer connections by remote uid (an SFU transport: its upload under our uid, its download under 0). */
+  connections(): Map<number, RTCPeerConnection>;
   close(): void;
+}
+
+/**
+ * Renewed ICE servers (fresh TURN credentials) for the links already open, not only for the next ones: an ICE
+ * restart, or a relay allocation the browser makes again, then authenticates with a credential that has not
+ * expired. Links opened later read {@link TransportIce.config} anyway.
+ */
+export function renewIceServers(transport: MediaTransport, iceServers: RTCIceServer[]): void {
+  for (const pc of transport.connections().values()) {
+    if (pc.connectionState === 'closed') continue;
+    try {
+      pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+    } catch (e) {
+      // Only a closed connection or a changed fixed field refuses; the link keeps its old servers then.
+      console.warn('agora-rtc-web: could not renew the ICE servers of a link', e);
+    }
+  }
 }

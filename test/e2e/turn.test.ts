@@ -118,6 +118,113 @@ describe('TURN through coturn', () => {
     }
   });
 
+  describe('credentials renewed during a call (a 6 s TTL)', () => {
+    let short: RunningServer;
+    beforeAll(async () => {
+      short = await serve({
+        ice: { turnUrls: [coturn.url], secret: SECRET, ttlSeconds: 6 },
+        staticDirs: { '/test-pages/': 'test/e2e/pages' },
+      });
+    });
+    afterAll(async () => {
+      await short?.close();
+    });
+
+    /** The TURN username each of the page's open links holds now (its RTCConfiguration). */
+    const linkUsernames = (page: Page): Promise<string[]> =>
+      page.evaluate(() => {
+        const t = (
+          window.T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+        ).transport;
+        return [...t.connections().values()].map(
+          (pc) => pc.getConfiguration().iceServers?.find((s) => s.username)?.username ?? '',
+        );
+      });
+    /** The page's selected local candidates, as "type address:port". */
+    const selectedLocal = (page: Page): Promise<string[]> =>
+      page.evaluate(async () => {
+        const t = (
+          window.T.client as unknown as { transport: { connections(): Map<number, RTCPeerConnection> } }
+        ).transport;
+        const out: string[] = [];
+        for (const pc of t.connections().values()) {
+          const stats = new Map<string, Record<string, unknown>>();
+          (await pc.getStats()).forEach((r: Record<string, unknown>) => stats.set(r.id as string, r));
+          for (const r of stats.values()) {
+            if (r.type !== 'transport' || !r.selectedCandidatePairId) continue;
+            const pair = stats.get(r.selectedCandidatePairId as string)!;
+            const local = stats.get(pair.localCandidateId as string)!;
+            out.push(`${String(local.candidateType)} ${String(local.address)}:${String(local.port)}`);
+          }
+        }
+        return out;
+      });
+
+    test('the open link gets the new username; an ICE restart after the first credential expired relays media with it', async () => {
+      const a = await openPage(suite.browser, `${short.url}/test-pages/call.html`);
+      const b = await openPage(suite.browser, `${short.url}/test-pages/call.html`);
+      // A is in the channel first: it makes the offers, so it restarts ICE below.
+      const uidA = await joinRelay(a, 'turn renew', true);
+      const uidB = await joinRelay(b, 'turn renew', false);
+      await until(() => has(b, 'stream-subscribed', uidA), 20_000, 'B subscribed to A');
+      expect((await videoFrames(b, `#remote-${uidA} video`)).frames).toBeGreaterThan(5);
+      const [first] = await linkUsernames(a);
+      expect(first).toMatch(new RegExp(`^\\d+:${uidA}$`));
+      const firstExpiry = Number(first!.split(':')[0]);
+      const before = (await until(async () => {
+        const now = await selectedLocal(a);
+        return now.length > 0 ? now : null;
+      }))!;
+      expect(before[0]).toMatch(/^relay /);
+
+      // Renewed half-way through its life, on the link that is already open.
+      const renewed = (await until(
+        async () => {
+          const [u] = await linkUsernames(a);
+          return u !== first ? u : null;
+        },
+        15_000,
+        'a renewed username on the open link',
+      ))!;
+      expect(Number(renewed.split(':')[0])).toBeGreaterThan(firstExpiry);
+      expect(renewed.endsWith(`:${uidA}`)).toBe(true);
+
+      // Past the first credential's expiry (coturn refuses it from then on), A restarts ICE.
+      await until(() => Date.now() / 1000 > firstExpiry + 1, 15_000, "the first credential's expiry");
+      const current = (await linkUsernames(a))[0]!;
+      expect(Number(current.split(':')[0])).toBeGreaterThan(Date.now() / 1000);
+      await a.evaluate((uid) => {
+        const t = (
+          window.T.client as unknown as {
+            transport: { links: Map<number, { pc: RTCPeerConnection; peer: { negotiate(): void } }> };
+          }
+        ).transport;
+        const link = t.links.get(uid)!;
+        link.pc.restartIce();
+        link.peer.negotiate();
+      }, uidB);
+      // A new relay allocation, made with a credential that had not expired, carries the media.
+      const after = (await until(
+        async () => {
+          const now = await selectedLocal(a);
+          return now.length > 0 && now[0] !== before[0] ? now : null;
+        },
+        20_000,
+        'a new selected pair after the ICE restart',
+      ))!;
+      expect(after[0]).toMatch(/^relay /);
+      const allocated = [...coturn.log().matchAll(new RegExp(`username=<(\\d+):${uidA}>`, 'g'))].map((m) =>
+        Number(m[1]),
+      );
+      expect(allocated.some((exp) => exp > firstExpiry)).toBe(true);
+      const v = await videoFrames(b, `#remote-${uidA} video`);
+      expect(v.frames).toBeGreaterThan(5);
+      expect(v.advanced).toBe(true);
+      expect(await warnings(a)).toEqual([]);
+      await Promise.all([a.context().close(), b.context().close()]);
+    });
+  });
+
   describe('a server whose TURN_SECRET differs from coturn', () => {
     let wrong: RunningServer;
     beforeAll(async () => {
