@@ -33,15 +33,16 @@ const joinResult = (server: Y.Doc | null): JoinResult => ({
   ...(server ? { doc: toBase64(Y.encodeStateAsUpdate(server)) } : {}),
 });
 
-/** A drawer's edits, each as the update another member receives. */
-function edits(): Uint8Array[] {
+/** A drawer's edits after it got `base`, each as the update another member receives. */
+function edits(base?: Y.Doc): Uint8Array[] {
   const doc = new Y.Doc();
+  if (base) Y.applyUpdate(doc, Y.encodeStateAsUpdate(base));
   const out: Uint8Array[] = [];
   doc.on('update', (u: Uint8Array) => out.push(u));
   const items = doc.getArray<string>('items');
   items.push(['stroke']);
   items.push(['rect']);
-  items.delete(0, 1); // only right when applied after the push that made it
+  items.delete(items.length - 2, 1); // the stroke
   items.push(['text']);
   return out;
 }
@@ -54,7 +55,7 @@ describe('shared whiteboard document before it is opened', () => {
     const server = new Y.Doc();
     server.getArray<string>('items').push(['before']);
     m.shared.joined(joinResult(server), false, null);
-    const [first, ...rest] = edits();
+    const [first, ...rest] = edits(server);
     m.shared.pushed(7, toBase64(first!), false);
     for (const u of rest) m.shared.pushed(7, toBase64(u), false);
     await flushed();
