@@ -27,6 +27,9 @@
  * - `origins` (optional): the only web origins whose pages may use this App ID, e.g.
  *   `["https://app.example.com", "http://localhost:*"]` (see docs/security.md). They are allowed to reach the
  *   server too (as if listed in `ALLOWED_ORIGINS`). Without it, any origin the server allows may use the app.
+ * - `keepCollabSeconds` (optional): how long a channel's whiteboard and chat stay after its last member leaves, so
+ *   that whoever joins next finds them (at most 30 days). Without it they go when the channel empties (see
+ *   docs/whiteboard-and-chat.md).
  *
  * Any other field is an error, so a misspelt `"certificate"` cannot silently turn a keyed app into a static one.
  * Errors name the source (variable or file) and the entry, and never contain a certificate.
@@ -56,6 +59,8 @@ export interface RegisteredApp {
   readonly hasCertificate: boolean;
   /** The web origins whose pages may use the app (patterns as in ALLOWED_ORIGINS); absent: any allowed origin. */
   readonly origins?: readonly string[];
+  /** Seconds a channel's whiteboard and chat are kept after it empties; absent: dropped at once. */
+  readonly keepCollabSeconds?: number;
 }
 
 /** A configuration problem found while loading the registry (the server should refuse to start). */
@@ -70,7 +75,9 @@ export class RegistryError extends Error {
 }
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
-const APP_FIELDS = ['appId', 'certificate', 'name', 'origins'] as const;
+const APP_FIELDS = ['appId', 'certificate', 'name', 'origins', 'keepCollabSeconds'] as const;
+/** Longest keepCollabSeconds: a month. */
+const MAX_KEEP_COLLAB_SECONDS = 30 * 24 * 3600;
 
 /** The loaded registry (made by {@link createRegistry} or {@link loadRegistry}). It never hands out a certificate. */
 export interface AppRegistry {
@@ -112,6 +119,7 @@ interface Entry {
   certificate: string | null;
   name: string | null;
   origins: readonly string[] | null;
+  keepCollabSeconds: number | null;
 }
 
 /**
@@ -126,12 +134,13 @@ class Registry implements AppRegistry {
 
   constructor(source: string, entries: readonly Entry[]) {
     this.source = source;
-    for (const { appId, certificate, name, origins } of entries) {
+    for (const { appId, certificate, name, origins, keepCollabSeconds } of entries) {
       const app: RegisteredApp = Object.freeze({
         appId,
         name,
         hasCertificate: certificate !== null,
         ...(origins === null ? {} : { origins }),
+        ...(keepCollabSeconds === null ? {} : { keepCollabSeconds }),
       });
       const secret =
         certificate === null
@@ -265,7 +274,7 @@ export function createRegistry(config: unknown, source = 'createRegistry'): AppR
         `${at} has unknown field ${JSON.stringify(unknownField)}; the fields are ${APP_FIELDS.join(', ')}.`,
       );
     }
-    const { appId, certificate, name, origins } = entry as Record<string, unknown>;
+    const { appId, certificate, name, origins, keepCollabSeconds } = entry as Record<string, unknown>;
     if (appId === undefined) return fail(`${at} has no "appId".`);
     const appProblem = checkAppId(appId);
     if (appProblem !== null) return fail(`${at}.appId: ${appProblem}`);
@@ -318,11 +327,24 @@ export function createRegistry(config: unknown, source = 'createRegistry'): AppR
       }
       allowed = Object.freeze(list);
     }
+    if (
+      keepCollabSeconds !== undefined &&
+      keepCollabSeconds !== null &&
+      (typeof keepCollabSeconds !== 'number' ||
+        !Number.isInteger(keepCollabSeconds) ||
+        keepCollabSeconds < 0 ||
+        keepCollabSeconds > MAX_KEEP_COLLAB_SECONDS)
+    ) {
+      return fail(
+        `${at}.keepCollabSeconds (App ID ${id}) must be a whole number of seconds from 0 to ${MAX_KEEP_COLLAB_SECONDS} (30 days); got ${JSON.stringify(keepCollabSeconds)}.`,
+      );
+    }
     entries.push({
       appId: id,
       certificate: cert,
       name: typeof name === 'string' ? name : null,
       origins: allowed,
+      keepCollabSeconds: typeof keepCollabSeconds === 'number' ? keepCollabSeconds : null,
     });
   });
   return new Registry(source, entries);
@@ -493,6 +515,7 @@ export function registryPolicy(registry: AppRegistry, options: RegistryPolicyOpt
       const r = verifyRecordingKey(registry, { appId, channel, uid, key, now: clock?.() ?? now });
       return r.ok ? { expiresAt: r.expiresAt } : { code: r.code, name: r.name, message: r.message };
     },
+    keepCollabSeconds: (appId) => registry.get(appId)?.keepCollabSeconds ?? 0,
   };
 }
 

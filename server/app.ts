@@ -194,6 +194,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         url: opts.redisUrl,
         onEvent: (ev) => signaling.onClusterEvent(ev),
         onRoundTrip: (s) => metrics.redisRoundTrip(s),
+        keepContentMs: (ch) => signaling.keepContentMs(ch),
         log,
         snapshot: () => signaling.clusterSnapshot(),
         knownNodes: () => signaling.remoteNodes(),

@@ -1,6 +1,8 @@
 // A channel's shared content on the server: its chat history and its yjs document (the whiteboard). Both live in
-// memory on the channel and go with it when its last member leaves. The signaling server calls in here for the
-// `chat` and `doc` messages and hands a joining member `snapshot()`. Wire format: src/protocol/messages.ts.
+// memory on the channel and go with it when its last member leaves (unless the app keeps it: AppPolicy's
+// keepCollabSeconds). The signaling server calls in here for the `chat`, `doc` and `doc-compact` messages and hands
+// a joining member `snapshot()`. With several nodes this is each node's copy of what Redis holds
+// (server/cluster/redis.ts): sequence numbers then come from Redis. Wire format: src/protocol/messages.ts.
 import * as Y from 'yjs';
 import type { ChatMessage } from '../src/protocol/messages.js';
 
@@ -20,6 +22,10 @@ export interface CollabLimits {
   docBurst: number;
   /** Largest document of one channel, in encoded bytes; updates beyond are refused. */
   docMaxBytes: number;
+  /** Sealed updates stored before the server asks a member for a sealed snapshot to replace them. */
+  docCompactAfter: number;
+  /** Largest sealed snapshot (one frame), in bytes once decoded. */
+  docCompactBytes: number;
 }
 
 export const DEFAULT_COLLAB_LIMITS: Readonly<CollabLimits> = Object.freeze({
@@ -31,6 +37,9 @@ export const DEFAULT_COLLAB_LIMITS: Readonly<CollabLimits> = Object.freeze({
   docPerSecond: 60,
   docBurst: 240,
   docMaxBytes: 8 * 1024 * 1024,
+  docCompactAfter: 200,
+  // Base64 of it, in JSON, stays inside one 64 KB frame (MAX_FRAME_BYTES).
+  docCompactBytes: 46 * 1024,
 });
 
 /** Token bucket of one member and one kind of message. */
@@ -63,18 +72,41 @@ export function decodeBase64(v: unknown, max: number): Uint8Array | string {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
+/** A sealed update as stored: its place in the channel's document (sequence number) and its ciphertext. */
+export interface SealedEntry {
+  seq: number;
+  update: string;
+}
+
+/** What Redis holds of a channel (server/cluster/redis.ts), for a node that takes the channel in. */
+export interface StoredContent {
+  chat: ChatMessage[];
+  chatSeq: number;
+  kind: 'plain' | 'sealed' | null;
+  /** Document updates in order (plain: merged by whoever compacted; sealed: ciphertexts). */
+  entries: SealedEntry[];
+}
+
+const byteLength = (b64: string): number => Math.floor((b64.length * 3) / 4) - b64.match(/=*$/)![0].length;
+
 /**
  * One channel's chat and document. A plain document is a Y.Doc the server merges updates into (so a late joiner
  * gets one compact update). A sealed (end-to-end encrypted) document is opaque to the server: it keeps the
- * ciphertexts in order and hands them all to a late joiner; the first update decides which kind the channel has.
+ * ciphertexts in order, numbered, and hands them all to a late joiner, until a member replaces those up to some
+ * number with one sealed snapshot (`compact`); the first update decides which kind the channel has.
  */
 export class ChannelCollab {
   readonly chat: ChatMessage[] = [];
-  private seq = 0;
+  private chatSeq = 0;
+  private docSeq = 0;
   private doc: Y.Doc | null = null;
-  private sealed: string[] | null = null;
+  private sealed: SealedEntry[] | null = null;
   /** Bytes accepted into the document so far (an upper bound of its encoded size). */
   private docBytes = 0;
+  /** Sealed updates up to this number are inside the snapshot that replaced them. */
+  private compactedUpto = 0;
+  /** The member asked for a sealed snapshot, up to which update, and when (one request at a time). */
+  compactAsk: { uid: number; upto: number; at: number } | null = null;
 
   constructor(private readonly limits: CollabLimits) {}
 
@@ -88,32 +120,66 @@ export class ChannelCollab {
   }
 
   addChat(uid: number, name: string, text: string): ChatMessage {
-    const message: ChatMessage = { seq: ++this.seq, uid, name, text, ts: Date.now() };
-    this.chat.push(message);
-    if (this.chat.length > this.limits.chatHistory)
-      this.chat.splice(0, this.chat.length - this.limits.chatHistory);
+    const message: ChatMessage = { seq: this.chatSeq + 1, uid, name, text, ts: Date.now() };
+    this.insertChat(message);
     return message;
   }
 
+  /** Puts a numbered message in its place (messages from other nodes may arrive out of order); false if known. */
+  insertChat(message: ChatMessage): boolean {
+    let i = this.chat.length;
+    while (i > 0 && this.chat[i - 1]!.seq > message.seq) i--;
+    if (this.chat[i - 1]?.seq === message.seq) return false;
+    if (i === 0 && this.chat.length >= this.limits.chatHistory && message.seq < this.chat[0]!.seq)
+      return false;
+    this.chat.splice(i, 0, message);
+    this.chatSeq = Math.max(this.chatSeq, message.seq);
+    if (this.chat.length > this.limits.chatHistory)
+      this.chat.splice(0, this.chat.length - this.limits.chatHistory);
+    return true;
+  }
+
   /**
-   * Takes one update into the document: null when accepted, otherwise why not. A plain update is decoded in full
-   * before it touches the document, so malformed bytes change nothing.
+   * Whether an update may go into the document: null when it may, otherwise why not. A plain update is decoded in
+   * full first, so malformed bytes change nothing.
    */
-  applyDoc(bytes: Uint8Array, base64: string, sealed: boolean): string | null {
+  checkDoc(bytes: Uint8Array, sealed: boolean): string | null {
     if (this.docBytes + bytes.length > this.limits.docMaxBytes)
       return `The channel's document reached ${this.limits.docMaxBytes} bytes (this server's limit); clear it first.`;
-    if (sealed) {
-      if (this.doc)
-        return 'This channel has a plain document: sealed updates are refused (same secret for all).';
-      this.sealed ??= [];
-      this.sealed.push(base64);
-    } else {
-      if (this.sealed) return 'This channel has an encrypted document: plain updates are refused.';
+    if (sealed && this.doc)
+      return 'This channel has a plain document: sealed updates are refused (same secret for all).';
+    if (!sealed && this.sealed) return 'This channel has an encrypted document: plain updates are refused.';
+    if (!sealed) {
       try {
         Y.decodeUpdate(bytes);
       } catch {
         return 'update is not a yjs update.';
       }
+    }
+    return null;
+  }
+
+  /** Checks and takes one update into the document: null when accepted, otherwise why not. */
+  applyDoc(bytes: Uint8Array, base64: string, sealed: boolean): string | null {
+    return this.checkDoc(bytes, sealed) ?? this.storeDoc(bytes, base64, sealed, this.docSeq + 1);
+  }
+
+  /**
+   * Takes an update numbered `seq` (by this node, or by Redis for all nodes) without the limits: with several
+   * nodes, what Redis accepted is the channel's content. A sealed update already compacted away is ignored.
+   */
+  storeDoc(bytes: Uint8Array, base64: string, sealed: boolean, seq: number): string | null {
+    if (sealed) {
+      if (this.doc) return 'This channel has a plain document.';
+      this.sealed ??= [];
+      const list = this.sealed;
+      if (seq <= this.compactedUpto) return null;
+      let i = list.length;
+      while (i > 0 && list[i - 1]!.seq > seq) i--;
+      if (list[i - 1]?.seq === seq) return null;
+      list.splice(i, 0, { seq, update: base64 });
+    } else {
+      if (this.sealed) return 'This channel has an encrypted document.';
       this.doc ??= new Y.Doc({ gc: true });
       try {
         Y.applyUpdate(this.doc, bytes);
@@ -121,22 +187,69 @@ export class ChannelCollab {
         return 'update is not a yjs update.';
       }
     }
+    this.docSeq = Math.max(this.docSeq, seq);
     this.docBytes += bytes.length;
     return null;
+  }
+
+  /** Sealed updates stored (what compaction brings down to one). */
+  get sealedCount(): number {
+    return this.sealed?.length ?? 0;
+  }
+
+  /**
+   * The last sealed update up to which this copy has every one (updates from other nodes may still be on their
+   * way): what a member of this node can be asked to compact. 0 when there is nothing to compact.
+   */
+  contiguousSeq(): number {
+    const list = this.sealed;
+    if (!list || list.length < 2) return 0;
+    let i = 0;
+    while (i + 1 < list.length && list[i + 1]!.seq === list[i]!.seq + 1) i++;
+    return i > 0 ? list[i]!.seq : 0;
+  }
+
+  /**
+   * Replaces every sealed update numbered up to `upto` by one sealed snapshot (numbered `upto`): null when done,
+   * otherwise why not. The server cannot check what is inside; only the member it asked may send one.
+   */
+  compact(upto: number, base64: string): string | null {
+    const list = this.sealed;
+    if (!list) return 'This channel has no encrypted document to compact.';
+    const n = list.findIndex((e) => e.seq > upto);
+    const cut = n === -1 ? list.length : n;
+    if (cut === 0 || upto <= this.compactedUpto) return null;
+    list.splice(0, cut, { seq: upto, update: base64 });
+    this.compactedUpto = upto;
+    this.docBytes = list.reduce((sum, e) => sum + byteLength(e.update), 0);
+    return null;
+  }
+
+  /** Fills a fresh copy from what Redis holds. */
+  load(stored: StoredContent): void {
+    for (const m of stored.chat) this.insertChat(m);
+    this.chatSeq = Math.max(this.chatSeq, stored.chatSeq);
+    for (const e of stored.entries)
+      this.storeDoc(Buffer.from(e.update, 'base64'), e.update, stored.kind === 'sealed', e.seq);
+  }
+
+  /** Nothing said or drawn yet. */
+  get empty(): boolean {
+    return this.chat.length === 0 && !this.doc && !this.sealed;
   }
 
   /** What a joining member gets: the chat history and the document so far. */
   snapshot(): { chat: ChatMessage[]; doc?: string; sealedDoc?: string[] } {
     const out: { chat: ChatMessage[]; doc?: string; sealedDoc?: string[] } = { chat: [...this.chat] };
     if (this.doc) out.doc = Buffer.from(Y.encodeStateAsUpdate(this.doc)).toString('base64');
-    if (this.sealed) out.sealedDoc = [...this.sealed];
+    if (this.sealed) out.sealedDoc = this.sealed.map((e) => e.update);
     return out;
   }
 
   /** The document as stored, for the server's tests: the merged plain update, or the sealed ciphertexts. */
   storedDoc(): Uint8Array | string[] | null {
     if (this.doc) return Y.encodeStateAsUpdate(this.doc);
-    return this.sealed ? [...this.sealed] : null;
+    return this.sealed ? this.sealed.map((e) => e.update) : null;
   }
 
   close(): void {

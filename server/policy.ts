@@ -36,6 +36,12 @@ export interface AppPolicy {
    * one record (the server answers ERR_INVALID_CHANNEL_KEY).
    */
   checkRecordingKey?(check: JoinCheck): { expiresAt: number } | PolicyError;
+  /**
+   * How long (seconds) a channel's whiteboard and chat stay on the server after its last member leaves, so that
+   * the next member finds them; 0 or no method: they go at once. The app's owner decides (app registry
+   * `keepCollabSeconds`), not its members: see docs/whiteboard-and-chat.md.
+   */
+  keepCollabSeconds?(appId: string): number;
 }
 
 export function policyError(name: ErrorName, message: string): PolicyError {

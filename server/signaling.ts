@@ -116,6 +116,8 @@ const MAX_KEY_CHARS = 2048;
 const MAX_SESSION_CHARS = 128;
 /** setTimeout fires at once for delays beyond this (~24.8 days); longer waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A member asked for a sealed snapshot that did not answer within this is not waited for any longer. */
+const COMPACT_ASK_MS = 30_000;
 
 /** Close codes (4000–4999 are the application's) the SDK can tell apart from network failures. */
 export const CloseCode = {
@@ -326,6 +328,13 @@ export class SignalingServer {
   private news = 0;
   private resyncing = false;
   private resyncAgain = false;
+  /**
+   * Cluster mode: channels whose content is being read from Redis for their first member on this node, with the
+   * content news that came meanwhile (applied after the read; the numbers weed out what the read already had).
+   */
+  private readonly loading = new Map<string, { events: ClusterEvent[]; done: Promise<ChannelCollab> }>();
+  /** Single node: content of emptied channels that their app keeps (AppPolicy.keepCollabSeconds), until it expires. */
+  private readonly kept = new Map<string, { collab: ChannelCollab; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: SignalingOptions) {
     this.limits = opts.limits;
@@ -546,6 +555,15 @@ export class SignalingServer {
       }
       return;
     }
+    if (ev.k === 'chat' || ev.k === 'doc' || ev.k === 'compact') {
+      const loading = this.loading.get(ev.ch);
+      if (loading) loading.events.push(ev);
+      else {
+        const chan = this.channels.get(ev.ch);
+        if (chan) this.onContentNews(chan, chan.collab, ev);
+      }
+      return;
+    }
     const ch = this.channels.get(ev.ch);
     if (!ch) return;
     switch (ev.k) {
@@ -584,6 +602,85 @@ export class SignalingServer {
     }
   }
 
+  /** Content another node stored in Redis: into this node's copy, and to this node's members when `ch` is given. */
+  private onContentNews(
+    ch: Channel | null,
+    collab: ChannelCollab,
+    ev: Extract<ClusterEvent, { k: 'chat' | 'doc' | 'compact' }>,
+  ): void {
+    if (ev.k === 'chat') {
+      if (collab.insertChat(ev.message) && ch) this.broadcast(ch, null, { t: 'chat', message: ev.message });
+    } else if (ev.k === 'doc') {
+      collab.storeDoc(Buffer.from(ev.update, 'base64'), ev.update, ev.sealed, ev.seq);
+      if (ch)
+        this.broadcast(
+          ch,
+          null,
+          ev.sealed
+            ? { t: 'doc', from: ev.from, update: ev.update, sealed: true }
+            : { t: 'doc', from: ev.from, update: ev.update },
+        );
+    } else {
+      collab.compact(ev.upto, ev.update);
+    }
+  }
+
+  /**
+   * Cluster mode, a channel's first member on this node: its content from Redis, with what other nodes stored while
+   * it was being read. Joins to the same channel meanwhile share the read.
+   */
+  private loadCollab(chKey: string, cluster: RedisCluster): Promise<ChannelCollab> {
+    const current = this.loading.get(chKey);
+    if (current) return current.done;
+    const events: ClusterEvent[] = [];
+    const done = (async () => {
+      try {
+        const stored = await cluster.loadContent(chKey);
+        const collab = new ChannelCollab(this.limits);
+        collab.load(stored);
+        for (const ev of events)
+          if (ev.k === 'chat' || ev.k === 'doc' || ev.k === 'compact') this.onContentNews(null, collab, ev);
+        return collab;
+      } finally {
+        this.loading.delete(chKey);
+      }
+    })();
+    this.loading.set(chKey, { events, done });
+    return done;
+  }
+
+  /** How long the app keeps a channel's content after it empties (AppPolicy.keepCollabSeconds), in ms. */
+  keepContentMs(chKey: string): number {
+    const appId = chKey.slice(0, chKey.indexOf('/'));
+    const s = this.opts.policy.keepCollabSeconds?.(appId) ?? 0;
+    return Number.isFinite(s) && s > 0 ? Math.min(s, MAX_TIMER_MS / 1000) * 1000 : 0;
+  }
+
+  /** The channel emptied: its content goes, or waits for the next member if its app keeps it. */
+  private closeCollab(ch: Channel): void {
+    const ms = this.cluster ? 0 : this.keepContentMs(ch.key);
+    if (ms === 0 || ch.collab.empty) {
+      ch.collab.close();
+      return;
+    }
+    ch.collab.compactAsk = null;
+    const timer = setTimeout(() => {
+      this.kept.delete(ch.key);
+      ch.collab.close();
+    }, ms);
+    timer.unref();
+    this.kept.set(ch.key, { collab: ch.collab, timer });
+  }
+
+  /** The kept content of an emptied channel, for its next member (single node). */
+  private takeKept(chKey: string): ChannelCollab | undefined {
+    const k = this.kept.get(chKey);
+    if (!k) return undefined;
+    clearTimeout(k.timer);
+    this.kept.delete(chKey);
+    return k.collab;
+  }
+
   /** The member rejoined on another node with its session: gone from here without anyone seeing it leave. */
   private dropMoved(m: Member): void {
     this.clearTimers(m);
@@ -600,7 +697,7 @@ export class SignalingServer {
     if (ch.members.size === 0) {
       this.channels.delete(ch.key);
       clearTimeout(ch.flushTimer);
-      ch.collab.close();
+      this.closeCollab(ch);
     }
     this.opts.log(
       `moved  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${m.uid} (to another node)`,
@@ -615,8 +712,9 @@ export class SignalingServer {
     appId: string,
     channel: string,
   ): { chat: ChatMessage[]; doc: Uint8Array | string[] | null } | null {
-    const ch = this.channels.get(`${appId}/${channel}`);
-    return ch ? { chat: [...ch.collab.chat], doc: ch.collab.storedDoc() } : null;
+    const key = `${appId}/${channel}`;
+    const collab = this.channels.get(key)?.collab ?? this.kept.get(key)?.collab;
+    return collab ? { chat: [...collab.chat], doc: collab.storedDoc() } : null;
   }
 
   /** Closes every socket (code 1001) and forgets all channels without telling anyone they left. */
@@ -630,6 +728,11 @@ export class SignalingServer {
       for (const m of ch.members.values()) this.clearTimers(m);
     }
     this.channels.clear();
+    for (const k of this.kept.values()) {
+      clearTimeout(k.timer);
+      k.collab.close();
+    }
+    this.kept.clear();
     const open = [...this.conns];
     const closed = open.map((c) =>
       c.ws.readyState === WebSocket.CLOSED
@@ -954,6 +1057,9 @@ export class SignalingServer {
         case 'doc':
           this.onDoc(conn, m);
           return;
+        case 'doc-compact':
+          this.onDocCompact(conn, m);
+          return;
         case 'join':
           if (id === undefined) {
             this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `"join" needs a numeric "id" to answer to.`);
@@ -1195,8 +1301,9 @@ export class SignalingServer {
         entry.expiresAt = stored.expiresAt;
         const r = await cluster.claim(join.chKey, join.uid, entry, limits, true);
         if (r.ok) {
-          if (!this.stillWaiting(conn)) return undo(join.uid);
-          this.admit(conn, id, join, join.uid, join.session, stored.expiresAt, r.peers, true);
+          const collab = await this.collabFor(conn, join.chKey, () => undo(join.uid), cluster);
+          if (collab === null) return;
+          this.admit(conn, id, join, join.uid, join.session, stored.expiresAt, r.peers, true, collab);
           return;
         }
       }
@@ -1215,8 +1322,9 @@ export class SignalingServer {
         false,
       );
       if (r.ok) {
-        if (!this.stillWaiting(conn)) return undo(uid);
-        this.admit(conn, id, join, uid, session, expiresAt, r.peers);
+        const collab = await this.collabFor(conn, join.chKey, () => undo(uid), cluster);
+        if (collab === null) return;
+        this.admit(conn, id, join, uid, session, expiresAt, r.peers, false, collab);
         return;
       }
       if (r.reason === 'full') return this.channelFull(conn, id, join);
@@ -1226,6 +1334,29 @@ export class SignalingServer {
       if (attempt >= 8) throw new Error('could not find a free uid in the cluster');
       uid = this.freeUid(this.channels.get(join.chKey));
     }
+  }
+
+  /**
+   * After a claim in Redis: the channel's content, read from Redis when this node does not have the channel yet
+   * (undefined: it has). null when the socket went meanwhile (the claim is given back).
+   */
+  private async collabFor(
+    conn: Conn,
+    chKey: string,
+    undo: () => void,
+    cluster: RedisCluster,
+  ): Promise<ChannelCollab | undefined | null> {
+    let collab: ChannelCollab | undefined;
+    try {
+      if (this.stillWaiting(conn) && !this.channels.has(chKey))
+        collab = await this.loadCollab(chKey, cluster);
+    } catch (e) {
+      undo();
+      throw e;
+    }
+    if (this.stillWaiting(conn)) return collab;
+    undo();
+    return null;
   }
 
   /** The socket is still open and not in a channel (after an await). */
@@ -1296,6 +1427,7 @@ export class SignalingServer {
     expiresAt: number,
     cluster: ClusterEntry[] | null,
     moved = false,
+    collab?: ChannelCollab,
   ): void {
     const now = Date.now();
     const existing = this.channels.get(join.chKey);
@@ -1311,7 +1443,7 @@ export class SignalingServer {
       remoteNews: new Map(),
       tokens: this.limits.channelSendsPerSecond,
       refilledAt: now,
-      collab: new ChannelCollab(this.limits),
+      collab: collab ?? this.takeKept(join.chKey) ?? new ChannelCollab(this.limits),
     };
     if (!existing) this.channels.set(join.chKey, ch);
     const member: Member = {
@@ -1758,9 +1890,25 @@ export class SignalingServer {
       );
       return;
     }
-    const message = m.channel.collab.addChat(m.uid, m.name, text as string);
-    this.ok(conn, id, { message });
-    this.broadcast(m.channel, m, { t: 'chat', message });
+    const cluster = this.cluster;
+    if (!cluster) {
+      const message = m.channel.collab.addChat(m.uid, m.name, text as string);
+      this.ok(conn, id, { message });
+      this.broadcast(m.channel, m, { t: 'chat', message });
+      return;
+    }
+    // Several nodes: Redis numbers the message, so every node orders the history alike.
+    const draft = { uid: m.uid, name: m.name, text: text as string, ts: Date.now() };
+    cluster.appendChat(m.channel.key, draft, this.limits.chatHistory).then(
+      (message) => {
+        this.ok(conn, id, { message });
+        if (m.channel.collab.insertChat(message)) this.broadcast(m.channel, m, { t: 'chat', message });
+      },
+      (e: unknown) => {
+        this.logOnce(conn, 'chat store', `conn ${conn.id}: chat not stored: ${String(e)}`);
+        this.err(conn, id, 'ERR_FAILED', 'The server could not store the message; try again.');
+      },
+    );
   }
 
   /** A shared-document update: merged into the channel's document and passed on to the other members. */
@@ -1796,16 +1944,96 @@ export class SignalingServer {
       );
       return;
     }
-    const refused = m.channel.collab.applyDoc(bytes, update as string, sealed);
-    if (refused) {
-      this.logOnce(conn, 'doc refused', `conn ${conn.id}: document update refused: ${refused}`);
-      this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', refused);
-      return;
-    }
+    const collab = m.channel.collab;
+    const refuse = (why: string): void => {
+      this.logOnce(conn, 'doc refused', `conn ${conn.id}: document update refused: ${why}`);
+      this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', why);
+    };
     const push: ServerMessage = sealed
       ? { t: 'doc', from: m.uid, update: update as string, sealed: true }
       : { t: 'doc', from: m.uid, update: update as string };
-    this.broadcast(m.channel, m, push);
+    const cluster = this.cluster;
+    if (!cluster) {
+      const refused = collab.applyDoc(bytes, update as string, sealed);
+      if (refused) return refuse(refused);
+      this.broadcast(m.channel, m, push);
+      this.maybeAskCompact(m);
+      return;
+    }
+    const refused = collab.checkDoc(bytes, sealed);
+    if (refused) return refuse(refused);
+    // Several nodes: stored and numbered in Redis first (one connection, so a member's updates keep their order).
+    cluster.appendDoc(m.channel.key, m.uid, update as string, sealed).then(
+      (r) => {
+        if (r === null)
+          return refuse(`This channel's document is ${sealed ? 'plain' : 'encrypted'}: refused.`);
+        collab.storeDoc(bytes, update as string, sealed, r.seq);
+        this.broadcast(m.channel, m, push);
+        this.maybeAskCompact(m);
+      },
+      (e: unknown) => {
+        this.logOnce(conn, 'doc store', `conn ${conn.id}: document update not stored: ${String(e)}`);
+        this.err(conn, undefined, 'ERR_FAILED', 'The server could not store the whiteboard update.');
+      },
+    );
+  }
+
+  /**
+   * An encrypted channel's stored updates only pile up (the server cannot merge ciphertext): past docCompactAfter,
+   * the member that just added one is asked for a sealed snapshot of everything this node has passed on to it.
+   */
+  private maybeAskCompact(m: Member): void {
+    const collab = m.channel.collab;
+    if (collab.sealedCount <= this.limits.docCompactAfter || !m.conn) return;
+    const ask = collab.compactAsk;
+    if (ask && Date.now() - ask.at < COMPACT_ASK_MS) return;
+    const upto = collab.contiguousSeq();
+    if (upto === 0) return;
+    collab.compactAsk = { uid: m.uid, upto, at: Date.now() };
+    this.send(m.conn, { t: 'doc-compact', upto });
+  }
+
+  /** The sealed snapshot the server asked for: it replaces the stored updates it covers, on every node. */
+  private onDocCompact(conn: Conn, msg: Msg): void {
+    const m = conn.member;
+    if (!m) {
+      this.err(
+        conn,
+        undefined,
+        'ERR_NOT_INITIALIZED',
+        'Not in a channel: join before compacting its document.',
+      );
+      return;
+    }
+    const collab = m.channel.collab;
+    const ask = collab.compactAsk;
+    const upto = field(msg, 'upto');
+    const update = field(msg, 'update');
+    if (!ask || ask.uid !== m.uid || upto !== ask.upto) {
+      this.logOnce(conn, 'compact unasked', `conn ${conn.id}: sent a document snapshot it was not asked for`);
+      this.err(
+        conn,
+        undefined,
+        'ERR_INVALID_ARGUMENT',
+        'The server did not ask you for this document snapshot.',
+      );
+      return;
+    }
+    // A refused snapshot leaves the request open: the member may send a good one.
+    const bytes = decodeBase64(update, this.limits.docCompactBytes);
+    if (typeof bytes === 'string') {
+      this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `document snapshot: ${bytes}`);
+      return;
+    }
+    collab.compactAsk = null;
+    const done = (): void => {
+      const refused = collab.compact(ask.upto, update as string);
+      if (refused) this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', refused);
+    };
+    if (!this.cluster) return done();
+    this.cluster.compactSealed(m.channel.key, ask.upto, update as string).then(done, (e: unknown) => {
+      this.logOnce(conn, 'compact store', `conn ${conn.id}: document snapshot not stored: ${String(e)}`);
+    });
   }
 
   // ---- membership ----
@@ -1941,7 +2169,7 @@ export class SignalingServer {
       this.channels.delete(ch.key);
       clearTimeout(ch.flushTimer);
       if (ch.media === 'sfu') this.opts.sfu?.channelClosed(ch.key);
-      ch.collab.close();
+      this.closeCollab(ch);
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });
     this.opts.metrics?.left();

@@ -11,13 +11,22 @@
 //   ip:<id>                  hash with the TTL of the heartbeat: what each address uses on that node, for the
 //                            per-address limits every node enforces on the sum over all nodes: "c <ip>" → its
 //                            open sockets, "h <ip> <app>/<channel>" → its members there, "n <ip>" → its channels
+//   chat:<app>/<channel>     list of chat messages (JSON), the last chatHistory
+//   chatseq:<app>/<channel>  the last chat message's number
+//   doc:<app>/<channel>      list of document updates "<seq> <base64>" (plain: yjs; sealed: ciphertext)
+//   dockind:<app>/<channel>  "plain" | "sealed": the first update decides, the other kind is refused
+//   docseq:<app>/<channel>   the last update's number
+//   compacting:<app>/<channel>  lock: one node merges a plain document's updates
+// The content keys go when the channel's last member leaves anywhere, or expire then if the app keeps content.
 //
 // When Redis comes back empty (restarted), every node writes its part again (members, heartbeat, address counts)
 // and each node then compares its view of the other nodes' members with what Redis holds.
 // Pub/sub: `agora:bus` (channel news for every node), `agora:to:<id>` (relays for one node).
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { PeerInfo } from '../../src/protocol/messages.js';
+import * as Y from 'yjs';
+import type { ChatMessage, PeerInfo } from '../../src/protocol/messages.js';
+import type { SealedEntry, StoredContent } from '../collab.js';
 
 /** A node whose heartbeat key is gone for this long is dead: its members vanish from every view. */
 export const HEARTBEAT_TTL_MS = 3000;
@@ -40,6 +49,10 @@ export type ClusterEvent =
   /** The member rejoined on `node` with its session (its old node drops it without telling anyone). */
   | { k: 'moved'; ch: string; node: string; peer: PeerInfo }
   | { k: 'relay'; ch: string; from: number; to: number; data: unknown }
+  /** Shared content, numbered by Redis (published by the scripts that store it). */
+  | { k: 'chat'; ch: string; node: string; message: ChatMessage }
+  | { k: 'doc'; ch: string; node: string; from: number; sealed: boolean; update: string; seq: number }
+  | { k: 'compact'; ch: string; node: string; upto: number; update: string }
   /** Local only: a node's heartbeat expired. */
   | { k: 'node-down'; node: string }
   /** Another node wrote its members again after Redis restarted (or this node did): compare views with Redis. */
@@ -140,16 +153,67 @@ count_channel(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 `;
 
-// Remove an entry only if it still belongs to that node (a member that moved is not removed by its old node).
+// Remove an entry only if it still belongs to that node (a member that moved is not removed by its old node). The
+// last member out takes the channel's content with it, or leaves it to expire after ARGV[4] ms (kept content).
 const RELEASE_SCRIPT = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[3])
 if cur and cjson.decode(cur).node == ARGV[2] then
   redis.call('HDEL', KEYS[1], ARGV[1])
+  if redis.call('HLEN', KEYS[1]) == 0 then
+    local ms = tonumber(ARGV[4])
+    for i = 3, 7 do
+      if ms > 0 then redis.call('PEXPIRE', KEYS[i], ms) else redis.call('DEL', KEYS[i]) end
+    end
+  end
   return 1
 end
 return 0
 `;
+
+// A chat message gets the channel's next number, joins the history (trimmed) and goes to every node, in one step.
+const CHAT_SCRIPT = `
+local m = cjson.decode(ARGV[1])
+m.seq = redis.call('INCR', KEYS[2])
+local s = cjson.encode(m)
+redis.call('RPUSH', KEYS[1], s)
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+redis.call('PUBLISH', ARGV[3], ARGV[4] .. s .. '}')
+return s
+`;
+
+// A document update of the channel's kind gets its number, is stored and goes to every node: {seq, length}, or
+// {-1, 0} when the channel's document is of the other kind.
+const DOC_SCRIPT = `
+local kind = redis.call('GET', KEYS[2])
+if kind and kind ~= ARGV[1] then return {-1, 0} end
+if not kind then redis.call('SET', KEYS[2], ARGV[1]) end
+local seq = redis.call('INCR', KEYS[3])
+local n = redis.call('RPUSH', KEYS[1], seq .. ' ' .. ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4] .. ',"seq":' .. seq .. '}')
+return {seq, n}
+`;
+
+// Replaces the updates numbered up to ARGV[1] by one (merged, or a member's sealed snapshot) numbered ARGV[1]; with
+// ARGV[3], only if the list still starts with that number (nobody compacted meanwhile). Returns how many it replaced.
+const COMPACT_SCRIPT = `
+local all = redis.call('LRANGE', KEYS[1], 0, -1)
+if #all == 0 then return 0 end
+if ARGV[3] ~= '' and string.match(all[1], '^%d+') ~= ARGV[3] then return 0 end
+local upto = tonumber(ARGV[1])
+local n = 0
+for i, e in ipairs(all) do
+  if tonumber(string.match(e, '^%d+')) <= upto then n = i else break end
+end
+if n == 0 then return 0 end
+redis.call('LTRIM', KEYS[1], n, -1)
+redis.call('LPUSH', KEYS[1], ARGV[1] .. ' ' .. ARGV[2])
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+return n
+`;
+
+/** A plain document's updates are merged into one once there are this many. */
+export const PLAIN_COMPACT_AT = 200;
 
 const membersKey = (ch: string) => `${PREFIX}members:${ch}`;
 const nodeMembersKey = (node: string) => `${PREFIX}node:${node}:members`;
@@ -157,12 +221,26 @@ const tag = (ch: string, uid: number) => `${ch}\n${uid}`;
 const ipKey = (node: string) => `${PREFIX}ip:${node}`;
 // Addresses hold no space, so the channel (which may) comes last.
 const channelField = (ip: string, ch: string) => `h ${ip} ${ch}`;
+const contentKeys = (ch: string) =>
+  ['chat', 'chatseq', 'doc', 'dockind', 'docseq'].map((k) => `${PREFIX}${k}:${ch}`) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+const entryOf = (s: string): SealedEntry => {
+  const at = s.indexOf(' ');
+  return { seq: Number(s.slice(0, at)), update: s.slice(at + 1) };
+};
 
 export interface RedisClusterOptions {
   url: string;
   onEvent(ev: ClusterEvent): void;
   /** Each command's round trip, for GET /metrics. */
   onRoundTrip?(seconds: number): void;
+  /** How long a channel's content stays after its last member leaves (the app's choice), ms; 0 = dropped. */
+  keepContentMs?(ch: string): number;
   log(line: string): void;
   /** What this node holds, to write again when Redis comes back empty. */
   snapshot(): ClusterSnapshot;
@@ -348,9 +426,143 @@ export class RedisCluster {
 
   /** The member left (or vanished) from this node. */
   async release(ch: string, uid: number, node = this.nodeId): Promise<void> {
+    const keep = this.opts.keepContentMs?.(ch) ?? 0;
     await this.timed(
-      this.cmd.eval(RELEASE_SCRIPT, 2, membersKey(ch), nodeMembersKey(node), String(uid), node, tag(ch, uid)),
+      this.cmd.eval(
+        RELEASE_SCRIPT,
+        7,
+        membersKey(ch),
+        nodeMembersKey(node),
+        ...contentKeys(ch),
+        String(uid),
+        node,
+        tag(ch, uid),
+        String(keep),
+      ),
     );
+  }
+
+  /**
+   * The channel's content as Redis holds it, for a node that takes the channel in (its first member here). A kept
+   * channel's content stops expiring: it has a member again.
+   */
+  async loadContent(ch: string): Promise<StoredContent> {
+    const [chat, chatseq, doc, dockind, docseq] = contentKeys(ch);
+    const pipe = this.cmd.multi();
+    for (const k of [chat, chatseq, doc, dockind, docseq]) pipe.persist(k);
+    pipe.lrange(chat, 0, -1).get(chatseq).lrange(doc, 0, -1).get(dockind);
+    const res = (await this.timed(pipe.exec()))!.map(([e, v]) => {
+      if (e) throw e;
+      return v;
+    });
+    const [chatList, chatSeq, docList, kind] = res.slice(5) as [
+      string[],
+      string | null,
+      string[],
+      string | null,
+    ];
+    return {
+      chat: chatList.map((m) => JSON.parse(m) as ChatMessage),
+      chatSeq: Number(chatSeq ?? 0),
+      kind: kind === 'plain' || kind === 'sealed' ? kind : null,
+      entries: docList.map(entryOf),
+    };
+  }
+
+  /** Numbers and stores a chat message, and sends it to the other nodes: the message as numbered. */
+  async appendChat(ch: string, message: Omit<ChatMessage, 'seq'>, history: number): Promise<ChatMessage> {
+    const [chat, chatseq] = contentKeys(ch);
+    const head = `{"k":"chat","ch":${JSON.stringify(ch)},"node":"${this.nodeId}","message":`;
+    const s = (await this.timed(
+      this.cmd.eval(
+        CHAT_SCRIPT,
+        2,
+        chat,
+        chatseq,
+        JSON.stringify(message),
+        String(history),
+        `${PREFIX}bus`,
+        head,
+      ),
+    )) as string;
+    return JSON.parse(s) as ChatMessage;
+  }
+
+  /**
+   * Numbers and stores a document update, and sends it to the other nodes: its number and how many updates the
+   * channel stores, or null when the channel's document is of the other kind (plain vs sealed).
+   */
+  async appendDoc(
+    ch: string,
+    from: number,
+    update: string,
+    sealed: boolean,
+  ): Promise<{ seq: number; stored: number } | null> {
+    const [, , doc, dockind, docseq] = contentKeys(ch);
+    const head = `{"k":"doc","ch":${JSON.stringify(ch)},"node":"${this.nodeId}","from":${from},"sealed":${sealed},"update":"${update}"`;
+    const [seq, stored] = (await this.timed(
+      this.cmd.eval(
+        DOC_SCRIPT,
+        3,
+        doc,
+        dockind,
+        docseq,
+        sealed ? 'sealed' : 'plain',
+        update,
+        `${PREFIX}bus`,
+        head,
+      ),
+    )) as [number, number];
+    if (seq < 0) return null;
+    if (!sealed && stored > PLAIN_COMPACT_AT)
+      void this.compactPlain(ch).catch((e: Error) => this.opts.log(`redis: ${e.message}`));
+    return { seq, stored };
+  }
+
+  /** Merges a plain document's stored updates into one (yjs can merge updates without the document). */
+  private async compactPlain(ch: string): Promise<void> {
+    const lock = `${PREFIX}compacting:${ch}`;
+    if ((await this.cmd.set(lock, this.nodeId, 'PX', 10_000, 'NX')) !== 'OK') return;
+    try {
+      const entries = (await this.cmd.lrange(contentKeys(ch)[2], 0, -1)).map(entryOf);
+      if (entries.length < 2) return;
+      const merged = Y.mergeUpdates(entries.map((e) => Buffer.from(e.update, 'base64')));
+      const upto = entries[entries.length - 1]!.seq;
+      await this.cmd.eval(
+        COMPACT_SCRIPT,
+        1,
+        contentKeys(ch)[2],
+        String(upto),
+        Buffer.from(merged).toString('base64'),
+        String(entries[0]!.seq),
+        '',
+        '',
+      );
+    } finally {
+      await this.cmd.del(lock);
+    }
+  }
+
+  /** A member's sealed snapshot replaces the stored sealed updates up to `upto`, on every node. */
+  async compactSealed(ch: string, upto: number, update: string): Promise<void> {
+    const ev: ClusterEvent = { k: 'compact', ch, node: this.nodeId, upto, update };
+    await this.timed(
+      this.cmd.eval(
+        COMPACT_SCRIPT,
+        1,
+        contentKeys(ch)[2],
+        String(upto),
+        update,
+        '',
+        `${PREFIX}bus`,
+        JSON.stringify(ev),
+      ),
+    );
+  }
+
+  /** What Redis stores of a channel's document, for tests and operators: its entries in order. */
+  async storedDoc(ch: string): Promise<SealedEntry[]> {
+    return (await this.cmd.lrange(contentKeys(ch)[2], 0, -1)).map(entryOf);
   }
 
   /** Keeps the stored state current for members joining later on other nodes. */
@@ -361,7 +573,7 @@ export class RedisCluster {
   }
 
   /** Channel news for every other node. */
-  publish(ev: Exclude<ClusterEvent, { k: 'relay' | 'node-down' }>): void {
+  publish(ev: Extract<ClusterEvent, { k: 'join' | 'state' | 'leave' | 'moved' | 'sync' }>): void {
     void this.cmd.publish(`${PREFIX}bus`, JSON.stringify(ev)).catch(() => undefined);
   }
 

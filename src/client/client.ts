@@ -1320,6 +1320,9 @@ export class Client extends Emitter<ClientEvents> {
       case 'doc':
         this.sharedDoc.pushed(msg.from, msg.update, msg.sealed === true);
         break;
+      case 'doc-compact':
+        this.sharedDoc.compactAsked(msg.upto);
+        break;
       case 'kick': {
         const err = new AgoraError(msg.name as ErrorName, msg.message);
         this.teardown();

@@ -6,15 +6,17 @@
 // the updates as bytes (opened if sealed, in arrival order), so a call that never opens the whiteboard never
 // downloads its code. At open, the whiteboard's chunk gives a DocSink (whiteboard/ydoc.ts, the Y.Doc) that gets
 // the held updates in order, then each one as it comes.
-import type { DocMessage, JoinResult } from '../protocol/messages.js';
+import type { DocCompactMessage, DocMessage, JoinResult } from '../protocol/messages.js';
 import { fromBase64, toBase64 } from './base64.js';
 import type { ContentSeal } from './seal.js';
 
 /** Bytes of updates held before the whiteboard is opened beyond which the host is asked to open it. */
 export const HELD_BYTES = 1024 * 1024;
+/** Largest sealed snapshot the server takes (its default docCompactBytes: one frame). */
+const MAX_SNAPSHOT_BYTES = 46 * 1024;
 
 export interface DocHost {
-  send(msg: DocMessage): boolean;
+  send(msg: DocMessage | DocCompactMessage): boolean;
   /** A document update could not be opened (another secret) or applied. */
   onUnreadable(from: number): void;
   /** Content arrived from member `from` (0: the channel's document, at join), whether the whiteboard is open or not. */
@@ -31,6 +33,8 @@ export interface DocSink {
   restore(serverDoc: Uint8Array | null, sealed: boolean): void;
   /** Applies an update from the server; false if it is not one. */
   apply(update: Uint8Array): boolean;
+  /** The whole document as one update (for a sealed snapshot), or null outside a stay. */
+  snapshot(): Uint8Array | null;
   /** The stay ended. */
   left(): void;
 }
@@ -47,6 +51,8 @@ export class SharedDoc {
   private heldBytes = 0;
   /** Counts stays, so that an update still being opened when its stay ended is dropped. */
   private stay = 0;
+  /** Some update of this stay could not be opened: this member's document may lack content, so it never compacts. */
+  private incomplete = false;
 
   constructor(private readonly host: DocHost) {}
 
@@ -85,10 +91,27 @@ export class SharedDoc {
     this.applyRemote(from, fromBase64(update), sealed);
   }
 
+  /**
+   * The server asks for a sealed snapshot replacing the encrypted channel's stored updates up to `upto` (it has
+   * passed all of them to us before asking, and the queue applies them first). Skipped when this member could not
+   * open some update (it would drop what it cannot see), when the snapshot is larger than the server takes, or when
+   * the whiteboard is not open here (no yjs to make one: the server asks the next member that draws).
+   */
+  compactAsked(upto: number): void {
+    const { seal, stay } = this;
+    this.queue = this.queue.then(async () => {
+      const state = stay === this.stay && seal && !this.incomplete ? this.sink?.snapshot() : null;
+      if (!state || state.length + 28 > MAX_SNAPSHOT_BYTES) return;
+      const sealed = await seal!.sealBytes(new Uint8Array(state));
+      this.host.send({ t: 'doc-compact', upto, update: toBase64(sealed) });
+    });
+  }
+
   left(): void {
     this.sink?.left();
     this.seal = null;
     this.inChannel = false;
+    this.incomplete = false;
     this.stay++;
     this.held = [];
     this.heldBytes = 0;
@@ -111,7 +134,7 @@ export class SharedDoc {
     this.queue = this.queue.then(async () => {
       const plain = sealed ? (seal ? await seal.openBytes(bytes) : null) : seal ? null : bytes;
       if (stay !== this.stay) return;
-      if (!plain) return this.host.onUnreadable(Math.max(from, 0));
+      if (!plain) return this.unreadable(from);
       if (!this.sink) {
         this.held.push(plain);
         if ((this.heldBytes += plain.length) > HELD_BYTES) this.host.onHeldFull();
@@ -122,7 +145,12 @@ export class SharedDoc {
 
   private take(sink: DocSink, update: Uint8Array, from: number): boolean {
     const ok = sink.apply(update);
-    if (!ok) this.host.onUnreadable(Math.max(from, 0));
+    if (!ok) this.unreadable(from);
     return ok;
+  }
+
+  private unreadable(from: number): void {
+    this.incomplete = true;
+    this.host.onUnreadable(Math.max(from, 0));
   }
 }

@@ -136,6 +136,17 @@ export interface DocMessage {
   sealed?: boolean;
 }
 
+/**
+ * An encrypted channel's document, compacted: the member the server asked (a `doc-compact` push) sends its whole
+ * document sealed as one update; the server replaces every stored sealed update up to `upto` with it. No reply; a
+ * refused one gets an `err` without id (2: not asked, not sealed, too large).
+ */
+export interface DocCompactMessage {
+  t: 'doc-compact';
+  upto: number;
+  update: string;
+}
+
 /** Publish/mute state changed; the server broadcasts it as `peer-state`. No reply. */
 export interface StateMessage {
   t: 'state';
@@ -167,6 +178,7 @@ export type ClientMessage =
   | RelayMessage
   | SfuRequest
   | DocMessage
+  | DocCompactMessage
   | PingMessage;
 
 // ---- server → SDK ----
@@ -207,7 +219,10 @@ export interface JoinResult {
   chat?: ChatMessage[];
   /** The channel's shared document as one yjs update (base64); absent while nobody has written to it. */
   doc?: string;
-  /** An encrypted channel's document: every sealed update so far, in order (base64 ciphertexts). */
+  /**
+   * An encrypted channel's document: its sealed updates in order (base64 ciphertexts), the first possibly a member's
+   * sealed snapshot of all before it (`doc-compact`).
+   */
   sealedDoc?: string[];
 }
 
@@ -312,6 +327,15 @@ export interface DocPush {
   sealed?: boolean;
 }
 
+/**
+ * The server asks this member to compact the channel's sealed document: every update up to `upto` has reached it,
+ * and the server cannot merge ciphertext. Answered with a `doc-compact` message.
+ */
+export interface DocCompactPush {
+  t: 'doc-compact';
+  upto: number;
+}
+
 export interface PongMessage {
   t: 'pong';
 }
@@ -331,6 +355,7 @@ export type ServerMessage =
   | ReconnectPush
   | ChatPush
   | DocPush
+  | DocCompactPush
   | PongMessage;
 
 /** Largest frame either side accepts; SDP with many candidates stays well below. */

@@ -1,5 +1,5 @@
 // Two signaling nodes on one Redis (both real processes, so one can be killed): a call between users on different
-// nodes, and a node crash in the middle of a call.
+// nodes, the whiteboard and chat of a channel across nodes, and a node crash in the middle of a call.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { RunningServer } from '../../server/app.js';
@@ -15,6 +15,7 @@ import {
   until,
   videoFrames,
 } from './harness.js';
+import { draw, items, joinCollab, messages, send } from './collab-helpers.js';
 
 let redis: RedisInstance;
 let pages: RunningServer;
@@ -70,6 +71,36 @@ test('users on different nodes: media flows, mute is seen, leave is seen', async
   await until(() => has(b, 'peer-mute-audio', uidA, { muted: true }), 10_000, 'mute across nodes');
   await a.evaluate(() => window.T.client.leave());
   await until(() => has(b, 'peer-leave', uidA), 10_000, 'leave across nodes');
+  await Promise.all([a.context().close(), b.context().close()]);
+});
+
+test('whiteboard and chat across nodes: a late page on node 2 gets what a page on node 1 drew and said', async () => {
+  const a = await openPage(browser, `${pages.url}/test-pages/collab.html`);
+  const uidA = await joinCollab(a, APP_ID, 'board across', {
+    name: 'Ann',
+    signalingUrl: [wsUrl(node1), wsUrl(node2)],
+  });
+  await draw(a, 100);
+  await draw(a, 200);
+  await send(a, 'said on node 1', '<b>still text</b>');
+  await until(async () => (await items(a)).length === 2, 10_000, 'own strokes');
+
+  const b = await openPage(browser, `${pages.url}/test-pages/collab.html`);
+  const uidB = await joinCollab(b, APP_ID, 'board across', { signalingUrl: [wsUrl(node2), wsUrl(node1)] });
+  await until(async () => (await items(b)).length === 2, 15_000, 'strokes on the late page (node 2)');
+  expect(await items(b)).toEqual(await items(a));
+  await until(async () => (await messages(b)).length === 2, 15_000, 'history on the late page');
+  expect((await messages(b)).map((m) => [m.uid, m.name, m.text, m.history])).toEqual([
+    [uidA, 'Ann', 'said on node 1', true],
+    [uidA, 'Ann', '<b>still text</b>', true],
+  ]);
+
+  // And live, the other way.
+  await draw(b, 300);
+  await send(b, 'answer from node 2');
+  await until(async () => (await items(a)).length === 3, 15_000, "node 2's stroke on node 1");
+  await until(async () => (await messages(a)).length === 3, 15_000, "node 2's message on node 1");
+  expect((await messages(a))[2]).toMatchObject({ uid: uidB, text: 'answer from node 2' });
   await Promise.all([a.context().close(), b.context().close()]);
 });
 

@@ -48,10 +48,10 @@ export function browserSuite(browserArgs: string[] = [], serverOptions: ServerOp
 export interface CrossBrowserSuite {
   server: RunningServer;
   /**
-   * A new user: test/e2e/pages/call.html (window.T) in its own browser context, in the suite's browser (in a
-   * 'mixed' suite, Firefox first, then Chromium, in turn).
+   * A new user: test/e2e/pages/call.html (window.T), or another page of test/e2e/pages, in its own browser context,
+   * in the suite's browser (in a 'mixed' suite, Firefox first, then Chromium, in turn).
    */
-  user(): Promise<UserPage>;
+  user(page?: string): Promise<UserPage>;
 }
 
 export interface CrossBrowserOptions {
@@ -76,11 +76,9 @@ export function crossBrowserSuite(pairing: Pairing, opts: CrossBrowserOptions = 
     get server() {
       return server!;
     },
-    user() {
+    user(page = 'call.html') {
       const name: BrowserName = pairing === 'mixed' ? (n++ % 2 === 0 ? 'firefox' : 'chromium') : pairing;
-      const next = queue.then(async () =>
-        openUser(await launch(name), `${server!.url}/test-pages/call.html`),
-      );
+      const next = queue.then(async () => openUser(await launch(name), `${server!.url}/test-pages/${page}`));
       queue = next.catch(() => undefined);
       return next;
     },

@@ -301,6 +301,26 @@ describe('registryPolicy', () => {
   });
 });
 
+describe('keepCollabSeconds', () => {
+  it("is the app's time to keep an emptied channel's whiteboard and chat (0 when absent); bad values are refused", () => {
+    const r = createRegistry({
+      apps: [
+        { appId: STATIC, keepCollabSeconds: 3600 },
+        { appId: KEYED, certificate: CERT },
+      ],
+    });
+    const policy = registryPolicy(r);
+    expect(r.get(STATIC)!.keepCollabSeconds).toBe(3600);
+    expect(policy.keepCollabSeconds!(STATIC)).toBe(3600);
+    expect(policy.keepCollabSeconds!(KEYED)).toBe(0);
+    expect(policy.keepCollabSeconds!(UNKNOWN)).toBe(0);
+    for (const bad of [-1, 1.5, '3600', true, 31 * 24 * 3600])
+      expect(() => createRegistry({ apps: [{ appId: STATIC, keepCollabSeconds: bad }] })).toThrow(
+        /apps\[0\]\.keepCollabSeconds \(App ID 0123456789abcdef0123456789abcdef\) must be a whole number of seconds/,
+      );
+  });
+});
+
 describe('registry.generateKey', () => {
   it('makes keys that the policy accepts, without exposing the certificate', () => {
     const k = registry.generateKey(KEYED, 'ACS', CHANNEL, 42, { unixTs: T0, randomInt: 5 });

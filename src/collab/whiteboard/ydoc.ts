@@ -52,6 +52,10 @@ export class YDocSink implements DocSink {
     }
   }
 
+  snapshot(): Uint8Array | null {
+    return this.doc && yjs().encodeStateAsUpdate(this.doc);
+  }
+
   left(): void {
     this.reset(null);
   }
