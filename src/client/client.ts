@@ -222,8 +222,7 @@ export class Client extends Emitter<ClientEvents> {
    * client.whiteboard.addText(10, 20, 'agenda');
    */
   get whiteboard(): Whiteboard {
-    if (!this.board)
-      throw new AgoraError('ERR_NOT_READY', 'Open the whiteboard first: await client.openWhiteboard().');
+    if (!this.board) throw new AgoraError('ERR_NOT_READY', 'Call await client.openWhiteboard() first.');
     return this.board;
   }
   /** A page that goes away leaves at once, so the others see peer-leave now rather than after a timeout. */

@@ -60,6 +60,7 @@ export class SharedDoc {
   joined(result: JoinResult, rejoin: boolean, seal: ContentSeal | null): void {
     const server = result.doc ? fromBase64(result.doc) : null;
     const sealed = !!result.sealedDoc?.length;
+    const empty = !sealed && (server?.length ?? 0) <= 2;
     if (!rejoin || !this.inChannel) {
       this.left();
       this.seal = seal;
@@ -68,9 +69,9 @@ export class SharedDoc {
     } else if (this.sink) this.sink.restore(server, sealed);
     // A restarted server lost the document: what this member holds goes back. Without yjs there is no telling what
     // the server lacks, so only to a server that has nothing (as in an encrypted channel).
-    else if (!sealed && (server?.length ?? 0) <= 2) for (const u of this.held) this.send(u);
+    else if (empty) for (const u of this.held) this.send(u);
     // Told at the first join only, and only when the channel's board has something.
-    const from = rejoin || (!sealed && (server?.length ?? 0) <= 2) ? -1 : 0;
+    const from = rejoin || empty ? -1 : 0;
     if (server) this.applyRemote(from, server, false);
     for (const u of result.sealedDoc ?? []) this.applyRemote(from, fromBase64(u), true);
   }
@@ -82,7 +83,7 @@ export class SharedDoc {
     if (this.inChannel) sink.fresh();
     // Queued after the updates still being opened, which go to the held list first: all arrive in order.
     return (this.queue = this.queue.then(() => {
-      for (const u of this.held.splice(0)) this.take(sink, u, 0);
+      for (const u of this.held.splice(0)) if (!sink.apply(u)) this.unreadable(0);
       this.heldBytes = 0;
     }));
   }
@@ -134,19 +135,13 @@ export class SharedDoc {
     this.queue = this.queue.then(async () => {
       const plain = sealed ? (seal ? await seal.openBytes(bytes) : null) : seal ? null : bytes;
       if (stay !== this.stay) return;
-      if (!plain) return this.unreadable(from);
+      if (!plain || (this.sink && !this.sink.apply(plain))) return this.unreadable(from);
       if (!this.sink) {
         this.held.push(plain);
         if ((this.heldBytes += plain.length) > HELD_BYTES) this.host.onHeldFull();
-      } else if (!this.take(this.sink, plain, from)) return;
+      }
       if (from >= 0) this.host.onUpdate(from);
     });
-  }
-
-  private take(sink: DocSink, update: Uint8Array, from: number): boolean {
-    const ok = sink.apply(update);
-    if (!ok) this.unreadable(from);
-    return ok;
   }
 
   private unreadable(from: number): void {
