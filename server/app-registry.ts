@@ -27,6 +27,9 @@
  * - `origins` (optional): the only web origins whose pages may use this App ID, e.g.
  *   `["https://app.example.com", "http://localhost:*"]` (see docs/security.md). They are allowed to reach the
  *   server too (as if listed in `ALLOWED_ORIGINS`). Without it, any origin the server allows may use the app.
+ * - `meshMax` (optional): this app's channels move their media to the SFU (Janus) once they have more than this
+ *   many members; `0` = always through the SFU. Overrides the server's `MESH_MAX` for this app; without `SFU_URLS`
+ *   it has no effect (every channel stays a mesh). An integer from 0 to 1000.
  * - `keepCollabSeconds` (optional): how long a channel's whiteboard and chat stay after its last member leaves, so
  *   that whoever joins next finds them (at most 30 days). Without it they go when the channel empties (see
  *   docs/whiteboard-and-chat.md).
@@ -59,6 +62,8 @@ export interface RegisteredApp {
   readonly hasCertificate: boolean;
   /** The web origins whose pages may use the app (patterns as in ALLOWED_ORIGINS); absent: any allowed origin. */
   readonly origins?: readonly string[];
+  /** Members a channel of this app holds before its media moves to the SFU (0: always SFU); absent: `MESH_MAX`. */
+  readonly meshMax?: number;
   /** Seconds a channel's whiteboard and chat are kept after it empties; absent: dropped at once. */
   readonly keepCollabSeconds?: number;
 }
@@ -75,7 +80,9 @@ export class RegistryError extends Error {
 }
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
-const APP_FIELDS = ['appId', 'certificate', 'name', 'origins', 'keepCollabSeconds'] as const;
+const APP_FIELDS = ['appId', 'certificate', 'name', 'origins', 'meshMax', 'keepCollabSeconds'] as const;
+/** A bound for `meshMax`: beyond it a value is a typo (the server's own member limit is far below). */
+const MESH_MAX_LIMIT = 1000;
 /** Longest keepCollabSeconds: a month. */
 const MAX_KEEP_COLLAB_SECONDS = 30 * 24 * 3600;
 
@@ -119,6 +126,7 @@ interface Entry {
   certificate: string | null;
   name: string | null;
   origins: readonly string[] | null;
+  meshMax: number | null;
   keepCollabSeconds: number | null;
 }
 
@@ -134,12 +142,13 @@ class Registry implements AppRegistry {
 
   constructor(source: string, entries: readonly Entry[]) {
     this.source = source;
-    for (const { appId, certificate, name, origins, keepCollabSeconds } of entries) {
+    for (const { appId, certificate, name, origins, meshMax, keepCollabSeconds } of entries) {
       const app: RegisteredApp = Object.freeze({
         appId,
         name,
         hasCertificate: certificate !== null,
         ...(origins === null ? {} : { origins }),
+        ...(meshMax === null ? {} : { meshMax }),
         ...(keepCollabSeconds === null ? {} : { keepCollabSeconds }),
       });
       const secret =
@@ -274,7 +283,10 @@ export function createRegistry(config: unknown, source = 'createRegistry'): AppR
         `${at} has unknown field ${JSON.stringify(unknownField)}; the fields are ${APP_FIELDS.join(', ')}.`,
       );
     }
-    const { appId, certificate, name, origins, keepCollabSeconds } = entry as Record<string, unknown>;
+    const { appId, certificate, name, origins, meshMax, keepCollabSeconds } = entry as Record<
+      string,
+      unknown
+    >;
     if (appId === undefined) return fail(`${at} has no "appId".`);
     const appProblem = checkAppId(appId);
     if (appProblem !== null) return fail(`${at}.appId: ${appProblem}`);
@@ -328,6 +340,15 @@ export function createRegistry(config: unknown, source = 'createRegistry'): AppR
       allowed = Object.freeze(list);
     }
     if (
+      meshMax !== undefined &&
+      meshMax !== null &&
+      !(Number.isInteger(meshMax) && (meshMax as number) >= 0 && (meshMax as number) <= MESH_MAX_LIMIT)
+    ) {
+      return fail(
+        `${at}.meshMax (App ID ${id}) must be a whole number of members from 0 (always the SFU) to ${MESH_MAX_LIMIT}; got ${typeof meshMax === 'number' ? String(meshMax) : describe(meshMax)}.`,
+      );
+    }
+    if (
       keepCollabSeconds !== undefined &&
       keepCollabSeconds !== null &&
       (typeof keepCollabSeconds !== 'number' ||
@@ -344,6 +365,7 @@ export function createRegistry(config: unknown, source = 'createRegistry'): AppR
       certificate: cert,
       name: typeof name === 'string' ? name : null,
       origins: allowed,
+      meshMax: typeof meshMax === 'number' ? meshMax : null,
       keepCollabSeconds: typeof keepCollabSeconds === 'number' ? keepCollabSeconds : null,
     });
   });
@@ -511,6 +533,7 @@ export function registryPolicy(registry: AppRegistry, options: RegistryPolicyOpt
       });
       return result.ok ? { expiresAt: result.expiresAt } : rejection(result);
     },
+    meshMax: (appId) => registry.get(appId)?.meshMax,
     checkRecordingKey({ appId, channel, uid, key, now }) {
       const r = verifyRecordingKey(registry, { appId, channel, uid, key, now: clock?.() ?? now });
       return r.ok ? { expiresAt: r.expiresAt } : { code: r.code, name: r.name, message: r.message };

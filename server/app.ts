@@ -15,6 +15,7 @@ import { SfuDriver } from './sfu/sfu.js';
 import type { IceOptions } from './turn.js';
 import { healthRoute, ServerMetrics } from './metrics.js';
 import { RedisCluster } from './cluster/redis.js';
+import { RedisSfuRooms } from './cluster/sfu-rooms.js';
 import { DEFAULT_LIMITS, SignalingServer, type ServerLimits, type SignalingStats } from './signaling.js';
 
 export type { Route } from './http.js';
@@ -188,6 +189,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     ice: opts.ice ?? null,
     metrics,
   });
+  let sfuRooms: RedisSfuRooms | undefined;
   if (opts.redisUrl) {
     try {
       const cluster = await RedisCluster.connect({
@@ -200,7 +202,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         knownNodes: () => signaling.remoteNodes(),
       });
       signaling.useCluster(cluster);
+      // Every node puts a channel's members in one Janus room.
+      if (sfu) sfu.share((sfuRooms = await RedisSfuRooms.connect(opts.redisUrl, log)));
     } catch (e) {
+      sfuRooms?.close();
       await signaling.close();
       throw e;
     }
@@ -264,6 +269,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         const stopped = new Promise<void>((r) => server.close(() => r()));
         await signaling.close();
         sfu?.close();
+        sfuRooms?.close();
         await signaling.leaveCluster();
         server.closeAllConnections();
         await stopped;

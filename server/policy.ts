@@ -37,6 +37,11 @@ export interface AppPolicy {
    */
   checkRecordingKey?(check: JoinCheck): { expiresAt: number } | PolicyError;
   /**
+   * The app's own MESH_MAX (members before a channel's media moves to the SFU, 0 = always), or undefined for the
+   * server's. Read when a channel is created and on each join.
+   */
+  meshMax?(appId: string): number | undefined;
+  /**
    * How long (seconds) a channel's whiteboard and chat stay on the server after its last member leaves, so that
    * the next member finds them; 0 or no method: they go at once. The app's owner decides (app registry
    * `keepCollabSeconds`), not its members: see docs/whiteboard-and-chat.md.

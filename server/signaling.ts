@@ -574,6 +574,8 @@ export class SignalingServer {
         if (ev.k === 'state' && !known) return;
         ch.remote.set(ev.peer.uid, { node: ev.node, info: ev.peer });
         ch.remoteNews.set(ev.peer.uid, ++this.news);
+        // Every node counts the same members, so the channel moves to the SFU on all of them at that join.
+        if (!known && this.chooseMedia(ch)) this.broadcast(ch, null, { t: 'sfu', op: 'mode', mode: 'sfu' });
         this.broadcast(ch, null, { t: known ? 'peer-state' : 'peer-join', peer: ev.peer });
         return;
       }
@@ -1437,7 +1439,7 @@ export class SignalingServer {
       name: join.name,
       members: new Map<number, Member>(),
       recording: null,
-      media: this.opts.sfu && this.opts.meshMax === 0 ? 'sfu' : 'mesh',
+      media: this.opts.sfu && this.meshMax(join.appId) === 0 ? 'sfu' : 'mesh',
       pending: new Set<Member>(),
       remote: new Map(),
       remoteNews: new Map(),
@@ -2038,11 +2040,16 @@ export class SignalingServer {
 
   // ---- membership ----
 
+  /** The app's MESH_MAX from the registry, else the server's. */
+  private meshMax(appId: string): number {
+    return this.opts.policy.meshMax?.(appId) ?? this.opts.meshMax ?? 4;
+  }
+
   /** Moves the channel to the SFU once it has more than meshMax members; true when it just moved. */
   private chooseMedia(ch: Channel): boolean {
     if (!this.opts.sfu || ch.media === 'sfu') return false;
-    // Members on other nodes count too; the SFU driver itself is per node (docs/sfu.md: not shared through Redis yet).
-    if (ch.members.size + ch.remote.size <= (this.opts.meshMax ?? 4)) return false;
+    // Members on other nodes count too.
+    if (ch.members.size + ch.remote.size <= this.meshMax(ch.appId)) return false;
     const moved = ch.media === 'mesh';
     ch.media = 'sfu';
     if (moved)
@@ -2066,7 +2073,7 @@ export class SignalingServer {
       this.err(conn, id, 'ERR_INVALID_ARGUMENT', 'Malformed SFU request.');
       return;
     }
-    if (op.op === 'subscribe' && !m.channel.members.has(op.uid)) {
+    if (op.op === 'subscribe' && !m.channel.members.has(op.uid) && !m.channel.remote.has(op.uid)) {
       this.err(conn, id, 'ERR_INVALID_ARGUMENT', `uid ${op.uid} is not in your channel.`);
       return;
     }
@@ -2168,7 +2175,8 @@ export class SignalingServer {
     if (ch.members.size === 0) {
       this.channels.delete(ch.key);
       clearTimeout(ch.flushTimer);
-      if (ch.media === 'sfu') this.opts.sfu?.channelClosed(ch.key);
+      // Members on other nodes may still use the channel's room (shared through Redis).
+      if (ch.media === 'sfu') this.opts.sfu?.channelClosed(ch.key, ch.remote.size === 0);
       this.closeCollab(ch);
     }
     this.broadcast(ch, m, { t: 'peer-leave', uid: m.uid });

@@ -18,6 +18,32 @@ export interface SfuOptions {
   log: (line: string) => void;
 }
 
+/** A channel's room as every signaling node uses it (kept in Redis when several nodes run). */
+export interface SharedRoom {
+  url: string;
+  id: number;
+  secret: string;
+  pin: string;
+  e2ee: boolean;
+}
+
+/**
+ * Where several signaling nodes agree on each channel's room (server/cluster/sfu-rooms.ts, on Redis): one Janus
+ * and one room per channel, whichever node its members are connected to.
+ */
+export interface SfuShared {
+  /** The channel's room: the one stored, or `proposal`, which is stored when none was (and then counted). */
+  claim(channel: string, proposal: SharedRoom): Promise<SharedRoom>;
+  /** Forgets the channel's room if it is still room `id` (the channel emptied everywhere, or its Janus died). */
+  release(channel: string, id: number): Promise<void>;
+  /** Rooms per Janus URL over all nodes, to pick the least loaded one. */
+  load(): Promise<Map<string, number>>;
+  /** Tells the other nodes that the publishers of the channel's room changed. */
+  announce(channel: string): void;
+  /** Set by the driver: another node announced a change in the channel's room. */
+  onNews?: (channel: string) => void;
+}
+
 /** What the driver needs to know of a member: who it is, and how to push to it. */
 export interface SfuMember {
   /** The channel's key (App ID + name): the room is looked up by it, never by anything the member sends. */
@@ -39,6 +65,8 @@ export class SfuRefusal extends Error {
 }
 
 const ANSWER_TIMEOUT_MS = 10_000;
+/** VideoRoom's "room already exists": with shared rooms, another node created it first. */
+const ROOM_EXISTS = 427;
 /** A Janus that died or did not answer gets no new rooms for this long. */
 const DOWN_MS = 15_000;
 
@@ -74,12 +102,21 @@ interface Room {
   readonly janus: JanusSession;
   readonly url: string;
   ready: Promise<void>;
+  /** This node's members in the room. */
   readonly members: Map<number, MemberMedia>;
+  /** With shared rooms: the room's live publishers as Janus last listed them (members of other nodes among them). */
+  publishers: Set<number>;
+  /** A refresh of `publishers` is running / another one is due after it. */
+  refreshing: boolean;
+  refreshAgain: boolean;
 }
 
 export class SfuDriver {
   private readonly sessions = new Map<string, Promise<JanusSession>>();
   private readonly rooms = new Map<string, Room>();
+  /** Rooms being made (one attempt per channel at a time). */
+  private readonly making = new Map<string, Promise<Room>>();
+  private shared: SfuShared | null = null;
   private readonly roomsPerUrl = new Map<string, number>();
   /** Janus URLs that failed lately → until when new rooms avoid them. */
   private readonly down = new Map<string, number>();
@@ -87,6 +124,18 @@ export class SfuDriver {
 
   constructor(private readonly opts: SfuOptions) {
     if (opts.urls.length === 0) throw new Error('SfuDriver needs at least one Janus URL.');
+  }
+
+  /**
+   * Several signaling nodes: every node puts a channel's members in the same room on the same Janus, chosen once
+   * (least loaded over all nodes) and kept in `shared`.
+   */
+  share(shared: SfuShared): void {
+    this.shared = shared;
+    shared.onNews = (channel) => {
+      const room = this.rooms.get(channel);
+      if (room) this.refreshPublishers(room);
+    };
   }
 
   /** Rooms currently open (diagnostics and tests). */
@@ -134,7 +183,6 @@ export class SfuDriver {
         return undefined;
       }
       case 'subscribe': {
-        if (!room.members.has(op.uid) && !op.on) return undefined;
         if (op.on) media.wants.add(op.uid);
         else media.wants.delete(op.uid);
         this.reconcile(room, media);
@@ -149,7 +197,10 @@ export class SfuDriver {
     const media = room?.members.get(uid);
     if (!room || !media) return;
     room.members.delete(uid);
-    if (media.pub) void room.janus.detach(media.pub.handle);
+    if (media.pub) {
+      void room.janus.detach(media.pub.handle);
+      this.shared?.announce(channel);
+    }
     media.pub = null;
     if (media.sub) void media.sub.handle.then((h) => room.janus.detach(h)).catch(() => undefined);
     media.sub?.awaiting?.({ type: 'answer', sdp: '' });
@@ -159,12 +210,17 @@ export class SfuDriver {
     }
   }
 
-  /** The channel emptied: its room is destroyed. */
-  channelClosed(channel: string): void {
+  /**
+   * The channel has no member left on this node: its room is destroyed, unless members on other nodes still use it
+   * (`everywhere` false: this node only forgets it).
+   */
+  channelClosed(channel: string, everywhere = true): void {
     const room = this.rooms.get(channel);
     if (!room) return;
     this.rooms.delete(channel);
     this.roomsPerUrl.set(room.url, (this.roomsPerUrl.get(room.url) ?? 1) - 1);
+    if (this.shared && !everywhere) return;
+    void this.shared?.release(channel, room.id).catch(() => undefined);
     void room.ready
       .then(async () => {
         const h = await room.janus.attach(() => undefined);
@@ -212,6 +268,8 @@ export class SfuDriver {
     for (const [key, room] of [...this.rooms]) {
       if (room.url !== url) continue;
       this.rooms.delete(key);
+      // Every node that used the room says so; the first new request after that makes one elsewhere.
+      void this.shared?.release(key, room.id).catch(() => undefined);
       for (const m of room.members.values()) m.member.push({ op: 'restart' });
     }
   }
@@ -219,26 +277,46 @@ export class SfuDriver {
   /** The channel's room; a new one requires end-to-end encryption when its first user encrypts. */
   private async roomOf(channel: string, e2ee = false): Promise<Room> {
     let room = this.rooms.get(channel);
-    for (let attempt = 0; !room && attempt < this.opts.urls.length; attempt++) {
-      const url = this.leastLoaded();
-      let janus: JanusSession;
-      try {
-        janus = await this.session(url);
-      } catch (err) {
-        this.opts.log(`sfu: cannot reach ${url}: ${String(err)}`);
-        continue;
+    if (!room) {
+      let making = this.making.get(channel);
+      if (!making) {
+        making = this.makeRoom(channel, e2ee).finally(() => this.making.delete(channel));
+        this.making.set(channel, making);
       }
-      room = this.rooms.get(channel);
-      if (room) break;
-      this.roomsPerUrl.set(url, (this.roomsPerUrl.get(url) ?? 0) + 1);
-      const r: Room = {
+      room = await making;
+    }
+    await room.ready;
+    return room;
+  }
+
+  private async makeRoom(channel: string, e2ee: boolean): Promise<Room> {
+    for (let attempt = 0; attempt < this.opts.urls.length; attempt++) {
+      let want: SharedRoom = {
+        url: await this.leastLoaded(),
         id: randomInt(1, 2 ** 48),
         secret: randomBytes(18).toString('base64url'),
         pin: randomBytes(18).toString('base64url'),
+        e2ee,
+      };
+      // Another node may have chosen already: then its room (and its Janus) it is.
+      if (this.shared) want = await this.shared.claim(channel, want);
+      let janus: JanusSession;
+      try {
+        janus = await this.session(want.url);
+      } catch (err) {
+        this.opts.log(`sfu: cannot reach ${want.url}: ${String(err)}`);
+        await this.shared?.release(channel, want.id).catch(() => undefined);
+        continue;
+      }
+      this.roomsPerUrl.set(want.url, (this.roomsPerUrl.get(want.url) ?? 0) + 1);
+      const r: Room = {
+        ...want,
         janus,
-        url,
         ready: Promise.resolve(),
         members: new Map(),
+        publishers: new Set(),
+        refreshing: false,
+        refreshAgain: false,
       };
       r.ready = (async () => {
         const h = await janus.attach(() => undefined);
@@ -253,32 +331,86 @@ export class SfuDriver {
             audiocodec: 'opus',
             videocodec: 'vp8',
             notify_joining: false,
-            ...(e2ee ? { require_e2ee: true } : {}),
+            ...(want.e2ee ? { require_e2ee: true } : {}),
           });
+        } catch (err) {
+          // Shared rooms: every node asks Janus for the room it agreed on; the first one makes it.
+          if (!(this.shared && err instanceof JanusError && err.code === ROOM_EXISTS)) throw err;
         } finally {
           void janus.detach(h);
         }
       })();
       this.rooms.set(channel, r);
-      r.ready.catch((err: unknown) => {
-        this.opts.log(`sfu: could not create a room on ${url}: ${String(err)}`);
-        if (this.rooms.get(channel) === r) this.rooms.delete(channel);
-      });
-      room = r;
+      r.ready.then(
+        () => this.refreshPublishers(r),
+        (err: unknown) => {
+          this.opts.log(`sfu: could not create a room on ${want.url}: ${String(err)}`);
+          if (this.rooms.get(channel) === r) this.rooms.delete(channel);
+        },
+      );
+      return r;
     }
-    if (!room) throw new SfuRefusal('ERR_FAILED', 'No SFU is reachable; try again shortly.');
-    await room.ready;
-    return room;
+    throw new SfuRefusal('ERR_FAILED', 'No SFU is reachable; try again shortly.');
   }
 
-  /** The reachable Janus with the fewest rooms (all of them when none answered lately). */
-  private leastLoaded(): string {
+  /**
+   * Shared rooms: which feeds of the room are live, members of other nodes included (their nodes announce changes;
+   * Janus is asked, since it is what subscriptions are made of). Subscriptions are then brought in line.
+   */
+  private refreshPublishers(room: Room): void {
+    if (!this.shared) return;
+    if (room.refreshing) {
+      room.refreshAgain = true;
+      return;
+    }
+    room.refreshing = true;
+    void (async () => {
+      do {
+        room.refreshAgain = false;
+        const h = await room.janus.attach(() => undefined);
+        try {
+          const r = await room.janus.message(h, { request: 'listparticipants', room: room.id });
+          const list = r.plugindata?.data.participants;
+          room.publishers = new Set(
+            (Array.isArray(list) ? (list as Array<Record<string, unknown>>) : [])
+              .filter((p) => p.publisher === true && typeof p.id === 'number')
+              .map((p) => p.id as number),
+          );
+        } finally {
+          void room.janus.detach(h);
+        }
+        for (const media of room.members.values()) {
+          // Janus already dropped gone feeds from every subscription.
+          for (const uid of [...(media.sub?.feeds ?? [])])
+            if (!this.isLive(room, uid)) media.sub!.feeds.delete(uid);
+          this.reconcile(room, media);
+        }
+      } while (room.refreshAgain && this.rooms.get(this.channelOf(room) ?? '') === room);
+    })()
+      .catch((e: unknown) => this.opts.log(`sfu: could not list the room's publishers: ${String(e)}`))
+      .finally(() => (room.refreshing = false));
+  }
+
+  private channelOf(room: Room): string | undefined {
+    for (const [k, r] of this.rooms) if (r === room) return k;
+    return undefined;
+  }
+
+  /** A feed others may subscribe to: this node's publisher once its media is up, or one Janus lists. */
+  private isLive(room: Room, uid: number): boolean {
+    const local = room.members.get(uid);
+    return local?.pub ? local.pub.live : room.publishers.has(uid);
+  }
+
+  /** The reachable Janus with the fewest rooms, over all nodes when shared (all of them when none answered lately). */
+  private async leastLoaded(): Promise<string> {
+    const counts = this.shared ? await this.shared.load().catch(() => this.roomsPerUrl) : this.roomsPerUrl;
     const now = Date.now();
     const up = this.opts.urls.filter((u) => (this.down.get(u) ?? 0) <= now);
     const pool = up.length > 0 ? up : this.opts.urls;
     let best = pool[0]!;
     for (const url of pool) {
-      if ((this.roomsPerUrl.get(url) ?? 0) < (this.roomsPerUrl.get(best) ?? 0)) best = url;
+      if ((counts.get(url) ?? 0) < (counts.get(best) ?? 0)) best = url;
     }
     return best;
   }
@@ -342,6 +474,7 @@ export class SfuDriver {
     media.pub = null;
     await room.janus.detach(pub.handle);
     this.feedGone(room, media.member.uid);
+    this.shared?.announce(media.member.channel);
   }
 
   private onPublisherEvent(room: Room, media: MemberMedia, handle: number, e: JanusEvent): void {
@@ -352,9 +485,11 @@ export class SfuDriver {
       // Janus lists the feed (and lets others subscribe to it) once its media is up.
       media.pub.live = true;
       for (const other of room.members.values()) if (other !== media) this.reconcile(room, other);
+      this.shared?.announce(media.member.channel);
     } else if (e.janus === 'hangup') {
       media.pub.live = false;
       this.feedGone(room, media.member.uid);
+      this.shared?.announce(media.member.channel);
     }
   }
 
@@ -367,7 +502,7 @@ export class SfuDriver {
   private reconcile(room: Room, media: MemberMedia): void {
     const step = async () => {
       if (!room.members.has(media.member.uid) || this.rooms.get(media.member.channel) !== room) return;
-      const live = (uid: number) => room.members.get(uid)?.pub?.live === true;
+      const live = (uid: number) => this.isLive(room, uid);
       const current = media.sub?.feeds ?? new Set<number>();
       const add = [...media.wants].filter((u) => live(u) && !current.has(u));
       const drop = [...current].filter((u) => !media.wants.has(u));

@@ -83,6 +83,8 @@ interface Remote {
 type Fail = ((err: AgoraError) => void) | null | undefined;
 
 const SUBSCRIBE_TIMEOUT_MS = 20_000;
+/** How long a user missing from a restarted server's list is kept (as the manual's CONNECTION_LOST, 10 s) before peer-leave. */
+const RETURN_GRACE_MS = 10_000;
 
 /** Encryption code loads only for a client with a secret, so unencrypted calls do not download it. */
 const loadCrypto = onDemand('encryption module', () => import('../crypto/attach.js'));
@@ -108,7 +110,11 @@ export class Client extends Emitter<ClientEvents> {
   private transport: MediaTransport | null = null;
   /** The SFU transport's code, loaded at join (src/transport/load.ts); null where it could not load. */
   private sfu: Awaited<ReturnType<typeof loadSfu>> | null = null;
+  /** The mesh → SFU move while it runs: it hears the other members' `handover` relays. */
+  private handover: InstanceType<Awaited<ReturnType<typeof loadSfu>>['Handover']> | null = null;
   private remotes = new Map<number, Remote>();
+  /** Users missing when we rejoined a restarted server, until they are back or RETURN_GRACE_MS passed. */
+  private returning = new Map<number, ReturnType<typeof setTimeout>>();
   private published: Stream | null = null;
   private unwatchPublished: (() => void) | null = null;
   private subscribeWaiters = new Map<
@@ -507,10 +513,13 @@ export class Client extends Emitter<ClientEvents> {
     const handover = new this.sfu.Handover(
       (uid, track) => this.onRemoteTrack(uid, track),
       () => this.transport === next,
+      (to, data) => this.link?.send({ t: 'relay', to, data }),
     );
     const next = this.newTransport(this.uid, true, (uid, track) => handover.onTrack(next, uid, track));
     this.transport = next;
-    for (const uid of this.remotes.keys()) next.addPeer(uid, false);
+    this.handover = handover;
+    const linked = [...this.remotes.keys()];
+    for (const uid of linked) next.addPeer(uid, false);
     const stream = this.published;
     if (stream) {
       next.publish(
@@ -523,12 +532,18 @@ export class Client extends Emitter<ClientEvents> {
     }
     for (const r of this.remotes.values()) if (r.subscribed) next.subscribe(r.uid, true);
     void handover
-      .finish(old, () =>
-        [...this.remotes.values()]
-          .filter((r) => r.subscribed && r.state.published && !r.state.videoMuted)
-          .map((r) => r.uid),
+      .finish(
+        old,
+        () => linked.filter((uid) => this.remotes.has(uid)),
+        () =>
+          [...this.remotes.values()]
+            .filter((r) => r.subscribed && r.state.published && !r.state.videoMuted)
+            .map((r) => r.uid),
       )
-      .then((ms) => log.info('media moved to the SFU', { ms }));
+      .then((ms) => {
+        if (this.handover === handover) this.handover = null;
+        log.info('media moved to the SFU', { ms });
+      });
   }
 
   /** After a reconnect: say hello again and rejoin with the same uid, without anyone seeing a leave. */
@@ -571,9 +586,18 @@ export class Client extends Emitter<ClientEvents> {
       const present = new Set(result.peers.map((p) => p.uid));
       for (const peer of result.peers) this.applyPeer(peer, false);
       // Users missing from the restarted server's list may simply not be back yet: keep those whose media
-      // link is still up; the others are gone.
+      // link is still up; the others get RETURN_GRACE_MS to rejoin (through an SFU, which the restarted server
+      // had to set up again, no link is up yet) before they count as gone.
       for (const uid of [...this.remotes.keys()]) {
-        if (!present.has(uid) && !this.transport?.isConnected(uid)) this.removeRemote(uid);
+        if (present.has(uid) || this.transport?.isConnected(uid)) continue;
+        clearTimeout(this.returning.get(uid));
+        this.returning.set(
+          uid,
+          setTimeout(() => {
+            this.returning.delete(uid);
+            this.removeRemote(uid);
+          }, RETURN_GRACE_MS),
+        );
       }
     }
     this.connection.set('CONNECTED', 'RECONNECTED');
@@ -712,6 +736,9 @@ export class Client extends Emitter<ClientEvents> {
     this.state = this.state === 'closed' ? 'closed' : 'ready';
     this.transport?.close();
     this.transport = null;
+    this.handover = null;
+    for (const t of this.returning.values()) clearTimeout(t);
+    this.returning.clear();
     // The manual: the secret is cleared when the user leaves the channel.
     this.frameCrypto?.close();
     this.frameCrypto = null;
@@ -1297,7 +1324,7 @@ export class Client extends Emitter<ClientEvents> {
         this.removeRemote(msg.uid);
         break;
       case 'relay':
-        this.transport?.signal(msg.from, msg.data);
+        if (!this.handover?.signal(msg.from, msg.data)) this.transport?.signal(msg.from, msg.data);
         break;
       case 'sfu':
         if (msg.op === 'mode') this.moveToSfu();
@@ -1335,6 +1362,14 @@ export class Client extends Emitter<ClientEvents> {
   /** `joinedAfterUs`: the user joined after we did, so we offer the media link (see Mesh). */
   private applyPeer(info: PeerInfo, joinedAfterUs: boolean): void {
     let remote = this.remotes.get(info.uid);
+    const back = this.returning.get(info.uid);
+    if (remote && back !== undefined) {
+      // Back after a server restart, as if it had never left: its media is asked for again.
+      clearTimeout(back);
+      this.returning.delete(info.uid);
+      this.transport?.addPeer(info.uid, joinedAfterUs);
+      if (remote.subscribed) this.transport?.subscribe(info.uid, true);
+    }
     const prev: PeerState = remote?.state ?? { published: false, audioMuted: false, videoMuted: false };
     if (!remote) {
       const name = info.name ?? '';
@@ -1385,6 +1420,8 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   private removeRemote(uid: number): void {
+    clearTimeout(this.returning.get(uid));
+    this.returning.delete(uid);
     const remote = this.remotes.get(uid);
     if (!remote) return;
     this.remotes.delete(uid);

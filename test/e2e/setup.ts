@@ -122,13 +122,14 @@ export interface OutageSuite {
 
 /**
  * For tests of a signaling outage: the pages come from a server that stays up, signaling from one the test kills
- * and restarts (pages join with `signalingUrl` pointing at it), and one Chromium.
+ * and restarts (pages join with `signalingUrl` pointing at it), and one Chromium. `env`: the signaling process's
+ * environment (read in beforeAll, e.g. SFU_URLS of a Janus started before).
  */
-export function outageSuite(): OutageSuite {
+export function outageSuite(env: () => Record<string, string> = () => ({})): OutageSuite {
   const suite = {} as OutageSuite;
   beforeAll(async () => {
     suite.pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-    suite.signaling = new ServerProcess(await freePort());
+    suite.signaling = new ServerProcess(await freePort(), env());
     await suite.signaling.start();
     suite.browser = await launchBrowser();
   });

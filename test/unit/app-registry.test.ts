@@ -12,6 +12,8 @@ import {
   type AppRegistry,
 } from '../../server/app-registry.js';
 import { generateMediaChannelKey, generateRecordingKey } from '../../server/channel-key.js';
+import { startServer } from '../../server/app.js';
+import { SignalClient } from './signal-client.js';
 import type { PolicyError } from '../../server/policy.js';
 
 const KEYED = 'fedcba9876543210fedcba9876543210';
@@ -396,5 +398,64 @@ describe('verifyRecordingKey', () => {
       ),
     });
     expect(check(UNKNOWN, rec())).toMatchObject({ ok: false, code: 101, name: 'ERR_INVALID_APP_ID' });
+  });
+});
+
+describe('per-app MESH_MAX (meshMax)', () => {
+  const ALWAYS = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+  const apps = {
+    apps: [
+      { appId: STATIC, name: 'server default' },
+      { appId: ALWAYS, meshMax: 0 },
+      { appId: KEYED, certificate: CERT, meshMax: 8 },
+    ],
+  };
+
+  it('is kept per app and handed to the server by the policy; absent means the server default', () => {
+    const r = createRegistry(apps, 'test');
+    expect(r.get(ALWAYS)).toEqual({ appId: ALWAYS, name: null, hasCertificate: false, meshMax: 0 });
+    expect(r.get(KEYED)?.meshMax).toBe(8);
+    expect(r.get(STATIC)).not.toHaveProperty('meshMax');
+    const p = registryPolicy(r);
+    expect([p.meshMax?.(ALWAYS), p.meshMax?.(KEYED), p.meshMax?.(STATIC)]).toEqual([0, 8, undefined]);
+  });
+
+  it('anything but a whole number from 0 to 1000 is an error naming the entry', () => {
+    for (const bad of [-1, 2.5, '4', true, 1001, Number.NaN, [4]]) {
+      const e = thrown(() => createRegistry({ apps: [{ appId: STATIC, meshMax: bad }] }, 'AGORA_APPS'));
+      expect(e).toBeInstanceOf(RegistryError);
+      expect(e.message).toMatch(
+        /^App registry \(AGORA_APPS\): apps\[0\]\.meshMax \(App ID 0123456789abcdef0123456789abcdef\) must be a whole number of members from 0 \(always the SFU\) to 1000; got /,
+      );
+    }
+    expect(createRegistry({ apps: [{ appId: STATIC, meshMax: null }] }).get(STATIC)).not.toHaveProperty(
+      'meshMax',
+    );
+  });
+
+  it("overrides the server's MESH_MAX: meshMax 0 puts the app's channels on the SFU from the first member", async () => {
+    // No Janus is needed to see the server's choice: it is in the join result (`media`), before any SFU request.
+    const server = await startServer({
+      port: 0,
+      quiet: true,
+      policy: registryPolicy(createRegistry(apps)),
+      sfu: { urls: ['ws://127.0.0.1:9'], meshMax: 4 },
+    });
+    const clients: SignalClient[] = [];
+    try {
+      const enter = async (appId: string) => {
+        const c = await SignalClient.open(server.url);
+        clients.push(c);
+        return c.enter('per app', 0, appId);
+      };
+      expect((await enter(ALWAYS)).media).toBe('sfu');
+      expect((await enter(STATIC)).media).toBeUndefined();
+      // Five members of the server-default app: the fifth moves the channel (MESH_MAX 4).
+      for (let i = 0; i < 3; i++) expect((await enter(STATIC)).media).toBeUndefined();
+      expect((await enter(STATIC)).media).toBe('sfu');
+    } finally {
+      for (const c of clients) c.close();
+      await server.close();
+    }
   });
 });
