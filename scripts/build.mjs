@@ -94,7 +94,7 @@ const LAZY_CHUNKS = {
   'src/recording/webm.ts': 'agora-rtc-webm.js',
   'src/agent/worker-check.ts': 'agora-rtc-agent.js',
   'src/quality/calltest-run.ts': 'agora-rtc-calltest.js',
-  // yjs and the whiteboard's code, loaded at join rather than with the core.
+  // yjs and the whiteboard's code, loaded by the first openWhiteboard rather than with the core.
   'src/collab/yjs-module.ts': 'agora-rtc-yjs.js',
   'src/collab/whiteboard/whiteboard.ts': 'agora-rtc-whiteboard.js',
   // The SFU transport, loaded at join: a channel may be on Janus or move there.

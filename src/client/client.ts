@@ -38,7 +38,6 @@ import type { CallStats } from '../quality/stats.js';
 import { VERSION } from '../version.js';
 import { Chat, checkMessage, type MessageEvent } from '../collab/chat.js';
 import { SharedDoc } from '../collab/doc.js';
-import { loadYjs } from '../collab/yjs.js';
 import { ContentSeal } from '../collab/seal.js';
 import type { Whiteboard } from '../collab/whiteboard/whiteboard.js';
 import { loadWhiteboard } from '../collab/whiteboard/load.js';
@@ -177,29 +176,59 @@ export class Client extends Emitter<ClientEvents> {
   private readonly sharedDoc = new SharedDoc({
     send: (msg) => this.link?.send(msg) ?? false,
     onUnreadable: (uid) => this.contentUnreadable(uid),
+    onUpdate: (uid) => this.emit('whiteboard-update', { type: 'whiteboard-update', uid }),
+    onHeldFull: () => void this.openWhiteboard().catch(() => undefined),
   });
-  /** yjs could be loaded for this stay (the whiteboard works). */
-  private collabReady = false;
   /** When each sender's unreadable chat or whiteboard content was last reported (at most once a second each). */
   private unreadableAt = new Map<number, number>();
-  /** Made at the first join, once its code and yjs have loaded. */
+  /** Made by the first openWhiteboard, once its code and yjs have loaded. */
   private board: Whiteboard | null = null;
+  private opening: Promise<Whiteboard> | null = null;
+
   /**
-   * The channel's shared whiteboard (docs/whiteboard-and-chat.md): draw between join and leave; late joiners see
-   * everything drawn before. Its code (and yjs) load with the first join, not with the SDK, so before that it
-   * fails with ERR_NOT_READY.
+   * Opens the channel's shared whiteboard (docs/whiteboard-and-chat.md) and resolves with it, holding everything
+   * drawn in the channel so far. Its code (and yjs, ~35 KB gz together) is not in the SDK: the first call loads it,
+   * so an app that never opens the whiteboard never downloads it. Until then the SDK keeps the channel's whiteboard
+   * updates as they come (a `whiteboard-update` event tells of each) and applies them at open. Call it any time,
+   * before join too; the whiteboard is usable between join and leave, and stays open for later stays. A failed
+   * load rejects with ERR_LOAD_MEDIA_ENGINE (1001) and the next call tries again.
    *
    * @example
    * await client.join(null, 'room', 0);
-   * const s = client.whiteboard.beginStroke('pen', 10, 10);
+   * const wb = await client.openWhiteboard();
+   * const s = wb.beginStroke('pen', 10, 10);
    * s.add(50, 40); s.end();
    */
+  openWhiteboard(): Promise<Whiteboard> {
+    this.opening ??= loadWhiteboard().then(
+      async ({ Whiteboard, YDocSink }) => {
+        const sink = new YDocSink(this.sharedDoc);
+        const board = (this.board = new Whiteboard(
+          sink,
+          () => this.uid,
+          () => this.state === 'joined',
+        ));
+        await this.sharedDoc.open(sink);
+        return board;
+      },
+      (e: unknown) => {
+        this.opening = null;
+        throw e;
+      },
+    );
+    return this.opening;
+  }
+
+  /**
+   * The channel's whiteboard, once `openWhiteboard()` has resolved (the same object); before that it fails with
+   * ERR_NOT_READY, since its code is not loaded yet.
+   *
+   * @example
+   * await client.openWhiteboard();
+   * client.whiteboard.addText(10, 20, 'agenda');
+   */
   get whiteboard(): Whiteboard {
-    if (!this.board)
-      throw new AgoraError(
-        'ERR_NOT_READY',
-        'The whiteboard loads with the first join: join a channel before using client.whiteboard.',
-      );
+    if (!this.board) throw new AgoraError('ERR_NOT_READY', 'Call await client.openWhiteboard() first.');
     return this.board;
   }
   /** A page that goes away leaves at once, so the others see peer-leave now rather than after a timeout. */
@@ -390,25 +419,13 @@ export class Client extends Emitter<ClientEvents> {
     registerSecret(key);
     log.info('join', { channel, uid });
     try {
-      // The whiteboard's yjs loads beside the SDK while the connection is made; without it calls still work.
+      // The SFU transport loads while the connection is made; the whiteboard's code only at openWhiteboard.
       const sfuLoaded = loadSfu().then(
         (m) => void (this.sfu = m),
         (e: unknown) => log.warn('SFU transport unavailable', e),
       );
-      const yjsLoaded = Promise.all([loadYjs(), loadWhiteboard()]).then(
-        ([, { Whiteboard }]) => {
-          this.board ??= new Whiteboard(
-            this.sharedDoc,
-            () => this.uid,
-            () => this.state === 'joined',
-          );
-          return true;
-        },
-        (e: unknown) => (log.warn('whiteboard unavailable', e), false),
-      );
       if (!this.link?.connected) await this.connect();
       await this.startEncryption();
-      this.collabReady = await yjsLoaded;
       await sfuLoaded;
       if (this.encryption.secret)
         this.contentSeal = await ContentSeal.derive(this.encryption.secret, channel);
@@ -454,7 +471,7 @@ export class Client extends Emitter<ClientEvents> {
     if (this.published) this.startPublishing(this.published);
     this.recording.joined(result.recording);
     this.chat.joined(result.chat, false);
-    if (this.collabReady) this.sharedDoc.joined(result, false, this.contentSeal);
+    this.sharedDoc.joined(result, false, this.contentSeal);
     this.call = { callId: newCallId(), channel: this.channel, uid: result.uid, stats: null };
     this.quality.start();
   }
@@ -565,7 +582,7 @@ export class Client extends Emitter<ClientEvents> {
       else if (result.media === 'sfu') this.moveToSfu();
       this.recording.joined(result.recording);
       this.chat.joined(result.chat, true);
-      if (this.collabReady) this.sharedDoc.joined(result, true, this.contentSeal);
+      this.sharedDoc.joined(result, true, this.contentSeal);
       const present = new Set(result.peers.map((p) => p.uid));
       for (const peer of result.peers) this.applyPeer(peer, false);
       // Users missing from the restarted server's list may simply not be back yet: keep those whose media

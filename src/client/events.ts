@@ -25,6 +25,7 @@ export const ClientEvent = {
   CONNECTION_STATE_CHANGE: 'connection-state-change',
   WARNING: 'warning',
   MESSAGE: 'message',
+  WHITEBOARD_UPDATE: 'whiteboard-update',
 } as const;
 
 /** What each Client event carries; field names are the ones the manual's examples read. */
@@ -103,4 +104,12 @@ export interface ClientEvents {
    * (also in getMessages()).
    */
   message: MessageEvent;
+  /**
+   * The channel's whiteboard changed: member `uid` drew, erased or cleared something (0: the board already had
+   * content when this client joined; told once, at join). It fires whether or not the whiteboard is open, so an
+   * app can show activity, or open the whiteboard (`openWhiteboard`, which downloads its code) only once there is
+   * something on it. A live stroke fires it about 40 times a second; once open, the whiteboard's own `change`
+   * event says what changed.
+   */
+  'whiteboard-update': { type: 'whiteboard-update'; uid: number };
 }

@@ -1,20 +1,17 @@
-// The channel's shared yjs document, carried by the signaling link: local changes go out as `doc` messages
-// (coalesced for FLUSH_MS, so a live stroke costs ~40 frames a second rather than one per pointer event), other
-// members' updates come in as `doc` pushes, and the join result brings the whole document so far. A new Y.Doc per
-// stay (made at join, once yjs is loaded): leaving a channel forgets its content. Sealed (encrypted-channel) updates
-// are AES-GCM per update.
-import type * as Y from 'yjs';
-import { yjs } from './yjs.js';
+// The channel's shared whiteboard document as the signaling link carries it: yjs updates, local ones out as `doc`
+// messages, other members' in as `doc` pushes, and the whole document so far in the join result. Sealed
+// (encrypted-channel) updates are AES-GCM per update.
+//
+// This part is in the core and knows no yjs: until the whiteboard is first opened (client.openWhiteboard) it holds
+// the updates as bytes (opened if sealed, in arrival order), so a call that never opens the whiteboard never
+// downloads its code. At open, the whiteboard's chunk gives a DocSink (whiteboard/ydoc.ts, the Y.Doc) that gets
+// the held updates in order, then each one as it comes.
 import type { DocCompactMessage, DocMessage, JoinResult } from '../protocol/messages.js';
 import { fromBase64, toBase64 } from './base64.js';
 import type { ContentSeal } from './seal.js';
 
-/** Origin of updates that came from the server: they are applied, never sent back. */
-export const REMOTE = Symbol('remote');
-/** Local changes wait this long to be sent together. */
-const FLUSH_MS = 25;
-/** Largest update sent in one frame (the server's default docUpdateBytes, less room for sealing). */
-export const MAX_UPDATE_BYTES = 30 * 1024;
+/** Bytes of updates held before the whiteboard is opened beyond which the host is asked to open it. */
+export const HELD_BYTES = 1024 * 1024;
 /** Largest sealed snapshot the server takes (its default docCompactBytes: one frame). */
 const MAX_SNAPSHOT_BYTES = 46 * 1024;
 
@@ -22,43 +19,73 @@ export interface DocHost {
   send(msg: DocMessage | DocCompactMessage): boolean;
   /** A document update could not be opened (another secret) or applied. */
   onUnreadable(from: number): void;
+  /** Content arrived from member `from` (0: the channel's document, at join), whether the whiteboard is open or not. */
+  onUpdate(from: number): void;
+  /** More than HELD_BYTES are held unopened: better to load the whiteboard and apply them than to keep them. */
+  onHeldFull(): void;
+}
+
+/** The open whiteboard's document (whiteboard/ydoc.ts). */
+export interface DocSink {
+  /** A new stay begins (a fresh, empty document). */
+  fresh(): void;
+  /** Rejoined a server whose document is `serverDoc` (unsealed), or sealed updates if `sealed`: send what it lacks. */
+  restore(serverDoc: Uint8Array | null, sealed: boolean): void;
+  /** Applies an update from the server; false if it is not one. */
+  apply(update: Uint8Array): boolean;
+  /** The whole document as one update (for a sealed snapshot), or null outside a stay. */
+  snapshot(): Uint8Array | null;
+  /** The stay ended. */
+  left(): void;
 }
 
 export class SharedDoc {
-  doc: Y.Doc | null = null;
-  private pending: Uint8Array[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
   private seal: ContentSeal | null = null;
   /** Sealing and opening are async: one chain keeps updates in order. */
   private queue: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<(doc: Y.Doc | null) => void>();
+  private sink: DocSink | null = null;
+  /** In a channel (between join and leave). */
+  private inChannel = false;
+  /** Updates (opened, in arrival order) received before the whiteboard was opened, and their size. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  /** Counts stays, so that an update still being opened when its stay ended is dropped. */
+  private stay = 0;
   /** Some update of this stay could not be opened: this member's document may lack content, so it never compacts. */
   private incomplete = false;
 
   constructor(private readonly host: DocHost) {}
 
-  /** Called with the new Y.Doc at every join, null at leave (and now, with the current one). */
-  onDoc(fn: (doc: Y.Doc | null) => void): () => void {
-    this.listeners.add(fn);
-    fn(this.doc);
-    return () => this.listeners.delete(fn);
+  /** Join: the channel's document so far. Rejoin: the server's document merged in, ours sent back. */
+  joined(result: JoinResult, rejoin: boolean, seal: ContentSeal | null): void {
+    const server = result.doc ? fromBase64(result.doc) : null;
+    const sealed = !!result.sealedDoc?.length;
+    const empty = !sealed && (server?.length ?? 0) <= 2;
+    if (!rejoin || !this.inChannel) {
+      this.left();
+      this.seal = seal;
+      this.inChannel = true;
+      this.sink?.fresh();
+    } else if (this.sink) this.sink.restore(server, sealed);
+    // A restarted server lost the document: what this member holds goes back. Without yjs there is no telling what
+    // the server lacks, so only to a server that has nothing (as in an encrypted channel).
+    else if (empty) for (const u of this.held) this.send(u);
+    // Told at the first join only, and only when the channel's board has something.
+    const from = rejoin || empty ? -1 : 0;
+    if (server) this.applyRemote(from, server, false);
+    for (const u of result.sealedDoc ?? []) this.applyRemote(from, fromBase64(u), true);
   }
 
-  /** Join: a fresh document filled with the channel's. Rejoin: the server's document merged in, ours sent back. */
-  joined(result: JoinResult, rejoin: boolean, seal: ContentSeal | null): void {
-    if (!rejoin || !this.doc) {
-      this.reset(new (yjs().Doc)());
-      this.seal = seal;
-    }
-    const y = yjs();
-    if (result.doc) this.applyRemote(0, fromBase64(result.doc), false);
-    for (const u of result.sealedDoc ?? []) this.applyRemote(0, fromBase64(u), true);
-    // A restarted server lost the document: what this member has goes back (only what the server lacks).
-    if (rejoin) {
-      const sv = result.doc ? y.encodeStateVectorFromUpdate(fromBase64(result.doc)) : undefined;
-      const missing = y.encodeStateAsUpdate(this.doc!, sv);
-      if (!result.sealedDoc?.length && missing.length > 2) this.queueSend(missing);
-    }
+  /** The whiteboard is open: `sink` gets the held updates, then each one as it comes. Resolves once it has them. */
+  open(sink: DocSink): Promise<void> {
+    if (this.sink) return this.queue;
+    this.sink = sink;
+    if (this.inChannel) sink.fresh();
+    // Queued after the updates still being opened, which go to the held list first: all arrive in order.
+    return (this.queue = this.queue.then(() => {
+      for (const u of this.held.splice(0)) if (!sink.apply(u)) this.unreadable(0);
+      this.heldBytes = 0;
+    }));
   }
 
   pushed(from: number, update: string, sealed: boolean): void {
@@ -68,54 +95,31 @@ export class SharedDoc {
   /**
    * The server asks for a sealed snapshot replacing the encrypted channel's stored updates up to `upto` (it has
    * passed all of them to us before asking, and the queue applies them first). Skipped when this member could not
-   * open some update (it would drop what it cannot see) or when the snapshot is larger than the server takes.
+   * open some update (it would drop what it cannot see), when the snapshot is larger than the server takes, or when
+   * the whiteboard is not open here (no yjs to make one: the server asks the next member that draws).
    */
   compactAsked(upto: number): void {
-    const seal = this.seal;
-    const doc = this.doc;
+    const { seal, stay } = this;
     this.queue = this.queue.then(async () => {
-      if (!seal || !doc || doc !== this.doc || this.incomplete) return;
-      const state = yjs().encodeStateAsUpdate(doc);
-      if (state.length + 28 > MAX_SNAPSHOT_BYTES) return;
-      const sealed = await seal.sealBytes(new Uint8Array(state));
+      const state = stay === this.stay && seal && !this.incomplete ? this.sink?.snapshot() : null;
+      if (!state || state.length + 28 > MAX_SNAPSHOT_BYTES) return;
+      const sealed = await seal!.sealBytes(new Uint8Array(state));
       this.host.send({ t: 'doc-compact', upto, update: toBase64(sealed) });
     });
   }
 
   left(): void {
-    this.reset(null);
+    this.sink?.left();
     this.seal = null;
-  }
-
-  private reset(doc: Y.Doc | null): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.pending = [];
+    this.inChannel = false;
     this.incomplete = false;
-    this.doc?.destroy();
-    this.doc = doc;
-    if (doc) this.watch(doc);
-    for (const fn of this.listeners) fn(doc);
+    this.stay++;
+    this.held = [];
+    this.heldBytes = 0;
   }
 
-  private watch(doc: Y.Doc): void {
-    doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === REMOTE || doc !== this.doc) return;
-      this.pending.push(update);
-      this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
-    });
-  }
-
-  private flush(): void {
-    this.timer = undefined;
-    const batch = this.pending.splice(0);
-    if (batch.length === 0) return;
-    const merged = batch.length === 1 ? batch[0]! : yjs().mergeUpdates(batch);
-    if (merged.length <= MAX_UPDATE_BYTES) this.queueSend(merged);
-    else for (const u of batch) this.queueSend(u);
-  }
-
-  private queueSend(update: Uint8Array): void {
+  /** Sends a local update (sealed in an encrypted stay), after those queued before it. */
+  send(update: Uint8Array): void {
     const seal = this.seal;
     this.queue = this.queue.then(async () => {
       const bytes = seal ? await seal.sealBytes(new Uint8Array(update)) : update;
@@ -125,23 +129,23 @@ export class SharedDoc {
     });
   }
 
+  /** `from` -1: not told (a rejoin's copy of what this member has, or an empty board). */
   private applyRemote(from: number, bytes: Uint8Array<ArrayBuffer>, sealed: boolean): void {
-    const seal = this.seal;
-    const doc = this.doc;
+    const { seal, stay } = this;
     this.queue = this.queue.then(async () => {
       const plain = sealed ? (seal ? await seal.openBytes(bytes) : null) : seal ? null : bytes;
-      if (!doc || doc !== this.doc) return;
-      if (!plain) {
-        this.incomplete = true;
-        this.host.onUnreadable(from);
-        return;
+      if (stay !== this.stay) return;
+      if (!plain || (this.sink && !this.sink.apply(plain))) return this.unreadable(from);
+      if (!this.sink) {
+        this.held.push(plain);
+        if ((this.heldBytes += plain.length) > HELD_BYTES) this.host.onHeldFull();
       }
-      try {
-        yjs().applyUpdate(doc, plain, REMOTE);
-      } catch {
-        this.incomplete = true;
-        this.host.onUnreadable(from);
-      }
+      if (from >= 0) this.host.onUpdate(from);
     });
+  }
+
+  private unreadable(from: number): void {
+    this.incomplete = true;
+    this.host.onUnreadable(Math.max(from, 0));
   }
 }

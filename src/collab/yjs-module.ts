@@ -1,2 +1,2 @@
-// Entry of dist/sdk/agora-rtc-yjs.js, loaded by src/collab/yjs.ts at join.
+// Entry of dist/sdk/agora-rtc-yjs.js, loaded by src/collab/whiteboard/load.ts on the first openWhiteboard.
 export * from 'yjs';

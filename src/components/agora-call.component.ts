@@ -264,7 +264,6 @@ export class AgoraCallElement extends LocalizedElement {
       const key = await this.fetchKey(this.uid);
       if (!this.isConnected || this.callState !== 'joining') return;
       this.myUid = await client.join(key, this.channel, this.uid);
-      this.countBoardChanges(client);
     } catch (e) {
       if (e instanceof AgentError && e.reason === 'CLOSE_BEFORE_OPEN') {
         this.unsupported = e;
@@ -354,20 +353,34 @@ export class AgoraCallElement extends LocalizedElement {
   // ---- SDK wiring ----
 
   private boardCounted: Client | null = null;
+  private boardFailed = false;
 
-  /** Unread whiteboard changes: the client's whiteboard exists from its first join (its code loads then). */
-  private countBoardChanges(client: Client): void {
-    if (this.boardCounted === client) return;
+  /**
+   * Unread whiteboard items: the whiteboard's code loads when the board first has something from another member
+   * (content at join, or someone drawing), or when the panel is opened, never for a call where nobody draws. Items
+   * on the board at that moment count like the chat's history; later ones as they are added. A failed load is
+   * tried again when the panel is opened, not at every update.
+   */
+  private async countBoardChanges(client: Client, opening = false): Promise<void> {
+    if (this.boardCounted === client && !(opening && this.boardFailed)) return;
+    this.boardCounted = client;
+    this.boardFailed = false;
     try {
-      client.whiteboard.on('change', (e) => this.bump('board', e.added));
-      this.boardCounted = client;
+      const board = await client.openWhiteboard();
+      let n = 0;
+      for (let page = 0; page < board.pageCount; page++)
+        n += board.getItems(page).filter((i) => i.by !== this.myUid).length;
+      this.bump('board', n);
+      board.on('change', (e) => this.bump('board', e.added));
     } catch {
       // The whiteboard's code could not load: the call goes on without its count.
+      this.boardFailed = true;
     }
   }
 
   private listen(client: Client): void {
     client.on('message', (m) => this.bump('chat', +(m.uid !== this.myUid)));
+    client.on('whiteboard-update', () => void this.countBoardChanges(client));
     client.on('peer-join', ({ uid, name }) => {
       this.peers.set(uid, {
         uid,
@@ -834,6 +847,7 @@ export class AgoraCallElement extends LocalizedElement {
   /** Opens (loading agora-collab.js the first time) or closes the chat or whiteboard beside the video. */
   async toggleSide(which: 'chat' | 'board'): Promise<void> {
     if (this.side !== which) await import('./collab.js');
+    if (which === 'board') void this.countBoardChanges(this.client, true);
     this.side = this.side === which ? null : which;
     this.bump(which, 0);
   }

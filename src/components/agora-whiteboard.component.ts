@@ -1,5 +1,5 @@
 import { LitElement, css, html } from 'lit';
-import type { Client, LiveStroke, Tool, WhiteboardItem } from '../index.js';
+import type { Client, LiveStroke, Tool, Whiteboard, WhiteboardItem } from '../index.js';
 import { drawItem } from '../collab/whiteboard/render.js';
 import { theme } from './theme.styles.js';
 
@@ -19,7 +19,8 @@ const TOOLS: Array<[Mode, string]> = [
 ];
 
 /**
- * The channel's shared whiteboard for a joined Client (`client.whiteboard`): pen and highlighter with pressure,
+ * The channel's shared whiteboard of a Client (`client.openWhiteboard()`, which the element calls when given the
+ * client, downloading the whiteboard's code the first time): pen and highlighter with pressure,
  * lines, arrows, rectangles, ellipses, text, eraser, colours and widths, undo/redo of one's own work, clear (after a
  * confirmation), pages, pan (Pan tool, or middle button) and zoom (wheel, pinch), PNG export. Mouse, touch and pen.
  *
@@ -135,6 +136,8 @@ export class AgoraWhiteboardElement extends LitElement {
   private panY = 0;
   private zoom = 1;
   private bound: Client | null = null;
+  /** The bound client's whiteboard, once opened. */
+  private board: Whiteboard | null = null;
   private frame = 0;
   private stroke: LiveStroke | null = null;
   private shape: { x0: number; y0: number; x1: number; y1: number } | null = null;
@@ -155,9 +158,19 @@ export class AgoraWhiteboardElement extends LitElement {
 
   protected override willUpdate(): void {
     if (this.client === this.bound) return;
-    this.bound?.whiteboard.off('change', this.onChange);
-    this.bound = this.client;
-    this.client?.whiteboard.on('change', this.onChange);
+    this.board?.off('change', this.onChange);
+    this.board = null;
+    const client = (this.bound = this.client);
+    client?.openWhiteboard().then(
+      (board) => {
+        if (this.bound !== client) return;
+        this.board = board;
+        board.on('change', this.onChange);
+        this.onChange();
+      },
+      // The whiteboard's code could not load: the element stays empty; the next client given tries again.
+      () => undefined,
+    );
     this.redraw();
   }
 
@@ -168,7 +181,8 @@ export class AgoraWhiteboardElement extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.bound?.whiteboard.off('change', this.onChange);
+    this.board?.off('change', this.onChange);
+    this.board = null;
     this.bound = null;
     this.resize.disconnect();
   }
@@ -204,7 +218,7 @@ export class AgoraWhiteboardElement extends LitElement {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, w, h);
     ctx.setTransform(dpr * this.zoom, 0, 0, dpr * this.zoom, dpr * this.panX, dpr * this.panY);
-    const wb = this.client?.whiteboard;
+    const wb = this.board;
     if (wb) {
       const page = wb.page;
       void wb.getBackground(page).then((img) => {
@@ -241,7 +255,7 @@ export class AgoraWhiteboardElement extends LitElement {
   }
 
   private onDown(e: PointerEvent): void {
-    const wb = this.client?.whiteboard;
+    const wb = this.board;
     if (!wb) return;
     this.canvas!.setPointerCapture(e.pointerId);
     this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
@@ -310,7 +324,7 @@ export class AgoraWhiteboardElement extends LitElement {
       }
     } else if (this.tool === 'eraser' && e.buttons) {
       const p = this.toBoard(e);
-      this.client?.whiteboard.eraseAt(p.x, p.y, 8 / this.zoom);
+      this.board?.eraseAt(p.x, p.y, 8 / this.zoom);
     } else if (this.shape) {
       const p = this.toBoard(e);
       this.shape.x1 = p.x;
@@ -329,7 +343,7 @@ export class AgoraWhiteboardElement extends LitElement {
     this.shape = null;
     if (s && (s.x0 !== s.x1 || s.y0 !== s.y1) && this.tool !== 'text') {
       const tool = this.tool as 'line' | 'arrow' | 'rect' | 'ellipse';
-      this.client?.whiteboard.addShape(tool, s.x0, s.y0, s.x1, s.y1, {
+      this.board?.addShape(tool, s.x0, s.y0, s.x1, s.y1, {
         color: this.color,
         width: this.width,
       });
@@ -371,11 +385,11 @@ export class AgoraWhiteboardElement extends LitElement {
     const at = this.textAt;
     this.textAt = null;
     if (at && input.value.trim())
-      this.client?.whiteboard.addText(at.x, at.y, input.value, { color: this.color, width: this.width * 6 });
+      this.board?.addText(at.x, at.y, input.value, { color: this.color, width: this.width * 6 });
   }
 
   private async exportPng(): Promise<void> {
-    const wb = this.client?.whiteboard;
+    const wb = this.board;
     if (!wb) return;
     const url = URL.createObjectURL(await wb.exportPNG());
     const a = document.createElement('a');
@@ -389,10 +403,10 @@ export class AgoraWhiteboardElement extends LitElement {
     const input = e.target as HTMLInputElement;
     const file = input.files?.[0];
     input.value = '';
-    if (!file || !this.client) return;
+    if (!file || !this.board) return;
     try {
       this.fileError = '';
-      await this.client.whiteboard.openFile(file);
+      await this.board.openFile(file);
     } catch (err) {
       this.fileError = err instanceof Error ? err.message : String(err);
     }
@@ -409,7 +423,7 @@ export class AgoraWhiteboardElement extends LitElement {
   }
 
   protected override render() {
-    const wb = this.client?.whiteboard;
+    const wb = this.board;
     const page = wb?.page ?? 0;
     const pages = wb?.pageCount ?? 1;
     return html`<div part="toolbar" role="toolbar" aria-label="Whiteboard tools">

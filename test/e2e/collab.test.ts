@@ -602,7 +602,7 @@ describe('<agora-call>', () => {
       const c = document.querySelector('agora-call')!.client;
       await c.sendMessage('hi <i>Ada</i>');
       await c.sendMessage('second');
-      const s = c.whiteboard.beginStroke('pen', 10, 10);
+      const s = (await c.openWhiteboard()).beginStroke('pen', 10, 10);
       s.add(60, 60);
       s.end();
     });

@@ -1,13 +1,15 @@
 // Throwaway projects that install the packed SDK, for the consumer tests and the tree-shaking bench.
 //
-// Installing: the run's network namespace has no registry, and `npm install --offline` cannot resolve version
-// ranges from npm's cache (it keeps tarballs, not the metadata). So this does what npm's install does with the
-// tarball itself: unpacks it as node_modules/agora-rtc-web and links each dependency the packed package.json
-// declares from this repo's node_modules (installed by npm ci from the same ranges). A dependency missing from
-// package.json is then missing in the project too, since the projects live outside this repo.
+// `npm pack`, then `npm install` of the tarball into a new project, as a developer does. The run's network namespace
+// has no registry, and npm cannot resolve the tarball's version ranges from its cache alone (`npm install --offline`
+// of the bare tarball fails). So the project gets a lockfile made from ours: the packages our own install resolved
+// for these same dependencies (the entries npm marks non-dev), which npm then installs from the cache `npm ci` filled. A dependency the packed package.json does not
+// declare is then missing in the project (the projects live outside this repo, and npm prunes what no one needs).
+// The bundlers and tools (Vite, webpack, TypeScript) are ours, run against the project: they are not installed.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 export const run = promisify(execFile);
@@ -19,19 +21,48 @@ export async function packSdk(dir: string): Promise<string> {
   return join(dir, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
 }
 
-/** A project `dir` with the packed SDK installed, and `devLinks` (its own devDependencies, e.g. @types/node). */
+interface LockEntry {
+  version?: string;
+  dev?: boolean;
+  dependencies?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/**
+ * A project `dir` where `npm install` put the packed SDK and its dependencies, with `devLinks` (tools of ours the
+ * project uses, e.g. typescript) linked into its node_modules.
+ */
 export async function installSdk(dir: string, tarball: string, devLinks: string[] = []): Promise<string> {
-  const sdk = join(dir, 'node_modules', 'agora-rtc-web');
-  mkdirSync(sdk, { recursive: true });
+  mkdirSync(dir, { recursive: true });
+  const { stdout } = await run('tar', ['-xzOf', tarball, 'package/package.json']);
+  const sdk = JSON.parse(stdout) as { name: string; version: string; dependencies?: Record<string, string> };
+  const spec = `file:${relative(dir, tarball)}`;
+  const ours = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  const packages: Record<string, LockEntry> = {
+    '': { dependencies: { [sdk.name]: spec } },
+    [`node_modules/${sdk.name}`]: {
+      version: sdk.version,
+      resolved: spec,
+      integrity: `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`,
+      ...(sdk.dependencies ? { dependencies: sdk.dependencies } : {}),
+    },
+  };
+  for (const [path, entry] of Object.entries(ours.packages))
+    if (path.startsWith('node_modules/') && !entry.dev) packages[path] = entry;
   writeFileSync(
     join(dir, 'package.json'),
-    JSON.stringify({ private: true, type: 'module', dependencies: { 'agora-rtc-web': `file:${tarball}` } }),
+    JSON.stringify({ private: true, type: 'module', dependencies: { [sdk.name]: spec } }),
   );
-  await run('tar', ['-xzf', tarball, '-C', sdk, '--strip-components=1']);
-  const pkg = JSON.parse(readFileSync(join(sdk, 'package.json'), 'utf8')) as {
-    dependencies?: Record<string, string>;
-  };
-  for (const dep of [...Object.keys(pkg.dependencies ?? {}), ...devLinks]) {
+  writeFileSync(
+    join(dir, 'package-lock.json'),
+    JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages }),
+  );
+  // --offline: everything is in npm's cache after our `npm ci`; inside the namespace a miss would otherwise wait
+  // for network timeouts, so it fails at once instead, naming what is missing (no update check either).
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-update-notifier'], { cwd: dir });
+  for (const dep of devLinks) {
     const at = join(dir, 'node_modules', dep);
     mkdirSync(dirname(at), { recursive: true });
     symlinkSync(join(repo, 'node_modules', dep), at, 'dir');

@@ -1,9 +1,9 @@
-// The package as a developer meets it: `npm pack`, the tarball installed into throwaway projects made here in a
-// temp dir (a Vite app, a webpack 5 app, plain Node ESM, a strict TypeScript file), built with the bundlers from
-// our devDependencies, and an encrypted call between two pages of each app in Chromium. Nothing is cached between
-// runs: every run packs, installs and builds from scratch.
-// How the tarball is installed without a registry: test/e2e/consumer-project.ts.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// The package as a developer meets it: `npm pack`, the tarball installed with `npm install` into throwaway projects
+// made here in a temp dir (a Vite app, a webpack 5 app, plain Node ESM, a strict TypeScript file), built with the
+// bundlers from our devDependencies, and an encrypted call between two pages of each app in Chromium. Nothing is
+// cached between runs: every run packs, installs and builds from scratch.
+// How npm installs the tarball's dependencies without a registry: test/e2e/consumer-project.ts.
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -19,6 +19,17 @@ let tmp = '';
 let tarball = '';
 
 const project = (name: string, devLinks: string[] = []) => installSdk(join(tmp, name), tarball, devLinks);
+
+/**
+ * The emitted files holding the whiteboard's code or yjs (found by a string of each: webpack numbers its chunks),
+ * which a call that never opens the whiteboard must not load.
+ */
+const boardFiles = (out: string) =>
+  readdirSync(out, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.js'))
+    .filter((f) =>
+      /whiteboard\.page must be an integer|Yjs was already imported/.test(readFileSync(join(out, f), 'utf8')),
+    );
 
 const page = (title: string, script: string) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>` +
@@ -79,11 +90,18 @@ describe('npm package in consumer projects', () => {
   let browser: Browser;
   let vite = '';
   let wp: { out: string; warnings: string[] };
+  let nodeApp = '';
+  let tsApp = '';
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'agora-consumer-'));
     tarball = await packSdk(tmp);
-    [vite, wp] = await Promise.all([buildVite(), buildWebpack()]);
+    [vite, wp, nodeApp, tsApp] = await Promise.all([
+      buildVite(),
+      buildWebpack(),
+      project('node-app'),
+      project('ts-app', ['@types/node', 'typescript']),
+    ]);
     server = await serve({ staticDirs: { '/vite-app/': vite, '/webpack-app/': wp.out } });
     browser = await launchBrowser();
   }, 240_000);
@@ -99,7 +117,7 @@ describe('npm package in consumer projects', () => {
   });
 
   for (const app of ['vite-app', 'webpack-app']) {
-    test(`${app}: two pages make an encrypted call, with the worker and chunks the app's bundler emitted`, async () => {
+    test(`${app}: two pages make an encrypted call, with the worker and chunks the app's bundler emitted (and no recording, whiteboard or yjs chunk)`, async () => {
       const channel = `consumer ${app} ${Date.now()}`;
       const url = `${server.url}/${app}/index.html?appId=${APP_ID}&channel=${encodeURIComponent(channel)}&secret=s3cret-${app}`;
       const pages: Page[] = [];
@@ -132,6 +150,10 @@ describe('npm package in consumer projects', () => {
           expect(scripts.length).toBeGreaterThan(1);
           // A call that neither records nor tests loads no such chunk (Vite keeps their names; webpack numbers them).
           expect(scripts.filter((f) => /recording|calltest|webm/.test(f))).toEqual([]);
+          // Nor the whiteboard's code or yjs, which the app's bundler did emit.
+          const board = boardFiles(app === 'vite-app' ? vite : wp.out).map((f) => `/${app}/${f}`);
+          expect(board.length).toBeGreaterThanOrEqual(2);
+          expect(scripts.filter((f) => board.includes(f))).toEqual([]);
         }
       } finally {
         for (const p of pages) await p.context().close();
@@ -167,7 +189,7 @@ describe('npm package in consumer projects', () => {
   }
 
   test('plain Node ESM imports agora-rtc-web/server: makes and checks a Channel Key, runs the server, which serves the SDK', async () => {
-    const dir = await project('node-app');
+    const dir = nodeApp;
     cpSync(join(fixtures, 'server.mjs'), join(dir, 'server.mjs'));
     const { stdout } = await run(process.execPath, ['server.mjs'], { cwd: dir });
     const out = JSON.parse(stdout) as { key: string; ok: boolean; sdk: number };
@@ -177,7 +199,7 @@ describe('npm package in consumer projects', () => {
   });
 
   test('tsc --strict compiles the manual sample, the Promise style and the components with no any from our types', async () => {
-    const dir = await project('ts-app', ['@types/node', 'typescript']);
+    const dir = tsApp;
     cpSync(join(fixtures, 'consumer.ts'), join(dir, 'consumer.ts'));
     writeFileSync(
       join(dir, 'tsconfig.json'),

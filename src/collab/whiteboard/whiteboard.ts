@@ -15,10 +15,12 @@ import {
   type WhiteboardItem,
 } from './model.js';
 import { drawItem, hits } from './render.js';
-import type { SharedDoc } from '../doc.js';
+import type { YDocSink } from './ydoc.js';
 import { MAX_PDF_PAGES, decode, fileBytes, pdfPageCount, readFile, storeFile } from './files.js';
 
 export type { Tool, WhiteboardItem } from './model.js';
+export { YDocSink } from './ydoc.js';
+export { useYjs } from '../yjs.js';
 
 /** Origin of this client's own edits: the undo manager tracks only these, so undo never touches others' work. */
 const LOCAL = Symbol('local');
@@ -64,9 +66,10 @@ function isNum(v: unknown): v is number {
  * with whoever joins later. Usable between join and leave.
  *
  * @example
- * const s = client.whiteboard.beginStroke('pen', 10, 10, 0.5, { color: '#d00' });
+ * const wb = await client.openWhiteboard();
+ * const s = wb.beginStroke('pen', 10, 10, 0.5, { color: '#d00' });
  * s.add(40, 30); s.add(80, 35); s.end();
- * client.whiteboard.undo(); // removes that stroke (only this user's own strokes are undone)
+ * wb.undo(); // removes that stroke (only this user's own strokes are undone)
  */
 export class Whiteboard extends Emitter<WhiteboardEvents> {
   private items: Y.Array<ItemMap> | null = null;
@@ -81,7 +84,7 @@ export class Whiteboard extends Emitter<WhiteboardEvents> {
 
   /** @internal The Client creates it; `uid()` is this member's uid, `joined()` whether it is in a channel. */
   constructor(
-    shared: SharedDoc,
+    shared: YDocSink,
     private readonly uid: () => number,
     private readonly joined: () => boolean,
   ) {
