@@ -54,7 +54,9 @@ export async function joinCollab(
 }
 
 export const messages = (p: Evaluator) => run(p, () => (window as unknown as CollabWindow).C.messages, null);
-export const items = (p: Evaluator) => run(p, () => (window as unknown as CollabWindow).C.items(), null);
+/** The whiteboard's items on a page of the board (default: the one shown). */
+export const items = (p: Evaluator, page?: number) =>
+  run(p, (pg) => (window as unknown as CollabWindow).C.items(pg ?? undefined), page ?? null);
 /** Non-white pixels of the whiteboard canvas. */
 export const inked = (p: Evaluator) => run(p, () => (window as unknown as CollabWindow).C.inked(), null);
 /** The texts shown in the page's <agora-chat>, as the user reads them. */

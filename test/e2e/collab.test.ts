@@ -5,49 +5,14 @@ import type { Page } from 'playwright-core';
 import { browserSuite } from './setup.js';
 import { APP_ID, openPage, until } from './harness.js';
 import { SHOTS, axeViolations, callAttrs, callPage } from './components-helpers.js';
+import { inked, items, joinCollab, messages, shownTexts, type ShownMessage } from './collab-helpers.js';
 
 const suite = browserSuite();
 
-interface Msg {
-  uid: number;
-  name: string;
-  text: string;
-  ts: number;
-  history?: boolean;
-}
-interface Item {
-  id: string;
-  by: number;
-  tool: string;
-  n: number;
-  live: boolean;
-  text?: string;
-}
-
 async function member(channel: string, opts: { name?: string; secret?: string } = {}) {
   const page = await openPage(suite.browser, `${suite.server.url}/test-pages/collab.html`);
-  await page.waitForFunction(() => (window as unknown as { collabLoaded?: boolean }).collabLoaded === true);
-  const uid = await page.evaluate(
-    ([app, ch, o]) =>
-      (window as unknown as { C: { join(a: string, c: string, o: object): Promise<number> } }).C.join(
-        app,
-        ch,
-        o,
-      ),
-    [APP_ID, channel, opts] as const,
-  );
-  return { page, uid };
+  return { page, uid: await joinCollab(page, APP_ID, channel, opts) };
 }
-
-const messages = (p: Page) => p.evaluate(() => (window as unknown as { C: { messages: Msg[] } }).C.messages);
-const items = (p: Page, page?: number) =>
-  p.evaluate((pg) => (window as unknown as { C: { items(p?: number): Item[] } }).C.items(pg), page);
-const inked = (p: Page) => p.evaluate(() => (window as unknown as { C: { inked(): number } }).C.inked());
-/** The texts shown in the page's <agora-chat>, as the user reads them. */
-const shownTexts = (p: Page) =>
-  p.evaluate(() =>
-    [...document.getElementById('chat')!.shadowRoot!.querySelectorAll('li .text')].map((e) => e.textContent),
-  );
 
 describe('chat', () => {
   it('messages arrive in order on every page (own too), <script> shows as text, and a late joiner gets the history', async () => {
@@ -106,7 +71,7 @@ describe('chat', () => {
     expect(history.every((m) => m.history === true)).toBe(true);
     expect(
       await late.page.evaluate(() =>
-        (window as unknown as { C: { client: { getMessages(): Msg[] } } }).C.client
+        (window as unknown as { C: { client: { getMessages(): ShownMessage[] } } }).C.client
           .getMessages()
           .map((m) => m.text),
       ),
