@@ -159,9 +159,15 @@ describe.each(PAIRINGS)('a call between two browsers (%s)', (pairing) => {
     for (const p of four) uids.push(await p.evaluate((appId) => window.T.join(appId, 'four', 0), APP_ID));
     for (const [i, p] of four.entries()) {
       for (const uid of uids.filter((_, j) => j !== i)) {
-        const v = await videoFrames(p, `#remote-${uid} video`, 1000);
-        expect(v.width, `page ${i} decodes ${uid}`).toBeGreaterThan(0);
-        expect(v.frames + (v.advanced ? 1 : 0), `page ${i} gets frames of ${uid}`).toBeGreaterThan(2);
+        // Sampled again while a page is slow to warm up (Firefox with three remotes once showed 2 frames in 1 s).
+        await until(
+          async () => {
+            const v = await videoFrames(p, `#remote-${uid} video`, 1000);
+            return v.width > 0 && v.frames + (v.advanced ? 1 : 0) > 2;
+          },
+          20_000,
+          `page ${i} decoding frames of ${uid}`,
+        );
       }
     }
     await Promise.all(four.map((p) => p.close()));
