@@ -105,8 +105,6 @@ export async function launchFirefox(
       // Several users share one Firefox here, each a tab: background tabs keep full-rate timers and frames.
       'dom.min_background_timeout_value': 4,
       'dom.timeout.enable_budget_timer_throttling': false,
-      // Without budget throttling Firefox clamps background timers to this one instead (1 s by default).
-      'dom.min_background_timeout_value_without_budget_throttling': 4,
       'layout.throttled_frame_rate': 60,
       ...extra.prefs,
     },

@@ -60,6 +60,8 @@ export interface CrossBrowserOptions {
   server?: ServerOptions;
   /** An X display for Firefox, which captures a screen only with a window (see test/e2e/xvfb.ts). */
   firefoxDisplay?: () => string;
+  /** More Firefox prefs for this suite (over launchFirefox's). */
+  firefoxPrefs?: Record<string, unknown>;
 }
 
 export function crossBrowserSuite(pairing: Pairing, opts: CrossBrowserOptions = {}): CrossBrowserSuite {
@@ -71,7 +73,7 @@ export function crossBrowserSuite(pairing: Pairing, opts: CrossBrowserOptions = 
   const launch = (name: BrowserName) =>
     name === 'chromium'
       ? (browsers.chromium ??= launchBrowser(opts.chromiumArgs))
-      : (browsers.firefox ??= launchFirefox(opts.firefoxDisplay?.()));
+      : (browsers.firefox ??= launchFirefox(opts.firefoxDisplay?.(), { prefs: opts.firefoxPrefs }));
   const suite: CrossBrowserSuite = {
     get server() {
       return server!;
