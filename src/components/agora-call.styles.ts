@@ -333,12 +333,9 @@ export const styles = css`
     overflow: hidden;
     border-radius: var(--_radius);
     background: var(--_surface-2);
+    /* No transition on the tile's box: animating left/top/width/height re-lays a size container every frame on
+       the main thread, and a newcomer's first picture came ~40 ms later while the others' tiles moved. */
     container-type: size;
-    transition:
-      left 200ms ease,
-      top 200ms ease,
-      width 200ms ease,
-      height 200ms ease;
   }
   .tile::after {
     content: '';
