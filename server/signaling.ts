@@ -1143,7 +1143,7 @@ export class SignalingServer {
     }
     conn.appId = app;
     clearTimeout(conn.helloTimer);
-    this.ok(conn, id);
+    this.ok(conn, id, this.opts.sfu ? { sfu: true } : undefined);
   }
 
   /** A join, counted for the metrics: how long it took, or why it was refused. */

@@ -17,7 +17,14 @@ import { listDevices, useDevice, type DeviceInfo } from '../media/devices.js';
 import { captureScreen, windows, type WindowInfo } from '../media/screen.js';
 import { ErrorCode, WarningCode, type ErrorName } from '../protocol/codes.js';
 import { checkAppId, checkChannelName, checkDisplayName, checkUid } from '../protocol/validate.js';
-import type { IceGrant, JoinResult, PeerInfo, PeerState, ServerMessage } from '../protocol/messages.js';
+import type {
+  HelloResult,
+  IceGrant,
+  JoinResult,
+  PeerInfo,
+  PeerState,
+  ServerMessage,
+} from '../protocol/messages.js';
 import { RecordingController, type RecordingState } from '../recording/controller.js';
 import type { RecordingEntry } from '../recording/store.js';
 import { SignalingLink } from '../signaling/link.js';
@@ -110,6 +117,8 @@ export class Client extends Emitter<ClientEvents> {
   private transport: MediaTransport | null = null;
   /** The SFU transport's code, loaded at join (src/transport/load.ts); null where it could not load. */
   private sfu: Awaited<ReturnType<typeof loadSfu>> | null = null;
+  /** The server's hello said it has an SFU: its code is fetched at join. */
+  private sfuOffered = false;
   /** The mesh → SFU move while it runs: it hears the other members' `handover` relays. */
   private handover: InstanceType<Awaited<ReturnType<typeof loadSfu>>['Handover']> | null = null;
   private remotes = new Map<number, Remote>();
@@ -365,7 +374,7 @@ export class Client extends Emitter<ClientEvents> {
     this.connection.set('CONNECTING', 'CONNECT');
     try {
       await link.open();
-      await link.request({ t: 'hello', appId: this.appId, sdk: VERSION });
+      await this.hello(link);
       this.connection.set('CONNECTED', 'CONNECT');
     } catch (e) {
       this.connection.set('DISCONNECTED', 'CONNECT_FAILED');
@@ -419,12 +428,10 @@ export class Client extends Emitter<ClientEvents> {
     registerSecret(key);
     log.info('join', { channel, uid });
     try {
-      // The SFU transport loads while the connection is made; the whiteboard's code only at openWhiteboard.
-      const sfuLoaded = loadSfu().then(
-        (m) => void (this.sfu = m),
-        (e: unknown) => log.warn('SFU transport unavailable', e),
-      );
       if (!this.link?.connected) await this.connect();
+      // The SFU transport loads beside encryption's start when the server has an SFU; the whiteboard's code only
+      // at openWhiteboard.
+      const sfuLoaded = this.sfuOffered ? this.needSfu() : null;
       await this.startEncryption();
       await sfuLoaded;
       if (this.encryption.secret)
@@ -438,14 +445,14 @@ export class Client extends Emitter<ClientEvents> {
         state: this.localState(),
         ...(this.displayName ? { name: this.displayName } : {}),
       }).finally(answered);
-      if (this.state !== 'joining') throw new AgoraError('ERR_ABORTED', 'leave() was called while joining.');
-      if (result.media === 'sfu' && !this.sfu) {
+      if (result.media === 'sfu' && !(await this.needSfu())) {
         void this.link!.request({ t: 'leave' }).catch(() => undefined);
         throw new AgoraError(
           'ERR_LOAD_MEDIA_ENGINE',
           `This channel's media goes through the SFU, whose code (beside the SDK, ${assetUrl('')}) could not be loaded.`,
         );
       }
+      if (this.state !== 'joining') throw new AgoraError('ERR_ABORTED', 'leave() was called while joining.');
       this.channel = channel;
       this.key = key;
       this.enterChannel(result);
@@ -546,10 +553,26 @@ export class Client extends Emitter<ClientEvents> {
       });
   }
 
+  /** hello on a new connection: the App ID for the server's checks; the answer says whether it has an SFU. */
+  private async hello(link: SignalingLink): Promise<void> {
+    const result = await link.request<HelloResult | undefined>({
+      t: 'hello',
+      appId: this.appId,
+      sdk: VERSION,
+    });
+    this.sfuOffered = !!result?.sfu;
+  }
+
+  /** The SFU transport's code, fetched on first need; false (logged) when it cannot load. */
+  private async needSfu(): Promise<boolean> {
+    this.sfu ??= await loadSfu().catch((e: unknown) => (log.warn('SFU transport unavailable', e), null));
+    return !!this.sfu;
+  }
+
   /** After a reconnect: say hello again and rejoin with the same uid, without anyone seeing a leave. */
   private async restore(): Promise<void> {
     const link = this.link!;
-    await link.request({ t: 'hello', appId: this.appId, sdk: VERSION });
+    await this.hello(link);
     if (this.state === 'joined') {
       let result: JoinResult;
       try {
@@ -576,6 +599,7 @@ export class Client extends Emitter<ClientEvents> {
       }
       this.session = result.session;
       if (result.ice) this.ice = result.ice;
+      if (result.media === 'sfu') await this.needSfu();
       // Through the SFU, a server that restarted has forgotten our Janus handles: publish and subscribe again.
       if (result.media === 'sfu' && this.sfu && this.transport instanceof this.sfu.Sfu)
         this.transport.signal(0, { op: 'restart' });
@@ -1327,7 +1351,8 @@ export class Client extends Emitter<ClientEvents> {
         if (!this.handover?.signal(msg.from, msg.data)) this.transport?.signal(msg.from, msg.data);
         break;
       case 'sfu':
-        if (msg.op === 'mode') this.moveToSfu();
+        // The code is here when the server's hello offered an SFU; otherwise (a failed fetch at join) it loads now.
+        if (msg.op === 'mode') void this.needSfu().then(() => this.moveToSfu());
         else this.transport?.signal(0, msg);
         break;
       case 'expiring':

@@ -238,11 +238,20 @@ export interface ChatMessage {
   ts: number;
 }
 
+/**
+ * The answer to hello. `sfu`: this server can move channels to an SFU, so the SDK fetches its SFU code at join;
+ * without it a join downloads none of it.
+ */
+export interface HelloResult {
+  sfu?: true;
+}
+
 export interface OkReply {
   t: 'ok';
   id: number;
-  /** Present for join (and renew, with only expiresAt meaningful). */
-  result?: JoinResult | { expiresAt: number; recording?: RecordingInfo } | { message: ChatMessage };
+  /** Present for hello, join (and renew, with only expiresAt meaningful) and chat. */
+  result?:
+    HelloResult | JoinResult | { expiresAt: number; recording?: RecordingInfo } | { message: ChatMessage };
 }
 
 export interface ErrReply {

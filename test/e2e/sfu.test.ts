@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { APP_ID, until, videoFrames } from './harness.js';
 import { browserSuite } from './setup.js';
+import { SignalClient } from '../unit/signal-client.js';
 import { startJanus, type JanusProcess } from './janus.js';
 import { simulcastLayers, videoBytesFrom, videoBytesStop, videoUploads } from './sfu-helpers.js';
 
@@ -24,6 +25,12 @@ describe('media through the SFU (Janus)', () => {
     get sfu() {
       return { urls: [janus.url], apiSecret: janus.apiSecret, meshMax: 0 };
     },
+  });
+
+  test('hello says this server has an SFU: the SDK fetches its SFU code at join, beside encryption', async () => {
+    const c = await SignalClient.open(suite.server.url);
+    expect(await c.hello(APP_ID)).toEqual({ t: 'ok', id: 1, result: { sfu: true } });
+    c.ws.close();
   });
 
   test('three pages in one channel decode each other through Janus, each uploading one video stream', async () => {

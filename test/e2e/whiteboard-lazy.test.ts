@@ -1,6 +1,8 @@
 // The whiteboard's code (agora-rtc-whiteboard.js) and yjs (agora-rtc-yjs.js) load on the first openWhiteboard(),
 // not at join: a call that only joins and publishes never requests them, even while others draw; what they drew
 // is told by `whiteboard-update` and applied, in order, when the board is opened (docs/whiteboard-and-chat.md).
+// The SFU transport (agora-rtc-sfu.js) loads at join only when the server's hello says it has an SFU: this one has
+// none.
 // Pages use the ES module SDK (the classic script cannot split its code).
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -47,11 +49,13 @@ const updates = (p: Page) => p.evaluate(() => (window as unknown as W).W.updates
 const items = (p: Page) => p.evaluate(() => (window as unknown as W).W.items());
 
 describe('whiteboard loaded on first use', () => {
-  it('a call that joins and publishes requests neither the whiteboard code nor yjs while others draw; opening applies what was drawn, in order, then live', async () => {
+  it('a call that joins and publishes requests neither the whiteboard code nor yjs while others draw (nor the SFU code, on a server without one); opening applies what was drawn, in order, then live', async () => {
     const channel = 'lazy board';
     const a = await member(channel);
     const b = await member(channel);
-    expect(await a.page.evaluate(() => (window as unknown as W).W.scripts())).toContain('/sdk/agora-rtc.js');
+    const scripts = await a.page.evaluate(() => (window as unknown as W).W.scripts());
+    expect(scripts).toContain('/sdk/agora-rtc.js');
+    expect(scripts).not.toContain('/sdk/agora-rtc-sfu.js');
     for (const m of [a, b]) expect(await boardCode(m.page)).toEqual([]);
     // Before it is opened, the whiteboard is not there: ERR_NOT_READY, with what to do.
     const early = await a.page.evaluate(() => {

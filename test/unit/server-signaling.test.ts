@@ -73,6 +73,13 @@ describe('joining', () => {
     expect(r.peers[0]).toEqual({ uid: 30, published: true, audioMuted: true, videoMuted: false });
   });
 
+  it('hello on a server without an SFU answers without `sfu`, so the SDK does not fetch the SFU code', async () => {
+    const a = await client();
+    const ok = (await a.hello()) as OkReply;
+    expect(ok).toMatchObject({ t: 'ok' });
+    expect(ok.result).toBeUndefined();
+  });
+
   it('a uid already in the channel is refused with 17 and says the uid is in use', async () => {
     const a = await client();
     const b = await client();
