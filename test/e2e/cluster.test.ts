@@ -1,46 +1,20 @@
 // Two signaling nodes on one Redis (both real processes, so one can be killed): a call between users on different
 // nodes, the whiteboard and chat of a channel across nodes, and a node crash in the middle of a call.
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../server/app.js';
-import { SIGNAL_PATH } from '../../src/protocol/messages.js';
+import type { Page } from 'playwright-core';
 import { startRedis, type RedisInstance } from '../redis-server.js';
-import {
-  APP_ID,
-  ServerProcess,
-  freePort,
-  launchBrowser,
-  openPage,
-  serve,
-  until,
-  videoFrames,
-} from './harness.js';
+import { APP_ID, ServerProcess, openPage, until, videoFrames } from './harness.js';
+import { twoNodeSuite } from './setup.js';
 import { draw, items, joinCollab, messages, send } from './collab-helpers.js';
 
 let redis: RedisInstance;
-let pages: RunningServer;
-let node1: ServerProcess;
-let node2: ServerProcess;
-let browser: Browser;
-
 beforeAll(async () => {
   redis = await startRedis();
-  pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  node1 = new ServerProcess(await freePort(), { REDIS_URL: redis.url });
-  node2 = new ServerProcess(await freePort(), { REDIS_URL: redis.url });
-  await Promise.all([node1.start(), node2.start()]);
-  browser = await launchBrowser();
 });
-
 afterAll(async () => {
-  await browser?.close();
-  await node1?.kill();
-  await node2?.kill();
-  await pages?.close();
   await redis?.stop();
 });
-
-const wsUrl = (n: ServerProcess) => `ws://127.0.0.1:${n.port}${SIGNAL_PATH}`;
+const suite = twoNodeSuite(() => ({ REDIS_URL: redis.url }));
 const has = (p: Page, ev: string, uid?: number, extra: Record<string, unknown> = {}) =>
   p.evaluate(([ev, uid, extra]) => window.T.has(ev, uid, extra), [ev, uid, extra] as const);
 
@@ -54,15 +28,15 @@ function join(
 ): Promise<number> {
   return p.evaluate(
     ([appId, channel, signalingUrl, publish]) => window.T.join(appId, channel, 0, { signalingUrl, publish }),
-    [APP_ID, channel, [wsUrl(first), wsUrl(other)], publish] as const,
+    [APP_ID, channel, [first.wsUrl, other.wsUrl], publish] as const,
   );
 }
 
 test('users on different nodes: media flows, mute is seen, leave is seen', async () => {
-  const a = await openPage(browser, `${pages.url}/test-pages/call.html`);
-  const b = await openPage(browser, `${pages.url}/test-pages/call.html`);
-  const uidA = await join(a, 'two nodes', node1, node2, true);
-  await join(b, 'two nodes', node2, node1, false);
+  const a = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
+  const b = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
+  const uidA = await join(a, 'two nodes', suite.node1, suite.node2, true);
+  await join(b, 'two nodes', suite.node2, suite.node1, false);
   await until(() => has(b, 'stream-subscribed', uidA), 20_000, 'B subscribed to A across nodes');
   const v = await videoFrames(b, `#remote-${uidA} video`);
   expect(v.width).toBeGreaterThan(0);
@@ -75,18 +49,20 @@ test('users on different nodes: media flows, mute is seen, leave is seen', async
 });
 
 test('whiteboard and chat across nodes: a late page on node 2 gets what a page on node 1 drew and said', async () => {
-  const a = await openPage(browser, `${pages.url}/test-pages/collab.html`);
+  const a = await openPage(suite.browser, `${suite.pages.url}/test-pages/collab.html`);
   const uidA = await joinCollab(a, APP_ID, 'board across', {
     name: 'Ann',
-    signalingUrl: [wsUrl(node1), wsUrl(node2)],
+    signalingUrl: [suite.node1.wsUrl, suite.node2.wsUrl],
   });
   await draw(a, 100);
   await draw(a, 200);
   await send(a, 'said on node 1', '<b>still text</b>');
   await until(async () => (await items(a)).length === 2, 10_000, 'own strokes');
 
-  const b = await openPage(browser, `${pages.url}/test-pages/collab.html`);
-  const uidB = await joinCollab(b, APP_ID, 'board across', { signalingUrl: [wsUrl(node2), wsUrl(node1)] });
+  const b = await openPage(suite.browser, `${suite.pages.url}/test-pages/collab.html`);
+  const uidB = await joinCollab(b, APP_ID, 'board across', {
+    signalingUrl: [suite.node2.wsUrl, suite.node1.wsUrl],
+  });
   await until(async () => (await items(b)).length === 2, 15_000, 'strokes on the late page (node 2)');
   expect(await items(b)).toEqual(await items(a));
   await until(async () => (await messages(b)).length === 2, 15_000, 'history on the late page');
@@ -105,12 +81,12 @@ test('whiteboard and chat across nodes: a late page on node 2 gets what a page o
 });
 
 test('node 1 killed mid-call: its user reconnects to node 2 with the same uid and the call goes on', async () => {
-  const a = await openPage(browser, `${pages.url}/test-pages/call.html`);
-  const b = await openPage(browser, `${pages.url}/test-pages/call.html`);
-  const uidA = await join(a, 'crash', node1, node2, true);
-  await join(b, 'crash', node2, node1, false);
+  const a = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
+  const b = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
+  const uidA = await join(a, 'crash', suite.node1, suite.node2, true);
+  await join(b, 'crash', suite.node2, suite.node1, false);
   await until(() => has(b, 'stream-subscribed', uidA), 20_000, 'B subscribed to A');
-  await node1.kill();
+  await suite.node1.kill();
   await until(
     () => has(a, 'error', undefined, { reason: 'CONNECTION_INTERRUPTED' }),
     10_000,

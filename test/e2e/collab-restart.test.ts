@@ -26,7 +26,7 @@ async function member(): Promise<Page> {
   await p.waitForFunction(() => (window as unknown as { collabLoaded?: boolean }).collabLoaded === true);
   await p.evaluate(
     ([app, url]) => (window as unknown as C).C.join(app, 'restart board', { signalingUrl: url }),
-    [APP_ID, `ws://127.0.0.1:${suite.signaling.port}/agora-signal`] as const,
+    [APP_ID, suite.signaling.wsUrl] as const,
   );
   return p;
 }

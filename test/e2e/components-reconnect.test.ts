@@ -12,7 +12,7 @@ test('server killed and restarted: the reconnecting banner appears and goes, vid
     callAttrs('outage', name, {
       autojoin: true,
       lang: 'en',
-      'signaling-url': `ws://127.0.0.1:${suite.signaling.port}/agora-signal`,
+      'signaling-url': suite.signaling.wsUrl,
     });
   const a = await callPage(suite.browser, suite.pages.url, attrs('Ada'));
   const b = await callPage(suite.browser, suite.pages.url, attrs('Grace'));

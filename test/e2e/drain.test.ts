@@ -1,43 +1,13 @@
 // SIGTERM on a node during a call: the node drains, both users follow their signalingUrl list to the next node and
 // rejoin there, and the media link between them is never torn down.
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
-import type { RunningServer } from '../../server/app.js';
-import { outcome } from './setup.js';
+import { outcome, twoNodeSuite } from './setup.js';
 import { SIGNAL_PATH } from '../../src/protocol/messages.js';
-import {
-  APP_ID,
-  ServerProcess,
-  freePort,
-  launchBrowser,
-  openPage,
-  serve,
-  until,
-  videoFrames,
-} from './harness.js';
+import { APP_ID, ServerProcess, freePort, openPage, until, videoFrames } from './harness.js';
 
-let pages: RunningServer;
-let node1: ServerProcess;
-let node2: ServerProcess;
-let browser: Browser;
-
-beforeAll(async () => {
-  pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  node1 = new ServerProcess(await freePort());
-  node2 = new ServerProcess(await freePort());
-  await Promise.all([node1.start(), node2.start()]);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await node1?.kill();
-  await node2?.kill();
-  await pages?.close();
-});
-
-const wsUrl = (n: ServerProcess) => `ws://127.0.0.1:${n.port}${SIGNAL_PATH}`;
+const suite = twoNodeSuite();
 
 async function members(n: ServerProcess): Promise<number> {
   const text = await (await fetch(`${n.url}/metrics`)).text();
@@ -47,7 +17,7 @@ async function members(n: ServerProcess): Promise<number> {
 function join(p: Page, publish: boolean): Promise<number> {
   return p.evaluate(
     ([appId, signalingUrl, publish]) => window.T.join(appId, 'drain', 0, { signalingUrl, publish }),
-    [APP_ID, [wsUrl(node1), wsUrl(node2)], publish] as const,
+    [APP_ID, [suite.node1.wsUrl, suite.node2.wsUrl], publish] as const,
   );
 }
 
@@ -76,8 +46,8 @@ function linkAfter(p: Page): Promise<{ same: boolean; states: string[] }> {
 }
 
 test('SIGTERM: /healthz says draining, both users rejoin on the next node of their list, the media link never drops', async () => {
-  const a = await openPage(browser, `${pages.url}/test-pages/call.html`);
-  const b = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const a = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
+  const b = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
   const uidA = await join(a, true);
   const uidB = await join(b, false);
   await until(
@@ -86,7 +56,7 @@ test('SIGTERM: /healthz says draining, both users rejoin on the next node of the
     'B subscribed',
   );
   expect((await videoFrames(b, `#remote-${uidA} video`)).frames).toBeGreaterThan(5);
-  expect(await members(node1)).toBe(2);
+  expect(await members(suite.node1)).toBe(2);
   await until(() =>
     a.evaluate(
       () =>
@@ -98,20 +68,20 @@ test('SIGTERM: /healthz says draining, both users rejoin on the next node of the
   await Promise.all([watchLink(a), watchLink(b)]);
 
   // A client that ignores the reconnect push keeps the node draining for a moment (it is closed after 2 s).
-  const idle = new WebSocket(wsUrl(node1));
+  const idle = new WebSocket(suite.node1.wsUrl);
   await new Promise((r) => idle.once('open', r));
   idle.on('error', () => undefined);
 
-  const exited = node1.terminate();
+  const exited = suite.node1.terminate();
   await until(
     async () => {
-      const res = await fetch(`${node1.url}/healthz`);
+      const res = await fetch(`${suite.node1.url}/healthz`);
       return res.status === 503 && ((await res.json()) as { status: string }).status === 'draining';
     },
     5000,
     '/healthz draining',
   );
-  await until(async () => (await members(node2)) === 2, 20_000, 'both users on node 2');
+  await until(async () => (await members(suite.node2)) === 2, 20_000, 'both users on node 2');
   expect(await exited).toBe(0);
 
   // The same link, never out of 'connected'; frames still arrive; no one saw the other leave.
@@ -127,12 +97,15 @@ test('SIGTERM: /healthz says draining, both users rejoin on the next node of the
 });
 
 test('signalingUrl list: a node that is down is skipped at init; bad lists and policies are refused', async () => {
-  const page = await openPage(browser, `${pages.url}/test-pages/call.html`);
+  const page = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
   const dead = `ws://127.0.0.1:${await freePort()}${SIGNAL_PATH}`;
   const script = (opts: string) =>
     `const c = AgoraRTC.createRtcClient(${opts}); await c.init('${APP_ID}'); await c.join(null, 'failover', 0); await c.leave();`;
   expect(
-    await outcome(page, script(`{ signalingUrl: ['${dead}', '${wsUrl(node2)}'], serviceWorker: false }`)),
+    await outcome(
+      page,
+      script(`{ signalingUrl: ['${dead}', '${suite.node2.wsUrl}'], serviceWorker: false }`),
+    ),
   ).toBe('ok');
   // Every node down: init fails with the manual's CONNECTION_LOST once the whole list was tried.
   expect(await outcome(page, script(`{ signalingUrl: ['${dead}', '${dead}'], serviceWorker: false }`))).toBe(
@@ -140,7 +113,7 @@ test('signalingUrl list: a node that is down is skipped at init; bad lists and p
   );
   expect(await outcome(page, `AgoraRTC.createRtcClient({ signalingUrl: [] });`)).toBe(2);
   expect(
-    await outcome(page, `AgoraRTC.createRtcClient({ signalingUrl: ['${wsUrl(node2)}', 'http://x'] });`),
+    await outcome(page, `AgoraRTC.createRtcClient({ signalingUrl: ['${suite.node2.wsUrl}', 'http://x'] });`),
   ).toBe('TypeError');
   expect(await outcome(page, `AgoraRTC.createRtcClient({ iceTransportPolicy: 'none' });`)).toBe(2);
   expect(await outcome(page, `AgoraRTC.createRtcClient({ iceTransportPolicy: 1 });`)).toBe('TypeError');

@@ -1,6 +1,7 @@
 // What every browser test needs: our real server (in-process, or as a child process that a test may kill) and
 // Debian's Chromium with fake camera, microphone and screen. Pages are served by the test server itself, never
 // by a Playwright route (Chromium blocks routed pages from reaching localhost).
+import { SIGNAL_PATH } from '../../src/protocol/messages.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -146,6 +147,11 @@ export class ServerProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Its signaling WebSocket, for `createRtcClient({ signalingUrl })`. */
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.port}${SIGNAL_PATH}`;
   }
 
   async start(): Promise<void> {

@@ -21,7 +21,7 @@ const state = (p: Evaluator) =>
   );
 
 async function join(p: Evaluator, publish: boolean, channel = 'outage'): Promise<number> {
-  const signalingUrl = `ws://127.0.0.1:${suite.signaling.port}/agora-signal`;
+  const signalingUrl = suite.signaling.wsUrl;
   return run(
     p,
     ([appId, signalingUrl, publish, channel]) =>

@@ -129,16 +129,50 @@ export interface OutageSuite {
  */
 export function outageSuite(env: () => Record<string, string> = () => ({})): OutageSuite {
   const suite = {} as OutageSuite;
+  nodesSuite(1, env, ([signaling], pages, browser) => Object.assign(suite, { signaling, pages, browser }));
+  return suite;
+}
+
+export interface TwoNodeSuite {
+  /** Serves the test pages (and the SDK); not a signaling node. */
+  pages: RunningServer;
+  /** Two signaling servers, each in a process of its own. */
+  node1: ServerProcess;
+  node2: ServerProcess;
+  browser: Browser;
+}
+
+/**
+ * For tests across two signaling nodes (cluster, drain, SFU rooms): pages from a server of their own, two node
+ * processes with `env` (read in beforeAll, e.g. REDIS_URL of a Redis the file started before), one Chromium.
+ */
+export function twoNodeSuite(env: () => Record<string, string> = () => ({})): TwoNodeSuite {
+  const suite = {} as TwoNodeSuite;
+  nodesSuite(2, env, ([node1, node2], pages, browser) =>
+    Object.assign(suite, { node1, node2, pages, browser }),
+  );
+  return suite;
+}
+
+/** Starts the pages server, `count` signaling processes and Chromium before the file's tests; stops them after. */
+function nodesSuite(
+  count: number,
+  env: () => Record<string, string>,
+  started: (nodes: ServerProcess[], pages: RunningServer, browser: Browser) => void,
+): void {
+  const nodes: ServerProcess[] = [];
+  let pages: RunningServer | undefined;
+  let browser: Browser | undefined;
   beforeAll(async () => {
-    suite.pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-    suite.signaling = new ServerProcess(await freePort(), env());
-    await suite.signaling.start();
-    suite.browser = await launchBrowser();
+    pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
+    for (let i = 0; i < count; i++) nodes.push(new ServerProcess(await freePort(), env()));
+    await Promise.all(nodes.map((n) => n.start()));
+    browser = await launchBrowser();
+    started(nodes, pages, browser);
   });
   afterAll(async () => {
-    await suite.browser?.close();
-    await suite.signaling?.kill();
-    await suite.pages?.close();
+    await browser?.close();
+    await Promise.all(nodes.map((n) => n.kill()));
+    await pages?.close();
   });
-  return suite;
 }

@@ -2,64 +2,42 @@
 // channel, decodes the other's video through Janus. Each node holds its own Janus session and handles; only the
 // room shared through Redis puts both members in one VideoRoom (separate rooms would carry nothing between them).
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../server/app.js';
-import { SIGNAL_PATH } from '../../src/protocol/messages.js';
+import type { Page } from 'playwright-core';
 import { startRedis, type RedisInstance } from '../redis-server.js';
-import {
-  APP_ID,
-  ServerProcess,
-  freePort,
-  launchBrowser,
-  openPage,
-  serve,
-  until,
-  videoFrames,
-} from './harness.js';
+import { APP_ID, ServerProcess, openPage, until, videoFrames } from './harness.js';
+import { twoNodeSuite } from './setup.js';
 import { startJanus, type JanusProcess } from './janus.js';
 import { videoUploads } from './sfu-helpers.js';
 
 let redis: RedisInstance;
 let janus: JanusProcess;
-let pages: RunningServer;
-let node1: ServerProcess;
-let node2: ServerProcess;
-let browser: Browser;
-
 beforeAll(async () => {
   [redis, janus] = await Promise.all([startRedis(), startJanus()]);
-  pages = await serve({ staticDirs: { '/test-pages/': 'test/e2e/pages' } });
-  const env = { REDIS_URL: redis.url, SFU_URLS: janus.url, SFU_API_SECRET: janus.apiSecret, MESH_MAX: '0' };
-  node1 = new ServerProcess(await freePort(), env);
-  node2 = new ServerProcess(await freePort(), env);
-  await Promise.all([node1.start(), node2.start()]);
-  browser = await launchBrowser();
 });
-
 afterAll(async () => {
-  await browser?.close();
-  await node1?.kill();
-  await node2?.kill();
-  await pages?.close();
   await janus?.stop();
   await redis?.stop();
 });
-
-const wsUrl = (n: ServerProcess) => `ws://127.0.0.1:${n.port}${SIGNAL_PATH}`;
+const suite = twoNodeSuite(() => ({
+  REDIS_URL: redis.url,
+  SFU_URLS: janus.url,
+  SFU_API_SECRET: janus.apiSecret,
+  MESH_MAX: '0',
+}));
 
 function join(p: Page, channel: string, node: ServerProcess): Promise<number> {
   return p.evaluate(([appId, channel, signalingUrl]) => window.T.join(appId, channel, 0, { signalingUrl }), [
     APP_ID,
     channel,
-    wsUrl(node),
+    node.wsUrl,
   ] as const);
 }
 
 test('MESH_MAX=0 on two nodes: a page on each node decodes the other through one Janus room', async () => {
-  const a = await openPage(browser, `${pages.url}/test-pages/call.html`);
-  const b = await openPage(browser, `${pages.url}/test-pages/call.html`);
-  const uidA = await join(a, 'sfu two nodes', node1);
-  const uidB = await join(b, 'sfu two nodes', node2);
+  const a = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
+  const b = await openPage(suite.browser, `${suite.pages.url}/test-pages/call.html`);
+  const uidA = await join(a, 'sfu two nodes', suite.node1);
+  const uidB = await join(b, 'sfu two nodes', suite.node2);
   for (const [p, uid, name] of [
     [a, uidB, 'A (node 1) decoding B'],
     [b, uidA, 'B (node 2) decoding A'],

@@ -91,7 +91,7 @@ async function decodes(p: Page, uid: number, what: string): Promise<void> {
 
 describe('through the SFU (MESH_MAX=0)', () => {
   test('signaling server killed and restarted mid-call: CONNECTION_INTERRUPTED, back with the same uids, media flows again both ways', async () => {
-    const signalingUrl = `ws://127.0.0.1:${outage.signaling.port}/agora-signal`;
+    const signalingUrl = outage.signaling.wsUrl;
     const a = await openPage(outage.browser, `${outage.pages.url}/test-pages/call.html`);
     const b = await openPage(outage.browser, `${outage.pages.url}/test-pages/call.html`);
     const uidA = await join(a, 'sfu outage', { signalingUrl });
