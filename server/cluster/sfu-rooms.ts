@@ -37,6 +37,7 @@ return 1
 
 export class RedisSfuRooms implements SfuShared {
   onNews?: (channel: string) => void;
+  onReconnect?: () => void;
   private readonly node = randomBytes(6).toString('hex');
 
   private constructor(
@@ -57,6 +58,8 @@ export class RedisSfuRooms implements SfuShared {
     });
     await Promise.all([cmd.connect(), sub.connect()]);
     await sub.subscribe(NEWS);
+    // Later 'ready's are reconnects, after which Redis may have restarted empty.
+    cmd.on('ready', () => rooms.onReconnect?.());
     return rooms;
   }
 

@@ -42,6 +42,8 @@ export interface SfuShared {
   announce(channel: string): void;
   /** Set by the driver: another node announced a change in the channel's room. */
   onNews?: (channel: string) => void;
+  /** Set by the driver: the shared store is back after an outage, and may have restarted empty. */
+  onReconnect?: () => void;
 }
 
 /** What the driver needs to know of a member: who it is, and how to push to it. */
@@ -95,12 +97,8 @@ interface MemberMedia {
   layers: Map<number, 0 | 1 | 2>;
 }
 
-interface Room {
-  readonly id: number;
-  readonly secret: string;
-  readonly pin: string;
+interface Room extends Readonly<SharedRoom> {
   readonly janus: JanusSession;
-  readonly url: string;
   ready: Promise<void>;
   /** This node's members in the room. */
   readonly members: Map<number, MemberMedia>;
@@ -136,6 +134,24 @@ export class SfuDriver {
       const room = this.rooms.get(channel);
       if (room) this.refreshPublishers(room);
     };
+    shared.onReconnect = () => void this.claimAgain(shared);
+  }
+
+  /**
+   * Redis is back and may have restarted empty: this node claims again the rooms its members are in, so that a node
+   * making a room for one of these channels later gets the same room rather than a second one nobody else is in.
+   * Should another node have stored a different room meanwhile, this node's members move there.
+   */
+  private async claimAgain(shared: SfuShared): Promise<void> {
+    for (const [key, room] of [...this.rooms]) {
+      const { url, id, secret, pin, e2ee } = room;
+      const stored = await shared.claim(key, { url, id, secret, pin, e2ee }).catch(() => null);
+      if (!stored || stored.id === id || this.rooms.get(key) !== room) continue;
+      this.opts.log(
+        `sfu: another node stored a new room for a channel while Redis was away; its members move there`,
+      );
+      this.leaveRoom(key, room);
+    }
   }
 
   /** Rooms currently open (diagnostics and tests). */
@@ -267,11 +283,16 @@ export class SfuDriver {
     this.roomsPerUrl.set(url, 0);
     for (const [key, room] of [...this.rooms]) {
       if (room.url !== url) continue;
-      this.rooms.delete(key);
       // Every node that used the room says so; the first new request after that makes one elsewhere.
       void this.shared?.release(key, room.id).catch(() => undefined);
-      for (const m of room.members.values()) m.member.push({ op: 'restart' });
+      this.leaveRoom(key, room);
     }
+  }
+
+  /** This node stops using the room: its members publish and subscribe again (`restart`), in the channel's room. */
+  private leaveRoom(key: string, room: Room): void {
+    this.rooms.delete(key);
+    for (const m of room.members.values()) m.member.push({ op: 'restart' });
   }
 
   /** The channel's room; a new one requires end-to-end encryption when its first user encrypts. */
