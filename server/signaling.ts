@@ -27,7 +27,13 @@ import {
 } from '../src/protocol/validate.js';
 import { Bucket, ChannelCollab, DEFAULT_COLLAB_LIMITS, decodeBase64, type CollabLimits } from './collab.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
-import type { ClusterEntry, ClusterEvent, ClusterSnapshot, RedisCluster } from './cluster/redis.js';
+import type {
+  ClusterEntry,
+  ClusterEvent,
+  ClusterRecording,
+  ClusterSnapshot,
+  RedisCluster,
+} from './cluster/redis.js';
 import type { SignalingMetrics } from './metrics.js';
 import { DEFAULT_TURN_TTL_SECONDS, iceGrant, renewAtMs, type IceOptions } from './turn.js';
 import type { AppPolicy, JoinCheck, PolicyError } from './policy.js';
@@ -167,7 +173,9 @@ interface Channel {
   /** Insertion order is join order (a session rejoin keeps its place). */
   readonly members: Map<number, Member>;
   /** The one recording of the channel, and the Recording Key it was started with (stop needs the same key). */
-  recording: (RecordingInfo & { key: string }) | null;
+  recording: ClusterRecording | null;
+  /** Cluster mode: recording news heard from the other nodes (a read from Redis older than one is dropped). */
+  recordingNews: number;
   /** Members whose latest state the others have not been sent yet (coalesced: latest state wins). */
   readonly pending: Set<Member>;
   /** Cluster mode: the members connected to other nodes, and which node each is on. */
@@ -469,7 +477,11 @@ export class SignalingServer {
       if (use.conns > 0) conns.set(ip, use.conns);
       if (use.channels.size > 0) channels.set(ip, new Map(use.channels));
     }
-    return { members, conns, channels };
+    const recordings: ClusterSnapshot['recordings'] = [];
+    for (const ch of this.channels.values())
+      if (ch.recording && ch.members.has(ch.recording.uid))
+        recordings.push({ ch: ch.key, recording: ch.recording });
+    return { members, conns, channels, recordings };
   }
 
   /** The nodes whose members this node's members see. */
@@ -512,6 +524,8 @@ export class SignalingServer {
         );
       }
     }
+    // A recording started (or written again) elsewhere while the news did not reach this node.
+    for (const ch of this.channels.values()) if (!ch.recording) this.readRecording(ch, cluster);
   }
 
   /** One comparison at a time (an older read must not undo a newer one); a request meanwhile runs once more after. */
@@ -548,6 +562,8 @@ export class SignalingServer {
           ch.remote.delete(uid);
           ch.remoteNews.set(uid, ++this.news);
           this.broadcast(ch, null, { t: 'peer-leave', uid });
+          // Its node cannot end its recording any more: the first node to hear of the death does, in Redis too.
+          if (ch.recording?.uid === uid) this.endRecording(ch);
           this.opts.log(
             `leave  app=${shortApp(ch.appId)} channel=${JSON.stringify(ch.name)} uid=${uid} (its node died)`,
           );
@@ -584,6 +600,16 @@ export class SignalingServer {
         ch.remote.delete(ev.uid);
         ch.remoteNews.set(ev.uid, ++this.news);
         this.broadcast(ch, null, { t: 'peer-leave', uid: ev.uid });
+        // Its node ends its recording in Redis and says so; the members here need not wait for that news.
+        if (ch.recording?.uid === ev.uid) this.endRecording(ch, false);
+        return;
+      case 'recording':
+        ch.recordingNews++;
+        if (!ev.recording) this.endRecording(ch, false);
+        else if (ch.recording?.uid !== ev.recording.uid) {
+          ch.recording = ev.recording;
+          this.broadcast(ch, null, { t: 'recording', recording: recordingOf(ch) });
+        }
         return;
       case 'moved': {
         const local = ch.members.get(ev.peer.uid);
@@ -1085,7 +1111,10 @@ export class SignalingServer {
           else if (t === 'chat') this.onChat(conn, id, m);
           else if (t === 'leave') this.onLeave(conn, id);
           else if (t === 'renew') this.onRenew(conn, id, m);
-          else if (t === 'recording-start') this.onRecordingStart(conn, id, m);
+          else if (t === 'recording-start')
+            this.onRecordingStart(conn, id, m).catch(() =>
+              this.err(conn, id, 'ERR_FAILED', 'The server could not reach its cluster store; try again.'),
+            );
           else if (t === 'recording-stop') this.onRecordingStop(conn, id, m);
           else if (t === 'feedback') void this.onFeedback(conn, id, m);
           else this.onRecordingKey(conn, id, m);
@@ -1439,6 +1468,7 @@ export class SignalingServer {
       name: join.name,
       members: new Map<number, Member>(),
       recording: null,
+      recordingNews: 0,
       media: this.opts.sfu && this.meshMax(join.appId) === 0 ? 'sfu' : 'mesh',
       pending: new Set<Member>(),
       remote: new Map(),
@@ -1448,6 +1478,7 @@ export class SignalingServer {
       collab: collab ?? this.takeKept(join.chKey) ?? new ChannelCollab(this.limits),
     };
     if (!existing) this.channels.set(join.chKey, ch);
+    if (!existing && cluster && this.cluster) this.readRecording(ch, this.cluster);
     const member: Member = {
       uid,
       session,
@@ -1598,26 +1629,58 @@ export class SignalingServer {
     if (req) this.ok(conn, id, { expiresAt: req.expiresAt });
   }
 
-  /** One recorder per channel; everyone, the recorder included, hears that the channel is being recorded. */
-  private onRecordingStart(conn: Conn, id: number, msg: Msg): void {
+  /**
+   * One recorder per channel (over all nodes: Redis decides); everyone, the recorder included, hears that the
+   * channel is being recorded.
+   */
+  private async onRecordingStart(conn: Conn, id: number, msg: Msg): Promise<void> {
     const req = this.recordingKeyVerdict(conn, id, msg);
     if (!req) return;
-    const ch = req.member.channel;
-    if (ch.recording) {
+    const m = req.member;
+    const ch = m.channel;
+    const wanted: ClusterRecording = { uid: m.uid, startedAt: Date.now(), key: req.key };
+    const cluster = this.cluster;
+    const running = ch.recording ?? (cluster ? await cluster.startRecording(ch.key, wanted) : null);
+    if (running) {
       this.err(
         conn,
         id,
         'ERR_ALREADY_IN_USE',
-        ch.recording.uid === req.member.uid
+        running.uid === m.uid
           ? 'You are already recording this channel.'
-          : `User ${ch.recording.uid} is already recording this channel (one recording per channel at a time).`,
+          : `User ${running.uid} is already recording this channel (one recording per channel at a time).`,
       );
       return;
     }
-    ch.recording = { uid: req.member.uid, startedAt: Date.now(), key: req.key };
+    if (conn.member !== m) {
+      // Left while Redis answered: the recording it started ends with it.
+      if (cluster) void cluster.endRecording(ch.key, m.uid).catch(() => undefined);
+      return;
+    }
+    ch.recording = wanted;
     const recording = recordingOf(ch)!;
     this.ok(conn, id, { expiresAt: req.expiresAt, recording });
     this.broadcast(ch, null, { t: 'recording', recording });
+  }
+
+  /**
+   * Cluster mode, a channel new on this node: it may be recorded through another node. A recording whose recorder
+   * is no longer in the channel (its node died with nobody else there to end it) is ended.
+   */
+  private readRecording(ch: Channel, cluster: RedisCluster): void {
+    const seen = ch.recordingNews;
+    void cluster
+      .recording(ch.key)
+      .then((rec) => {
+        if (!rec || ch.recording || ch.recordingNews !== seen || this.channels.get(ch.key) !== ch) return;
+        if (!ch.members.has(rec.uid) && !ch.remote.has(rec.uid)) {
+          void cluster.endRecording(ch.key, rec.uid);
+          return;
+        }
+        ch.recording = rec;
+        this.broadcast(ch, null, { t: 'recording', recording: recordingOf(ch) });
+      })
+      .catch(() => undefined);
   }
 
   private onRecordingStop(conn: Conn, id: number, msg: Msg): void {
@@ -1652,11 +1715,13 @@ export class SignalingServer {
     this.ok(conn, id);
   }
 
-  private endRecording(ch: Channel): void {
+  /** The recording ends for the members here, and (`share`) in Redis for the other nodes' members. */
+  private endRecording(ch: Channel, share = true): void {
     const ended = recordingOf(ch);
     if (!ended) return;
     ch.recording = null;
     this.broadcast(ch, null, { t: 'recording', recording: null, ended });
+    if (share) void this.cluster?.endRecording(ch.key, ended.uid).catch(() => undefined);
   }
 
   /** The member's Recording Key verdict: the key and its expiry, or null after replying an error. */

@@ -17,6 +17,7 @@
 //   dockind:<app>/<channel>  "plain" | "sealed": the first update decides, the other kind is refused
 //   docseq:<app>/<channel>   the last update's number
 //   compacting:<app>/<channel>  lock: one node merges a plain document's updates
+//   rec:<app>/<channel>      the channel's one recording {"uid","startedAt","key"}, whichever node its recorder is on
 // The content keys go when the channel's last member leaves anywhere, or expire then if the app keeps content.
 //
 // When Redis comes back empty (restarted), every node writes its part again (members, heartbeat, address counts)
@@ -25,7 +26,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
-import type { ChatMessage, PeerInfo } from '../../src/protocol/messages.js';
+import type { ChatMessage, PeerInfo, RecordingInfo } from '../../src/protocol/messages.js';
 import type { SealedEntry, StoredContent } from '../collab.js';
 
 /** A node whose heartbeat key is gone for this long is dead: its members vanish from every view. */
@@ -53,10 +54,15 @@ export type ClusterEvent =
   | { k: 'chat'; ch: string; node: string; message: ChatMessage }
   | { k: 'doc'; ch: string; node: string; from: number; sealed: boolean; update: string; seq: number }
   | { k: 'compact'; ch: string; node: string; upto: number; update: string }
+  /** The channel's recording started (with its Recording Key, which its stop needs) or ended (null). */
+  | { k: 'recording'; ch: string; node: string; recording: ClusterRecording | null }
   /** Local only: a node's heartbeat expired. */
   | { k: 'node-down'; node: string }
   /** Another node wrote its members again after Redis restarted (or this node did): compare views with Redis. */
   | { k: 'sync'; node: string };
+
+/** A channel's recording, and the Recording Key it was started with. */
+export type ClusterRecording = RecordingInfo & { key: string };
 
 export type ClaimResult =
   | { ok: true; peers: ClusterEntry[] }
@@ -69,6 +75,8 @@ export interface ClusterSnapshot {
   conns: Map<string, number>;
   /** Address → channel → its members there on this node. */
   channels: Map<string, Map<string, number>>;
+  /** The recordings this node's members make. */
+  recordings: { ch: string; recording: ClusterRecording }[];
 }
 
 // Lua shared by the scripts. each_node calls fn with this node's ip hash, then every other registered node's, until
@@ -212,6 +220,25 @@ if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 return n
 `;
 
+// A recording starts unless the channel has one (on any node), and every node hears it: nil, or the running one.
+// KEYS: rec key. ARGV: the recording, the bus, the news.
+const REC_START_SCRIPT = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+  return false
+end
+return redis.call('GET', KEYS[1])
+`;
+
+// The recording ends if uid ARGV[1] makes it; every node hears it. KEYS: rec key. ARGV: uid, the bus, the news.
+const REC_END_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if not cur or cjson.decode(cur).uid ~= tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+`;
+
 /** A plain document's updates are merged into one once there are this many. */
 export const PLAIN_COMPACT_AT = 200;
 
@@ -219,6 +246,7 @@ const membersKey = (ch: string) => `${PREFIX}members:${ch}`;
 const nodeMembersKey = (node: string) => `${PREFIX}node:${node}:members`;
 const tag = (ch: string, uid: number) => `${ch}\n${uid}`;
 const ipKey = (node: string) => `${PREFIX}ip:${node}`;
+const recKey = (ch: string) => `${PREFIX}rec:${ch}`;
 // Addresses hold no space, so the channel (which may) comes last.
 const channelField = (ip: string, ch: string) => `h ${ip} ${ch}`;
 const contentKeys = (ch: string) =>
@@ -406,6 +434,7 @@ export class RedisCluster {
       pipe.hset(membersKey(ch), String(entry.info.uid), JSON.stringify({ node: this.nodeId, ...entry }));
       pipe.sadd(nodeMembersKey(this.nodeId), tag(ch, entry.info.uid));
     }
+    for (const { ch, recording } of snap.recordings) pipe.set(recKey(ch), JSON.stringify(recording));
     for (const [ip, n] of snap.conns) pipe.hset(ipKey(this.nodeId), `c ${ip}`, String(n));
     for (const [ip, chs] of snap.channels) {
       for (const [ch, n] of chs) pipe.hset(ipKey(this.nodeId), channelField(ip, ch), String(n));
@@ -414,6 +443,11 @@ export class RedisCluster {
     pipe.pexpire(ipKey(this.nodeId), HEARTBEAT_TTL_MS);
     await pipe.exec();
     this.opts.log(`cluster node ${this.nodeId}: Redis is back; ${snap.members.length} members written again`);
+    // A node that took a channel in before this one wrote its recording again missed it in Redis: tell it.
+    for (const { ch, recording } of snap.recordings)
+      void this.cmd
+        .publish(`${PREFIX}bus`, JSON.stringify({ k: 'recording', ch, node: this.nodeId, recording }))
+        .catch(() => undefined);
     this.publish({ k: 'sync', node: this.nodeId });
     this.opts.onEvent({ k: 'sync', node: this.nodeId });
   }
@@ -440,6 +474,36 @@ export class RedisCluster {
         String(keep),
       ),
     );
+  }
+
+  /** Starts the channel's one recording unless one runs, on any node: null when started, else the running one. */
+  async startRecording(ch: string, recording: ClusterRecording): Promise<ClusterRecording | null> {
+    const news: ClusterEvent = { k: 'recording', ch, node: this.nodeId, recording };
+    const running = (await this.timed(
+      this.cmd.eval(
+        REC_START_SCRIPT,
+        1,
+        recKey(ch),
+        JSON.stringify(recording),
+        `${PREFIX}bus`,
+        JSON.stringify(news),
+      ),
+    )) as string | null;
+    return running === null ? null : (JSON.parse(running) as ClusterRecording);
+  }
+
+  /** Ends the channel's recording if `uid` makes it; the other nodes hear it. */
+  async endRecording(ch: string, uid: number): Promise<void> {
+    const news: ClusterEvent = { k: 'recording', ch, node: this.nodeId, recording: null };
+    await this.timed(
+      this.cmd.eval(REC_END_SCRIPT, 1, recKey(ch), String(uid), `${PREFIX}bus`, JSON.stringify(news)),
+    );
+  }
+
+  /** The channel's recording, for a node that takes the channel in. */
+  async recording(ch: string): Promise<ClusterRecording | null> {
+    const v = await this.timed(this.cmd.get(recKey(ch)));
+    return v === null ? null : (JSON.parse(v) as ClusterRecording);
   }
 
   /**

@@ -90,10 +90,13 @@ export default async function bench(): Promise<BenchRow[]> {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
     const publisher = await context.newPage();
     await publisher.goto(`${server.url}/test-pages/call.html`);
-    await publisher.evaluate(({ appId, channel }) => window.T.join(appId, channel, 0, { profile: '480P_4' }), {
-      appId: APP_ID,
-      channel: CHANNEL,
-    });
+    await publisher.evaluate(
+      ({ appId, channel }) => window.T.join(appId, channel, 0, { profile: '480P_4' }),
+      {
+        appId: APP_ID,
+        channel: CHANNEL,
+      },
+    );
     const viewer = await context.newPage();
     await viewer.goto(`${server.url}/test-pages/components.html`);
     await viewer.evaluate(() => customElements.whenDefined('agora-call'));

@@ -8,6 +8,8 @@ import { startServer, type RunningServer } from '../../server/app.js';
 import { generateMediaChannelKey, generateRecordingKey } from '../../server/channel-key.js';
 import { configureApps, DEMO_KEYED_APP_ID } from '../../server/demo-keys.js';
 import type { ErrReply, JoinResult, OkReply, RecordingPush } from '../../src/protocol/messages.js';
+import { startRedis, type RedisInstance } from '../redis-server.js';
+import { ServerProcess, freePort } from '../e2e/harness.js';
 
 const KEYED = 'fedcba9876543210fedcba9876543210';
 const CERT = 'c0ffee00deadbeefc0ffee00deadbeef';
@@ -16,9 +18,9 @@ const now = () => Math.floor(Date.now() / 1000);
 
 const servers: RunningServer[] = [];
 const clients: SignalClient[] = [];
-async function serverFor(env: Record<string, string>): Promise<RunningServer> {
+async function serverFor(env: Record<string, string>, redisUrl?: string): Promise<RunningServer> {
   const apps = configureApps(env, loadRegistry(env));
-  const s = await startServer({ port: 0, quiet: true, policy: apps.policy, routes: apps.routes });
+  const s = await startServer({ port: 0, quiet: true, policy: apps.policy, routes: apps.routes, redisUrl });
   servers.push(s);
   return s;
 }
@@ -116,6 +118,89 @@ describe('recording on the server', () => {
     const c = await member(s.url, 'r2', 3);
     expect(c.join.recording).toBeNull();
   });
+});
+
+describe('recording across two nodes on one Redis', () => {
+  let redis: RedisInstance;
+  let n1: RunningServer;
+  let n2: RunningServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+    [n1, n2] = await Promise.all([
+      serverFor({ AGORA_APPS: REGISTRY }, redis.url),
+      serverFor({ AGORA_APPS: REGISTRY }, redis.url),
+    ]);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.ws.terminate();
+    await Promise.all([n1?.close(), n2?.close()]);
+    await redis?.stop();
+  });
+
+  it('members on the other node see the recording, cannot start a second, and see it end; a node new to the channel learns of it', async () => {
+    const a = await member(n1.url, 'rc1', 1);
+    const b = await member(n2.url, 'rc1', 2);
+    const atB = recordingPush(b.c);
+    const started = ok(await a.c.request({ t: 'recording-start', key: ars('rc1', 1) })).result as {
+      recording: { uid: number; startedAt: number };
+    };
+    expect(await atB).toEqual({ t: 'recording', recording: started.recording });
+    expect(err(await b.c.request({ t: 'recording-start', key: ars('rc1', 2) }))).toMatchObject({
+      name: 'ERR_ALREADY_IN_USE',
+      message: expect.stringContaining('User 1 is already recording') as string,
+    });
+    // B leaves: node 2 has nobody in the channel; a later member there is told from Redis.
+    ok(await b.c.request({ t: 'leave' }));
+    const c = await member(n2.url, 'rc1', 3);
+    const told = c.join.recording ?? (await recordingPush(c.c)).recording;
+    expect(told).toEqual(started.recording);
+    // Only the recorder stops it, with its key; node 2's member sees it end.
+    const ended = recordingPush(c.c);
+    ok(await a.c.request({ t: 'recording-stop', key: ars('rc1', 1) }));
+    expect(await ended).toEqual({ t: 'recording', recording: null, ended: started.recording });
+    // Now someone on node 2 may record.
+    ok(await c.c.request({ t: 'recording-start', key: ars('rc1', 3) }));
+  });
+
+  it("the recorder leaving, or its node's death, ends the recording for the other node's members", async () => {
+    const a = await member(n1.url, 'rc2', 1);
+    const b = await member(n2.url, 'rc2', 2);
+    ok(await a.c.request({ t: 'recording-start', key: ars('rc2', 1) }));
+    await recordingPush(b.c);
+    const ended = recordingPush(b.c);
+    ok(await a.c.request({ t: 'leave' }));
+    expect((await ended).recording).toBeNull();
+
+    // A recorder whose node dies: the other node ends its recording when the node's heartbeat expires.
+    const dying = new ServerProcess(await freePort(), { REDIS_URL: redis.url, AGORA_APPS: REGISTRY });
+    try {
+      await dying.start();
+      const d = await member(dying.url, 'rc2', 4);
+      ok(await d.c.request({ t: 'recording-start', key: ars('rc2', 4) }));
+      expect((await recordingPush(b.c)).recording).toMatchObject({ uid: 4 });
+      await dying.kill();
+      // Generous: the heartbeat's TTL is 3 s, and the unit suite runs beside this test.
+      expect((await b.c.next<RecordingPush>((m) => m.t === 'recording', 15_000)).recording).toBeNull();
+    } finally {
+      await dying.kill();
+    }
+    ok(await b.c.request({ t: 'recording-start', key: ars('rc2', 2) }));
+  }, 30_000);
+  // Last in this block: Redis restarts here.
+  it("after Redis restarted empty the recorder's node writes the recording again: a member new to the other node is told of it", async () => {
+    const c = await member(n2.url, 'rc3', 3);
+    ok(await c.c.request({ t: 'recording-start', key: ars('rc3', 3) }));
+    await redis.restart();
+    let d: Awaited<ReturnType<typeof member>> | undefined;
+    for (let i = 0; !d && i < 40; i++) {
+      d = await member(n1.url, 'rc3', 4).catch(() => undefined);
+      if (!d) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(d, 'joined node 1 after the restart').toBeDefined();
+    const toldD =
+      d!.join.recording ?? (await d!.c.next<RecordingPush>((m) => m.t === 'recording', 5000)).recording;
+    expect(toldD).toMatchObject({ uid: 3 });
+  }, 30_000);
 });
 
 describe('the demo key endpoint makes Recording Keys', () => {
