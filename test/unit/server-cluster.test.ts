@@ -1,7 +1,6 @@
 // Two (or three) signaling nodes on one Redis that the test starts: one channel across nodes, uids unique across
 // nodes, key expiry across nodes, a killed node's members dropped, a member moving between nodes with its session.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/app.js';
+import { describe, expect, it } from 'vitest';
 import { policyError, type AppPolicy } from '../../server/policy.js';
 import type {
   ErrReply,
@@ -12,8 +11,8 @@ import type {
   RelayPush,
 } from '../../src/protocol/messages.js';
 import { ServerProcess, freePort } from '../e2e/harness.js';
-import { startRedis, type RedisInstance } from '../redis-server.js';
 import { IDLE, SignalClient } from './signal-client.js';
+import { twoNodesOnRedis } from './cluster-nodes.js';
 
 // key "short": the stay ends in 2 s; anything else: no end.
 const policy: AppPolicy = {
@@ -28,20 +27,7 @@ const policy: AppPolicy = {
 
 // Hundreds of test clients come from one address into one channel.
 const limits = { maxConnectionsPerIp: 1000, maxChannelsPerIp: 100, maxMembersPerChannel: 1000 };
-let redis: RedisInstance;
-let n1: RunningServer;
-let n2: RunningServer;
-beforeAll(async () => {
-  redis = await startRedis();
-  [n1, n2] = await Promise.all([
-    startServer({ port: 0, quiet: true, redisUrl: redis.url, policy, limits }),
-    startServer({ port: 0, quiet: true, redisUrl: redis.url, policy, limits }),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([n1?.close(), n2?.close()]);
-  await redis?.stop();
-});
+const nodes = twoNodesOnRedis({ policy, limits });
 
 const isJoinOf = (uid: number) => (m: { t: string; peer?: { uid: number } }) =>
   m.t === 'peer-join' && m.peer?.uid === uid;
@@ -49,8 +35,8 @@ const isLeaveOf = (uid: number) => (m: { t: string; uid?: number }) => m.t === '
 
 describe('one channel across two nodes', () => {
   it('users on different nodes see each other join, relay to each other, see state changes and the leave', async () => {
-    const a = await SignalClient.open(n1.url);
-    const b = await SignalClient.open(n2.url);
+    const a = await SignalClient.open(nodes.n1.url);
+    const b = await SignalClient.open(nodes.n2.url);
     const ra = await a.enter('across');
     const rb = await b.enter('across');
     expect(rb.peers.map((p) => p.uid)).toEqual([ra.uid]);
@@ -74,7 +60,7 @@ describe('one channel across two nodes', () => {
     expect(st.peer).toEqual({ uid: ra.uid, published: true, audioMuted: true, videoMuted: false });
 
     // A third user on node 2 learns A's current state from Redis.
-    const c = await SignalClient.open(n2.url);
+    const c = await SignalClient.open(nodes.n2.url);
     const rc = await c.enter('across');
     expect(rc.peers).toContainEqual({ uid: ra.uid, published: true, audioMuted: true, videoMuted: false });
 
@@ -85,14 +71,14 @@ describe('one channel across two nodes', () => {
   });
 
   it('a uid in use on one node is refused on the other; uid 0 assignments never collide (300 joins on both nodes)', async () => {
-    const a = await SignalClient.open(n1.url);
+    const a = await SignalClient.open(nodes.n1.url);
     await a.enter('uids', 77);
-    const b = await SignalClient.open(n2.url);
+    const b = await SignalClient.open(nodes.n2.url);
     expect(await b.hello('0123456789abcdef0123456789abcdef')).toMatchObject({ t: 'ok' });
     expect(((await b.join('uids', 77)) as ErrReply).code).toBe(17);
 
     const clients = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => SignalClient.open(i % 2 ? n1.url : n2.url)),
+      Array.from({ length: 300 }, (_, i) => SignalClient.open(i % 2 ? nodes.n1.url : nodes.n2.url)),
     );
     // In waves of 30 at once, alternating nodes, so both nodes draw uids at the same time.
     const results = [];
@@ -118,8 +104,8 @@ describe('one channel across two nodes', () => {
   }, 90_000);
 
   it('a Channel Key expiry on node 1 kicks its user, and the user on node 2 sees it leave', async () => {
-    const a = await SignalClient.open(n1.url);
-    const b = await SignalClient.open(n2.url);
+    const a = await SignalClient.open(nodes.n1.url);
+    const b = await SignalClient.open(nodes.n2.url);
     const ra = await a.enter('expiry', 0, undefined, { key: 'short' });
     await b.enter('expiry');
     expect(await a.next((m) => m.t === 'kick', 4000)).toMatchObject({
@@ -132,13 +118,13 @@ describe('one channel across two nodes', () => {
   });
 
   it('a member rejoining on the other node with its session keeps its uid; the others see no leave or join', async () => {
-    const a = await SignalClient.open(n1.url);
-    const b = await SignalClient.open(n2.url);
+    const a = await SignalClient.open(nodes.n1.url);
+    const b = await SignalClient.open(nodes.n2.url);
     const ra = await a.enter('move');
     const rb = await b.enter('move');
     await a.next(isJoinOf(rb.uid));
     a.ws.terminate();
-    const a2 = await SignalClient.open(n2.url);
+    const a2 = await SignalClient.open(nodes.n2.url);
     const again = await a2.enter('move', ra.uid, undefined, { session: ra.session });
     expect(again.uid).toBe(ra.uid);
     expect(again.peers.map((p) => p.uid)).toEqual([rb.uid]);
@@ -156,18 +142,18 @@ describe('one channel across two nodes', () => {
 
 describe('a node that dies', () => {
   it("is noticed by its heartbeat's TTL: its members leave everyone's view within 5 s, and their uids are freed", async () => {
-    const dying = new ServerProcess(await freePort(), { REDIS_URL: redis.url });
+    const dying = new ServerProcess(await freePort(), { REDIS_URL: nodes.redis.url });
     await dying.start();
     const x = await SignalClient.open(dying.url);
     const rx = await x.enter('crash', 4242);
-    const b = await SignalClient.open(n1.url);
+    const b = await SignalClient.open(nodes.n1.url);
     await b.enter('crash');
     await dying.kill();
     const t0 = Date.now();
     await b.next(isLeaveOf(rx.uid), 5000);
     expect(Date.now() - t0).toBeLessThan(5000);
     // Reaped from Redis too: the uid can be taken again.
-    const c = await SignalClient.open(n2.url);
+    const c = await SignalClient.open(nodes.n2.url);
     await c.hello('0123456789abcdef0123456789abcdef');
     let joined = false;
     for (let i = 0; i < 30 && !joined; i++) {

@@ -8,8 +8,8 @@ import { startServer, type RunningServer } from '../../server/app.js';
 import { generateMediaChannelKey, generateRecordingKey } from '../../server/channel-key.js';
 import { configureApps, DEMO_KEYED_APP_ID } from '../../server/demo-keys.js';
 import type { ErrReply, JoinResult, OkReply, RecordingPush } from '../../src/protocol/messages.js';
-import { startRedis, type RedisInstance } from '../redis-server.js';
 import { ServerProcess, freePort } from '../e2e/harness.js';
+import { twoNodesOnRedis } from './cluster-nodes.js';
 
 const KEYED = 'fedcba9876543210fedcba9876543210';
 const CERT = 'c0ffee00deadbeefc0ffee00deadbeef';
@@ -18,9 +18,9 @@ const now = () => Math.floor(Date.now() / 1000);
 
 const servers: RunningServer[] = [];
 const clients: SignalClient[] = [];
-async function serverFor(env: Record<string, string>, redisUrl?: string): Promise<RunningServer> {
+async function serverFor(env: Record<string, string>): Promise<RunningServer> {
   const apps = configureApps(env, loadRegistry(env));
-  const s = await startServer({ port: 0, quiet: true, policy: apps.policy, routes: apps.routes, redisUrl });
+  const s = await startServer({ port: 0, quiet: true, policy: apps.policy, routes: apps.routes });
   servers.push(s);
   return s;
 }
@@ -121,25 +121,12 @@ describe('recording on the server', () => {
 });
 
 describe('recording across two nodes on one Redis', () => {
-  let redis: RedisInstance;
-  let n1: RunningServer;
-  let n2: RunningServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-    [n1, n2] = await Promise.all([
-      serverFor({ AGORA_APPS: REGISTRY }, redis.url),
-      serverFor({ AGORA_APPS: REGISTRY }, redis.url),
-    ]);
-  });
-  afterAll(async () => {
-    for (const c of clients) c.ws.terminate();
-    await Promise.all([n1?.close(), n2?.close()]);
-    await redis?.stop();
-  });
+  const apps = configureApps({ AGORA_APPS: REGISTRY }, loadRegistry({ AGORA_APPS: REGISTRY }));
+  const nodes = twoNodesOnRedis({ policy: apps.policy, routes: apps.routes });
 
   it('members on the other node see the recording, cannot start a second, and see it end; a node new to the channel learns of it', async () => {
-    const a = await member(n1.url, 'rc1', 1);
-    const b = await member(n2.url, 'rc1', 2);
+    const a = await member(nodes.n1.url, 'rc1', 1);
+    const b = await member(nodes.n2.url, 'rc1', 2);
     const atB = recordingPush(b.c);
     const started = ok(await a.c.request({ t: 'recording-start', key: ars('rc1', 1) })).result as {
       recording: { uid: number; startedAt: number };
@@ -151,7 +138,7 @@ describe('recording across two nodes on one Redis', () => {
     });
     // B leaves: node 2 has nobody in the channel; a later member there is told from Redis.
     ok(await b.c.request({ t: 'leave' }));
-    const c = await member(n2.url, 'rc1', 3);
+    const c = await member(nodes.n2.url, 'rc1', 3);
     const told = c.join.recording ?? (await recordingPush(c.c)).recording;
     expect(told).toEqual(started.recording);
     // Only the recorder stops it, with its key; node 2's member sees it end.
@@ -163,8 +150,8 @@ describe('recording across two nodes on one Redis', () => {
   });
 
   it("the recorder leaving, or its node's death, ends the recording for the other node's members", async () => {
-    const a = await member(n1.url, 'rc2', 1);
-    const b = await member(n2.url, 'rc2', 2);
+    const a = await member(nodes.n1.url, 'rc2', 1);
+    const b = await member(nodes.n2.url, 'rc2', 2);
     ok(await a.c.request({ t: 'recording-start', key: ars('rc2', 1) }));
     await recordingPush(b.c);
     const ended = recordingPush(b.c);
@@ -172,7 +159,7 @@ describe('recording across two nodes on one Redis', () => {
     expect((await ended).recording).toBeNull();
 
     // A recorder whose node dies: the other node ends its recording when the node's heartbeat expires.
-    const dying = new ServerProcess(await freePort(), { REDIS_URL: redis.url, AGORA_APPS: REGISTRY });
+    const dying = new ServerProcess(await freePort(), { REDIS_URL: nodes.redis.url, AGORA_APPS: REGISTRY });
     try {
       await dying.start();
       const d = await member(dying.url, 'rc2', 4);
@@ -188,12 +175,12 @@ describe('recording across two nodes on one Redis', () => {
   }, 30_000);
   // Last in this block: Redis restarts here.
   it("after Redis restarted empty the recorder's node writes the recording again: a member new to the other node is told of it", async () => {
-    const c = await member(n2.url, 'rc3', 3);
+    const c = await member(nodes.n2.url, 'rc3', 3);
     ok(await c.c.request({ t: 'recording-start', key: ars('rc3', 3) }));
-    await redis.restart();
+    await nodes.redis.restart();
     let d: Awaited<ReturnType<typeof member>> | undefined;
     for (let i = 0; !d && i < 40; i++) {
-      d = await member(n1.url, 'rc3', 4).catch(() => undefined);
+      d = await member(nodes.n1.url, 'rc3', 4).catch(() => undefined);
       if (!d) await new Promise((r) => setTimeout(r, 250));
     }
     expect(d, 'joined node 1 after the restart').toBeDefined();
