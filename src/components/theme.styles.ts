@@ -57,7 +57,9 @@ export const theme = css`
     white-space: nowrap;
   }
   @media (prefers-reduced-motion: reduce) {
-    * {
+    *,
+    ::before,
+    ::after {
       transition: none !important;
       animation: none !important;
     }
