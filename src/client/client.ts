@@ -115,7 +115,7 @@ export class Client extends Emitter<ClientEvents> {
   private uid = 0;
   private session: string | undefined;
   private transport: MediaTransport | null = null;
-  /** The SFU transport's code, loaded at join (src/transport/load.ts); null where it could not load. */
+  /** The SFU transport's code (src/transport/load.ts), once fetched (needSfu); null before, or where it could not load. */
   private sfu: Awaited<ReturnType<typeof loadSfu>> | null = null;
   /** The server's hello said it has an SFU: its code is fetched at join. */
   private sfuOffered = false;
