@@ -107,10 +107,17 @@ export default async function bench(): Promise<BenchRow[]> {
     const raw: number[] = [];
     const viewerOnly: number[] = [];
     const withCamera: number[] = [];
+    // Each run ends on a frame of the publisher's camera, so the next would start in step with its ticks and a few
+    // ms more or less of work would always gain or lose a whole frame interval: a random pause (up to three frame
+    // intervals) before each run takes them out of step.
+    const offBeat = () => new Promise((r) => setTimeout(r, Math.random() * 100));
     // Interleaved, so drift on a noisy machine hits all alike.
     for (let i = 0; i < RUNS; i++) {
+      await offBeat();
       raw.push(await rawRun(viewer));
+      await offBeat();
       viewerOnly.push(await elementRun(viewer, { ...base, 'no-camera': '', 'no-microphone': '' }));
+      await offBeat();
       withCamera.push(await elementRun(viewer, { ...base, 'video-profile': '480P' }));
     }
     const core = gz('dist/sdk/agora-rtc.js');
