@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { APP_ID, PAIRINGS, audioPeak, until, videoFrames, type UserPage } from './harness.js';
 import { crossBrowserSuite } from './setup.js';
 import { startJanus, type JanusProcess } from './janus.js';
-import { simulcastLayers, videoBytesFrom, videoBytesStop } from './sfu-helpers.js';
+import { screenThroughJanus, simulcastLayers, videoBytesFrom, videoBytesStop } from './sfu-helpers.js';
 import { startXvfb, type Display } from './xvfb.js';
 
 let janus: JanusProcess;
@@ -265,45 +265,7 @@ describe.runIf(WITH_FIREFOX.length > 0)('the SFU with Firefox', () => {
       const a = await user(); // Firefox in both pairings
       const b = await user();
       expect(a.browserName).toBe('firefox');
-      const channel = `sfu screen ${pairing}`;
-      const uidA = await a.evaluate(([id, ch]) => window.T.join(id, ch, 0, { profile: '240P' }), [
-        APP_ID,
-        channel,
-      ] as const);
-      await b.evaluate(([id, ch]) => window.T.join(id, ch, 0, { publish: false }), [
-        APP_ID,
-        channel,
-      ] as const);
-      const remote = `#remote-${uidA} video`;
-      const size = () =>
-        b.evaluate((sel) => {
-          const v = document.querySelector(sel) as HTMLVideoElement | null;
-          return v ? `${v.videoWidth}x${v.videoHeight}` : '';
-        }, remote);
-      const camera = await until(
-        async () => {
-          const s = await size();
-          return s !== '' && s !== '0x0' ? s : '';
-        },
-        30_000,
-        `the camera on B (${b.browserName})`,
-      );
-      // Shown at full size, so that Janus forwards the full layer.
-      await b.evaluate((uid) => {
-        const box = document.getElementById(`remote-${uid}`)!;
-        box.style.width = '1280px';
-        box.style.height = '720px';
-      }, uidA);
-      type Sharing = { startScreenSharing(id: string): Promise<void>; stopScreenSharing(): Promise<void> };
-      await a.evaluate(() => (window.T.client as unknown as Sharing).startScreenSharing(''));
-      await until(async () => (await size()) === '1280x720', 30_000, 'the 1280x720 screen on B');
-      expect((await videoFrames(b, remote)).frames, 'screen frames decode').toBeGreaterThan(3);
-      await a.evaluate(() => (window.T.client as unknown as Sharing).stopScreenSharing());
-      await until(async () => (await size()) === camera, 30_000, 'the camera again on B');
-      expect((await videoFrames(b, remote)).frames, 'camera frames decode').toBeGreaterThan(3);
-      const events = await b.evaluate(() => window.events.map((e) => e.ev));
-      expect(events.filter((e) => e === 'stream-added')).toHaveLength(1);
-      expect(events).not.toContain('stream-removed');
+      await screenThroughJanus(a, b, `sfu screen ${pairing}`);
       await Promise.all([a.close(), b.close()]);
     });
   });

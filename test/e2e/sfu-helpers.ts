@@ -1,6 +1,7 @@
 // What the SFU tests and the SFU bench read from a call page (test/e2e/pages/call.html, window.T).
 import type { Page } from 'playwright-core';
-import { run, until, type Evaluator } from './harness.js';
+import { expect } from 'vitest';
+import { APP_ID, run, until, videoFrames, type Evaluator } from './harness.js';
 
 type Conns = { connections(): Map<number, RTCPeerConnection> };
 
@@ -124,4 +125,53 @@ export function simulcastLayers(page: Evaluator): Promise<string[]> {
     },
     undefined,
   );
+}
+
+/**
+ * A shares its screen through Janus and stops again while B watches (both join `channel`; A publishes its camera at
+ * 240P). B sees the 1280x720 screen, then the camera again, both decoding, on the one stream it was told of.
+ */
+export async function screenThroughJanus(a: Evaluator, b: Evaluator, channel: string): Promise<void> {
+  const join = (p: Evaluator, o: { profile?: string; publish?: boolean }) =>
+    run(p, ([app, ch, o]) => window.T.join(app, ch, 0, o), [APP_ID, channel, o] as const);
+  const uidA = await join(a, { profile: '240P' });
+  await join(b, { publish: false });
+  const remote = `#remote-${uidA} video`;
+  const size = () =>
+    run(
+      b,
+      (sel) => {
+        const v = document.querySelector(sel) as HTMLVideoElement | null;
+        return v ? `${v.videoWidth}x${v.videoHeight}` : '';
+      },
+      remote,
+    );
+  const camera = await until(
+    async () => {
+      const s = await size();
+      return s !== '' && s !== '0x0' ? s : '';
+    },
+    30_000,
+    'the camera on B',
+  );
+  // Shown at full size, so that Janus forwards the full layer.
+  await run(
+    b,
+    (uid) => {
+      const box = document.getElementById(`remote-${uid}`)!;
+      box.style.width = '1280px';
+      box.style.height = '720px';
+    },
+    uidA,
+  );
+  type Sharing = { startScreenSharing(id: string): Promise<void>; stopScreenSharing(): Promise<void> };
+  await run(a, () => (window.T.client as unknown as Sharing).startScreenSharing(''), null);
+  await until(async () => (await size()) === '1280x720', 30_000, 'the 1280x720 screen on B');
+  expect((await videoFrames(b, remote)).frames, 'screen frames decode').toBeGreaterThan(3);
+  await run(a, () => (window.T.client as unknown as Sharing).stopScreenSharing(), null);
+  await until(async () => (await size()) === camera, 30_000, 'the camera again on B');
+  expect((await videoFrames(b, remote)).frames, 'camera frames decode').toBeGreaterThan(3);
+  const events = await run(b, () => window.events.map((e) => e.ev), null);
+  expect(events.filter((e) => e === 'stream-added')).toHaveLength(1);
+  expect(events).not.toContain('stream-removed');
 }

@@ -7,7 +7,13 @@ import { APP_ID, until, videoFrames } from './harness.js';
 import { browserSuite } from './setup.js';
 import { SignalClient } from '../unit/signal-client.js';
 import { startJanus, type JanusProcess } from './janus.js';
-import { simulcastLayers, videoBytesFrom, videoBytesStop, videoUploads } from './sfu-helpers.js';
+import {
+  screenThroughJanus,
+  simulcastLayers,
+  videoBytesFrom,
+  videoBytesStop,
+  videoUploads,
+} from './sfu-helpers.js';
 
 let janus: JanusProcess;
 beforeAll(async () => {
@@ -146,39 +152,7 @@ describe('media through the SFU (Janus)', () => {
   test('screen sharing through Janus: the viewer sees the 1280x720 screen, then the camera again, on one stream', async () => {
     const a = await suite.user();
     const b = await suite.user();
-    const uidA = await a.evaluate(
-      (appId) => window.T.join(appId, 'sfu screen', 0, { profile: '240P' }),
-      APP_ID,
-    );
-    await b.evaluate((appId) => window.T.join(appId, 'sfu screen', 0, { publish: false }), APP_ID);
-    const size = () =>
-      b.evaluate((sel) => {
-        const v = document.querySelector(sel) as HTMLVideoElement | null;
-        return v ? `${v.videoWidth}x${v.videoHeight}` : '';
-      }, `#remote-${uidA} video`);
-    const camera = await until(
-      async () => {
-        const s = await size();
-        return s !== '' && s !== '0x0' ? s : '';
-      },
-      30_000,
-      'camera on B',
-    );
-    // Shown at full size, so Janus sends the full simulcast layer.
-    await b.evaluate((uid) => {
-      const box = document.getElementById(`remote-${uid}`)!;
-      box.style.width = '1280px';
-      box.style.height = '720px';
-    }, uidA);
-    type Sharing = { startScreenSharing(id: string): Promise<void>; stopScreenSharing(): Promise<void> };
-    await a.evaluate(() => (window.T.client as unknown as Sharing).startScreenSharing(''));
-    await until(async () => (await size()) === '1280x720', 30_000, 'the screen at 1280x720 on B');
-    expect((await videoFrames(b, `#remote-${uidA} video`)).frames).toBeGreaterThan(3);
-    await a.evaluate(() => (window.T.client as unknown as Sharing).stopScreenSharing());
-    await until(async () => (await size()) === camera, 30_000, 'the camera again on B');
-    const events = await b.evaluate(() => window.events.map((e) => e.ev));
-    expect(events.filter((e) => e === 'stream-added')).toHaveLength(1);
-    expect(events).not.toContain('stream-removed');
+    await screenThroughJanus(a, b, 'sfu screen');
     await Promise.all([a.context().close(), b.context().close()]);
   });
 
@@ -191,11 +165,14 @@ describe('media through the SFU (Janus)', () => {
     );
     await b.evaluate((appId) => window.T.join(appId, 'sfu layers', 0, { publish: false }), APP_ID);
     const seen: number[] = [];
-    const received = () =>
-      b.evaluate(
+    const received = async () => {
+      const h = await b.evaluate(
         (sel) => (document.querySelector(sel) as HTMLVideoElement | null)?.videoHeight ?? 0,
         `#remote-${uidA} video`,
       );
+      if (h !== seen.at(-1)) seen.push(h);
+      return h;
+    };
     const show = (h: number) =>
       b.evaluate(
         ([uid, h]) => {
@@ -205,18 +182,28 @@ describe('media through the SFU (Janus)', () => {
         },
         [uidA, h] as const,
       );
-    // Chromium sends three layers from 960x540 up. The page shows remote video 120 px high: the quarter-size
-    // layer (1280x720 / 4).
-    await until(async () => (await received()) === 180, 60_000, 'the 320x180 layer').catch((e: Error) => {
+    const heights = (e: Error) => {
       throw new Error(`${e.message}; heights seen: ${seen.join(', ')}`);
-    });
+    };
+    // Chromium sends three layers from 960x540 up. The page shows remote video 120 px high: the quarter-size
+    // layer (320x180 of 1280x720; smaller when a loaded machine makes Chromium scale its layers down).
+    const small = await until(
+      async () => {
+        const h = await received();
+        return h > 0 && h <= 180 ? h : 0;
+      },
+      60_000,
+      'the smallest layer',
+    ).catch(heights);
     // Shown larger, a larger layer comes. (On a loaded machine Chromium's encoder may pause its top layer, so
-    // 640x360 is as good an answer to 480 px as 1280x720.)
+    // the middle one is as good an answer to 480 px as the top one.)
     await show(480);
-    await until(async () => (await received()) >= 360, 30_000, 'a larger layer for a larger box');
-    // Small again: the small layer again.
+    await until(async () => (await received()) > small, 30_000, 'a larger layer for a larger box').catch(
+      heights,
+    );
+    // Small again: the smallest layer again.
     await show(120);
-    await until(async () => (await received()) === 180, 30_000, 'the 320x180 layer again');
+    await until(async () => (await received()) <= 180, 30_000, 'the smallest layer again').catch(heights);
     // The publisher set up three layers: three outbound video streams on its one connection.
     expect(await simulcastLayers(a)).toEqual(['h', 'l', 'm']);
     await Promise.all([a.context().close(), b.context().close()]);
