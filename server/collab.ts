@@ -87,7 +87,17 @@ export interface StoredContent {
   entries: SealedEntry[];
 }
 
-const byteLength = (b64: string): number => Math.floor((b64.length * 3) / 4) - b64.match(/=*$/)![0].length;
+/**
+ * A sealed snapshot's parts as stored: numbered so that the last is `upto` and the list stays in order, each part
+ * with its own number (a copy read back from Redis keeps one entry per number). The updates it replaces are numbered
+ * one after the other up to `upto`, and there are at least as many of them as parts (`compact` checks), so the
+ * numbers stay above the previous snapshot's.
+ */
+export const snapshotEntries = (upto: number, parts: string[]): SealedEntry[] =>
+  parts.map((update, k) => ({ seq: upto - parts.length + 1 + k, update }));
+
+export const byteLength = (b64: string): number =>
+  Math.floor((b64.length * 3) / 4) - b64.match(/=*$/)![0].length;
 
 /**
  * One channel's chat and document. A plain document is a Y.Doc the server merges updates into (so a late joiner
@@ -105,8 +115,11 @@ export class ChannelCollab {
   private docBytes = 0;
   /** Sealed updates up to this number are inside the snapshot that replaced them. */
   private compactedUpto = 0;
-  /** The member asked for a sealed snapshot, up to which update, and when (one request at a time). */
-  compactAsk: { uid: number; upto: number; at: number } | null = null;
+  /**
+   * The member asked for a sealed snapshot, up to which update, and when (one request at a time); `parts`: the
+   * parts of a snapshot larger than one frame received so far, of `of`.
+   */
+  compactAsk: { uid: number; upto: number; at: number; parts?: string[]; of?: number } | null = null;
 
   constructor(private readonly limits: CollabLimits) {}
 
@@ -210,19 +223,28 @@ export class ChannelCollab {
   }
 
   /**
-   * Replaces every sealed update numbered up to `upto` by one sealed snapshot (numbered `upto`): null when done,
-   * otherwise why not. The server cannot check what is inside; only the member it asked may send one.
+   * Replaces every sealed update numbered up to `upto` by a sealed snapshot (in several parts when it is larger
+   * than one frame, numbered up to `upto`): null when done, otherwise why not. The server cannot check what is
+   * inside; only the member it asked may send one.
    */
-  compact(upto: number, base64: string): string | null {
+  compact(upto: number, parts: string[]): string | null {
     const list = this.sealed;
     if (!list) return 'This channel has no encrypted document to compact.';
-    const n = list.findIndex((e) => e.seq > upto);
-    const cut = n === -1 ? list.length : n;
-    if (cut === 0 || upto <= this.compactedUpto) return null;
-    list.splice(0, cut, { seq: upto, update: base64 });
+    const cut = this.replaceable(upto);
+    if (cut === 0) return null;
+    if (parts.length > cut) return `A snapshot in ${parts.length} parts cannot replace ${cut} updates.`;
+    list.splice(0, cut, ...snapshotEntries(upto, parts));
     this.compactedUpto = upto;
     this.docBytes = list.reduce((sum, e) => sum + byteLength(e.update), 0);
     return null;
+  }
+
+  /** How many stored sealed updates a snapshot up to `upto` replaces (0: none, or already compacted). */
+  replaceable(upto: number): number {
+    const list = this.sealed;
+    if (!list || upto <= this.compactedUpto) return 0;
+    const n = list.findIndex((e) => e.seq > upto);
+    return n === -1 ? list.length : n;
   }
 
   /** Fills a fresh copy from what Redis holds. */

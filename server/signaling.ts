@@ -25,7 +25,14 @@ import {
   checkDisplayName,
   checkUid,
 } from '../src/protocol/validate.js';
-import { Bucket, ChannelCollab, DEFAULT_COLLAB_LIMITS, decodeBase64, type CollabLimits } from './collab.js';
+import {
+  Bucket,
+  byteLength,
+  ChannelCollab,
+  DEFAULT_COLLAB_LIMITS,
+  decodeBase64,
+  type CollabLimits,
+} from './collab.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
 import type {
   ClusterEntry,
@@ -649,7 +656,7 @@ export class SignalingServer {
             : { t: 'doc', from: ev.from, update: ev.update },
         );
     } else {
-      collab.compact(ev.upto, ev.update);
+      collab.compact(ev.upto, ev.updates);
     }
   }
 
@@ -2086,19 +2093,45 @@ export class SignalingServer {
       );
       return;
     }
-    // A refused snapshot leaves the request open: the member may send a good one.
+    // A refused part leaves the request open: the member may send a good one.
     const bytes = decodeBase64(update, this.limits.docCompactBytes);
     if (typeof bytes === 'string') {
       this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `document snapshot: ${bytes}`);
       return;
     }
+    // A snapshot larger than one frame comes in parts, in order; one without `parts` is a single part.
+    const got = ask.parts ?? [];
+    const part = field(msg, 'part') ?? 0;
+    const of = field(msg, 'parts') ?? 1;
+    const maxParts = Math.max(1, Math.floor(this.limits.docMaxBytes / this.limits.docCompactBytes));
+    const received = got.reduce((sum, p) => sum + byteLength(p), 0) + bytes.length;
+    const wrong =
+      !Number.isInteger(of) || (of as number) < 1 || (of as number) > maxParts
+        ? `parts must be a whole number from 1 to ${maxParts}.`
+        : part !== got.length || (ask.of !== undefined && of !== ask.of)
+          ? `expected part ${got.length} of ${ask.of ?? of}, got part ${String(part)} of ${String(of)}.`
+          : received > this.limits.docMaxBytes
+            ? `the snapshot's parts exceed the document limit of ${this.limits.docMaxBytes} bytes.`
+            : got.length + 1 === of && of > collab.replaceable(upto)
+              ? `a snapshot in ${of} parts cannot replace ${collab.replaceable(upto)} updates.`
+              : null;
+    if (wrong) {
+      this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `document snapshot: ${wrong}`);
+      return;
+    }
+    got.push(update as string);
+    if (got.length < (of as number)) {
+      ask.parts = got;
+      ask.of = of as number;
+      return;
+    }
     collab.compactAsk = null;
     const done = (): void => {
-      const refused = collab.compact(ask.upto, update as string);
+      const refused = collab.compact(ask.upto, got);
       if (refused) this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', refused);
     };
     if (!this.cluster) return done();
-    this.cluster.compactSealed(m.channel.key, ask.upto, update as string).then(done, (e: unknown) => {
+    this.cluster.compactSealed(m.channel.key, ask.upto, got).then(done, (e: unknown) => {
       this.logOnce(conn, 'compact store', `conn ${conn.id}: document snapshot not stored: ${String(e)}`);
     });
   }

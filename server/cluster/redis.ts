@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
 import type { ChatMessage, PeerInfo, RecordingInfo } from '../../src/protocol/messages.js';
-import type { SealedEntry, StoredContent } from '../collab.js';
+import { snapshotEntries, type SealedEntry, type StoredContent } from '../collab.js';
 
 /** A node whose heartbeat key is gone for this long is dead: its members vanish from every view. */
 export const HEARTBEAT_TTL_MS = 3000;
@@ -53,7 +53,7 @@ export type ClusterEvent =
   /** Shared content, numbered by Redis (published by the scripts that store it). */
   | { k: 'chat'; ch: string; node: string; message: ChatMessage }
   | { k: 'doc'; ch: string; node: string; from: number; sealed: boolean; update: string; seq: number }
-  | { k: 'compact'; ch: string; node: string; upto: number; update: string }
+  | { k: 'compact'; ch: string; node: string; upto: number; updates: string[] }
   /** The channel's recording started (with its Recording Key, which its stop needs) or ended (null). */
   | { k: 'recording'; ch: string; node: string; recording: ClusterRecording | null }
   /** Local only: a node's heartbeat expired. */
@@ -202,12 +202,13 @@ redis.call('PUBLISH', ARGV[3], ARGV[4] .. ',"seq":' .. seq .. '}')
 return {seq, n}
 `;
 
-// Replaces the updates numbered up to ARGV[1] by one (merged, or a member's sealed snapshot) numbered ARGV[1]; with
-// ARGV[3], only if the list still starts with that number (nobody compacted meanwhile). Returns how many it replaced.
+// Replaces the updates numbered up to ARGV[1] by the entries ARGV[5..] ("<seq> <update>": one merged update, or a
+// member's sealed snapshot in one or more parts); with ARGV[2], only if the list still starts with that number
+// (nobody compacted meanwhile); ARGV[4], if any, is published on ARGV[3]. Returns how many it replaced.
 const COMPACT_SCRIPT = `
 local all = redis.call('LRANGE', KEYS[1], 0, -1)
 if #all == 0 then return 0 end
-if ARGV[3] ~= '' and string.match(all[1], '^%d+') ~= ARGV[3] then return 0 end
+if ARGV[2] ~= '' and string.match(all[1], '^%d+') ~= ARGV[2] then return 0 end
 local upto = tonumber(ARGV[1])
 local n = 0
 for i, e in ipairs(all) do
@@ -215,8 +216,8 @@ for i, e in ipairs(all) do
 end
 if n == 0 then return 0 end
 redis.call('LTRIM', KEYS[1], n, -1)
-redis.call('LPUSH', KEYS[1], ARGV[1] .. ' ' .. ARGV[2])
-if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+for i = #ARGV, 5, -1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
+if ARGV[4] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
 return n
 `;
 
@@ -597,29 +598,29 @@ export class RedisCluster {
         1,
         contentKeys(ch)[2],
         String(upto),
-        Buffer.from(merged).toString('base64'),
         String(entries[0]!.seq),
         '',
         '',
+        `${upto} ${Buffer.from(merged).toString('base64')}`,
       );
     } finally {
       await this.cmd.del(lock);
     }
   }
 
-  /** A member's sealed snapshot replaces the stored sealed updates up to `upto`, on every node. */
-  async compactSealed(ch: string, upto: number, update: string): Promise<void> {
-    const ev: ClusterEvent = { k: 'compact', ch, node: this.nodeId, upto, update };
+  /** A member's sealed snapshot (its parts) replaces the stored sealed updates up to `upto`, on every node. */
+  async compactSealed(ch: string, upto: number, updates: string[]): Promise<void> {
+    const ev: ClusterEvent = { k: 'compact', ch, node: this.nodeId, upto, updates };
     await this.timed(
       this.cmd.eval(
         COMPACT_SCRIPT,
         1,
         contentKeys(ch)[2],
         String(upto),
-        update,
         '',
         `${PREFIX}bus`,
         JSON.stringify(ev),
+        ...snapshotEntries(upto, updates).map((e) => `${e.seq} ${e.update}`),
       ),
     );
   }

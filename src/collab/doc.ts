@@ -12,8 +12,16 @@ import type { ContentSeal } from './seal.js';
 
 /** Bytes of updates held before the whiteboard is opened beyond which the host is asked to open it. */
 export const HELD_BYTES = 1024 * 1024;
-/** Largest sealed snapshot the server takes (its default docCompactBytes: one frame). */
-const MAX_SNAPSHOT_BYTES = 46 * 1024;
+/** Largest sealed snapshot part the server takes (its default docCompactBytes: one frame). */
+const MAX_PART_BYTES = 46 * 1024;
+/** Most parts the server takes (its default docMaxBytes / docCompactBytes). */
+const MAX_PARTS = Math.floor((8 * 1024 * 1024) / MAX_PART_BYTES);
+/** Sealed into each part (authenticated, not sent): a part never opens as an update, nor an update as a part. */
+const PART = new TextEncoder().encode('agora-rtc-web/doc-part/v1');
+/** A part's plaintext starts with the snapshot's id (4 random bytes), its index and the count (2 bytes each). */
+const PART_HEAD = 8;
+/** GCM's IV and tag around each part. */
+const SEAL_BYTES = 28;
 
 export interface DocHost {
   send(msg: DocMessage | DocCompactMessage): boolean;
@@ -53,6 +61,9 @@ export class SharedDoc {
   private stay = 0;
   /** Some update of this stay could not be opened: this member's document may lack content, so it never compacts. */
   private incomplete = false;
+  /** The parts of a sealed snapshot received so far (they come one after the other, in order). */
+  private parts: Uint8Array[] = [];
+  private partsId = -1;
 
   constructor(private readonly host: DocHost) {}
 
@@ -94,17 +105,34 @@ export class SharedDoc {
 
   /**
    * The server asks for a sealed snapshot replacing the encrypted channel's stored updates up to `upto` (it has
-   * passed all of them to us before asking, and the queue applies them first). Skipped when this member could not
-   * open some update (it would drop what it cannot see), when the snapshot is larger than the server takes, or when
-   * the whiteboard is not open here (no yjs to make one: the server asks the next member that draws).
+   * passed all of them to us before asking, and the queue applies them first). A snapshot larger than one frame goes
+   * in parts, each sealed on its own. Skipped when this member could not open some update (it would drop what it
+   * cannot see), when the snapshot is larger than the server takes, or when the whiteboard is not open here (no yjs
+   * to make one: the server asks the next member that draws).
    */
   compactAsked(upto: number): void {
     const { seal, stay } = this;
     this.queue = this.queue.then(async () => {
       const state = stay === this.stay && seal && !this.incomplete ? this.sink?.snapshot() : null;
-      if (!state || state.length + 28 > MAX_SNAPSHOT_BYTES) return;
-      const sealed = await seal!.sealBytes(new Uint8Array(state));
-      this.host.send({ t: 'doc-compact', upto, update: toBase64(sealed) });
+      const room = MAX_PART_BYTES - SEAL_BYTES - PART_HEAD;
+      const parts = state ? Math.ceil(state.length / room) : 0;
+      if (!state || parts > MAX_PARTS) return;
+      const id = crypto.getRandomValues(new Uint8Array(4));
+      const sealed = [];
+      for (let part = 0; part < parts; part++) {
+        const chunk = state.subarray(part * room, (part + 1) * room);
+        const plain = new Uint8Array(PART_HEAD + chunk.length);
+        const head = new DataView(plain.buffer);
+        plain.set(id);
+        head.setUint16(4, part);
+        head.setUint16(6, parts);
+        plain.set(chunk, PART_HEAD);
+        sealed.push(await seal!.sealBytes(plain, PART));
+      }
+      // All sealed first: the parts leave back to back, with no update of ours between them.
+      sealed.forEach((bytes, part) =>
+        this.host.send({ t: 'doc-compact', upto, update: toBase64(bytes), part, parts }),
+      );
     });
   }
 
@@ -113,6 +141,7 @@ export class SharedDoc {
     this.seal = null;
     this.inChannel = false;
     this.incomplete = false;
+    this.parts = [];
     this.stay++;
     this.held = [];
     this.heldBytes = 0;
@@ -133,8 +162,11 @@ export class SharedDoc {
   private applyRemote(from: number, bytes: Uint8Array<ArrayBuffer>, sealed: boolean): void {
     const { seal, stay } = this;
     this.queue = this.queue.then(async () => {
-      const plain = sealed ? (seal ? await seal.openBytes(bytes) : null) : seal ? null : bytes;
+      const opened = sealed ? (seal ? await seal.openBytes(bytes) : null) : seal ? null : bytes;
+      const part = sealed && seal && !opened ? await seal.openBytes(bytes, PART) : null;
       if (stay !== this.stay) return;
+      const plain = part ? this.snapshotPart(part) : opened;
+      if (plain === undefined) return;
       if (!plain || (this.sink && !this.sink.apply(plain))) return this.unreadable(from);
       if (!this.sink) {
         this.held.push(plain);
@@ -142,6 +174,32 @@ export class SharedDoc {
       }
       if (from >= 0) this.host.onUpdate(from);
     });
+  }
+
+  /**
+   * One part of a sealed snapshot: undefined until the last, then the whole snapshot (null if a part is missing or
+   * out of place: then this member's document lacks that content).
+   */
+  private snapshotPart(part: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | null | undefined {
+    if (part.length < PART_HEAD) return null;
+    const head = new DataView(part.buffer, part.byteOffset);
+    const id = head.getUint32(0);
+    const index = head.getUint16(4);
+    const count = head.getUint16(6);
+    if (index === 0) [this.parts, this.partsId] = [[], id];
+    if (id !== this.partsId || index !== this.parts.length || index >= count) {
+      this.parts = [];
+      return null;
+    }
+    this.parts.push(part.subarray(PART_HEAD));
+    if (this.parts.length < count) return undefined;
+    const whole = new Uint8Array(this.parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of this.parts.splice(0)) {
+      whole.set(p, at);
+      at += p.length;
+    }
+    return whole;
   }
 
   private unreadable(from: number): void {

@@ -11,6 +11,10 @@ const SALT_PREFIX = 'agora-rtc-web/collab/v1/';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/** Chromium refuses `additionalData: undefined` (not a BufferSource): the field is left out instead. */
+const gcm = (iv: Uint8Array<ArrayBuffer>, context?: Uint8Array<ArrayBuffer>): AesGcmParams =>
+  context ? { name: 'AES-GCM', iv, additionalData: context } : { name: 'AES-GCM', iv };
+
 export class ContentSeal implements TextSeal {
   private constructor(private readonly key: CryptoKey) {}
 
@@ -32,21 +36,31 @@ export class ContentSeal implements TextSeal {
     return new ContentSeal(key);
   }
 
-  async sealBytes(plain: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  /**
+   * `context` is authenticated, not stored: bytes sealed with one open only with the same (a snapshot's part can
+   * never be taken for an update).
+   */
+  async sealBytes(
+    plain: Uint8Array<ArrayBuffer>,
+    context?: Uint8Array<ArrayBuffer>,
+  ): Promise<Uint8Array<ArrayBuffer>> {
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, this.key, plain));
+    const ct = new Uint8Array(await crypto.subtle.encrypt(gcm(iv, context), this.key, plain));
     const out = new Uint8Array(12 + ct.length);
     out.set(iv);
     out.set(ct, 12);
     return out;
   }
 
-  /** null when the bytes were not sealed with this key (another secret) or were altered. */
-  async openBytes(sealed: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer> | null> {
+  /** null when the bytes were not sealed with this key and `context` (another secret) or were altered. */
+  async openBytes(
+    sealed: Uint8Array<ArrayBuffer>,
+    context?: Uint8Array<ArrayBuffer>,
+  ): Promise<Uint8Array<ArrayBuffer> | null> {
     if (sealed.length < 28) return null;
     try {
       const plain = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: sealed.subarray(0, 12) },
+        gcm(sealed.subarray(0, 12), context),
         this.key,
         sealed.subarray(12),
       );

@@ -138,13 +138,19 @@ export interface DocMessage {
 
 /**
  * An encrypted channel's document, compacted: the member the server asked (a `doc-compact` push) sends its whole
- * document sealed as one update; the server replaces every stored sealed update up to `upto` with it. No reply; a
- * refused one gets an `err` without id (2: not asked, not sealed, too large).
+ * document sealed; the server replaces every stored sealed update up to `upto` with it. A snapshot larger than one
+ * frame comes as `parts` messages, `part` 0, 1… in order (each sealed on its own, marked as a part inside the
+ * ciphertext); the server replaces once it has the last. No reply; a refused one gets an `err` without id (2: not
+ * asked, too large, out of order).
  */
 export interface DocCompactMessage {
   t: 'doc-compact';
   upto: number;
   update: string;
+  /** This part's index (default 0). */
+  part?: number;
+  /** How many parts (default 1). */
+  parts?: number;
 }
 
 /** Publish/mute state changed; the server broadcasts it as `peer-state`. No reply. */

@@ -5,12 +5,14 @@ import { describe, expect, test } from 'vitest';
 import { APP_ID, PAIRINGS, until } from './harness.js';
 import { crossBrowserSuite } from './setup.js';
 import {
+  background,
   draw,
   inked,
   items,
   joinCollab,
   markupEffects,
   messages,
+  openNoise,
   send,
   shownTexts,
 } from './collab-helpers.js';
@@ -94,6 +96,33 @@ describe.each(PAIRINGS)('whiteboard and chat between two browsers (%s)', (pairin
     await joinCollab(late, APP_ID, 'sealed board', { secret: 'board secret' });
     await until(async () => (await items(late)).length === 4, 15_000, 'late joiner has the strokes');
     expect(await items(late)).toEqual(await items(a));
+    for (const p of [a, b, late]) await p.close();
+  });
+
+  test('an encrypted board with a picture larger than one frame is compacted in parts: a late joiner sees the picture and the strokes', async () => {
+    const a = await user('collab.html');
+    const b = await user('collab.html');
+    await joinCollab(a, APP_ID, 'sealed picture', { secret: 'picture secret' });
+    await joinCollab(b, APP_ID, 'sealed picture', { secret: 'picture secret' });
+    // ~100 KB of picture (sent in pieces of at most 32 KB), then a stroke: the member who drew is asked for a
+    // snapshot, which needs three parts of at most 46 KB.
+    expect(await openNoise(a, 180, 180)).toBeGreaterThan(90_000);
+    await draw(a, 60);
+    await until(async () => (await background(b)) !== null, 15_000, 'picture at B');
+    const stored = () => suite.server.channelContent(APP_ID, 'sealed picture')!.doc as string[];
+    // An update is at most 32 KB (the server's limit), so stored entries larger than that are a snapshot's parts;
+    // each is at most one frame.
+    const sizes = () => stored().map((e) => Buffer.from(e, 'base64').length);
+    await until(() => sizes().filter((n) => n > 32 * 1024 + 28).length >= 2, 15_000, 'compacted in parts');
+    expect(Math.max(...sizes())).toBeLessThanOrEqual(46 * 1024);
+
+    const late = await user('collab.html');
+    await joinCollab(late, APP_ID, 'sealed picture', { secret: 'picture secret' });
+    await until(async () => (await items(late)).length === 1, 15_000, 'late joiner has the stroke');
+    expect(await items(late)).toEqual(await items(a));
+    expect(await until(() => background(late), 15_000, 'picture at the late joiner')).toEqual(
+      await background(a),
+    );
     for (const p of [a, b, late]) await p.close();
   });
 });

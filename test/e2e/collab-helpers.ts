@@ -21,6 +21,8 @@ export interface ShownItem {
 interface Whiteboard {
   beginStroke(t: string, x: number, y: number): { add(x: number, y: number): void; end(): void };
   getItems(): unknown[];
+  openFile(f: Blob, page?: number): Promise<number[]>;
+  getBackground(page: number): Promise<ImageBitmap | null>;
 }
 interface CollabWindow {
   collabLoaded?: boolean;
@@ -103,4 +105,43 @@ export const draw = (p: Evaluator, y: number) =>
       s.end();
     },
     y,
+  );
+
+/**
+ * Opens a w×h picture of random pixels as page 0's background: a PNG of about w·h·3 bytes, since noise does not
+ * compress. Resolves with the PNG's size.
+ */
+export const openNoise = (p: Evaluator, w: number, h: number) =>
+  run(
+    p,
+    async ([w, h]) => {
+      const c = new OffscreenCanvas(w, h);
+      const ctx = c.getContext('2d')!;
+      const img = ctx.createImageData(w, h);
+      // getRandomValues fills at most 64 KiB at a time.
+      for (let at = 0; at < img.data.length; at += 65536)
+        crypto.getRandomValues(img.data.subarray(at, at + 65536));
+      for (let a = 3; a < img.data.length; a += 4) img.data[a] = 255;
+      ctx.putImageData(img, 0, 0);
+      const png = await c.convertToBlob({ type: 'image/png' });
+      await (window as unknown as CollabWindow).C.client.whiteboard.openFile(new File([png], 'noise.png'), 0);
+      return png.size;
+    },
+    [w, h] as const,
+  );
+
+/** Page 0's background as this page decodes it: its size and a digest of its pixels (null: none yet). */
+export const background = (p: Evaluator) =>
+  run(
+    p,
+    async () => {
+      const img = await (window as unknown as CollabWindow).C.client.whiteboard.getBackground(0);
+      if (!img) return null;
+      const ctx = new OffscreenCanvas(img.width, img.height).getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      let digest = 0;
+      for (const v of ctx.getImageData(0, 0, img.width, img.height).data) digest = (digest * 31 + v) >>> 0;
+      return { w: img.width, h: img.height, digest };
+    },
+    null,
   );

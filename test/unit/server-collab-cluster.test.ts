@@ -279,4 +279,48 @@ describe.each([
     expect(joined.sealedDoc).toEqual(after);
     expect(strokesOf(joined.sealedDoc!.map((u) => sealer.open(u)))).toEqual([...names].sort());
   });
+
+  it('takes a snapshot larger than one frame in parts, in order, and replaces the updates only once it has the last', async () => {
+    const ch = `parts-${where.replace(/ /g, '-')}`;
+    const [urlA, urlB] = nodes();
+    const sealer = new Sealer();
+    const a = await client(urlA!);
+    await a.enter(ch, 61);
+    for (let i = 0; i < 30; i++)
+      a.send({ t: 'doc', update: sealer.seal(strokeUpdate(`stroke-${i}`)), sealed: true });
+    const ask = await a.next<DocCompactPush>((m) => m.t === 'doc-compact', 10_000);
+    const before = await until(
+      () => stored(ch),
+      (l) => l.length === 30,
+    );
+    // What a member's SDK sends: the whole document cut in three, each piece sealed on its own.
+    const whole = randomBytes(100_000);
+    const parts = [0, 1, 2].map((i) => sealer.seal(whole.subarray(i * 40_000, (i + 1) * 40_000)));
+    const part = (i: number, update = parts[i], of: unknown = 3) =>
+      a.send({ t: 'doc-compact', upto: ask.upto, update, part: i, parts: of });
+
+    // Out of order, a count beyond what the document limit allows, or not a count: refused, nothing replaced.
+    for (const wrong of [() => part(1), () => part(0, parts[0], 1000), () => part(0, parts[0], 'three')]) {
+      wrong();
+      expect(await a.next((m) => m.t === 'err')).toMatchObject({ code: 2 });
+    }
+    part(0);
+    part(1);
+    await a.ping();
+    expect(await stored(ch)).toEqual(before);
+    part(1);
+    expect(await a.next((m) => m.t === 'err')).toMatchObject({ code: 2 });
+    part(2);
+    const after = await until(
+      () => stored(ch),
+      (l) => l.length < 30,
+    );
+    expect(after).toEqual([...parts, ...before.slice(ask.upto)]);
+
+    // A late member gets the parts in order, ahead of the updates made since.
+    const late = await client(urlB!);
+    const joined: JoinResult = await late.enter(ch, 62);
+    expect(joined.sealedDoc).toEqual(after);
+    expect(Buffer.concat(joined.sealedDoc!.slice(0, 3).map((u) => sealer.open(u)))).toEqual(whole);
+  });
 });
