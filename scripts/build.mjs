@@ -144,7 +144,7 @@ export const SDK_ALIASES = {
 
 /** The Vite config of one library build: a single entry, a single format. */
 function lib(entry, fileName, format, extra = {}, plugins = []) {
-  const core = staticReach();
+  const core = extra.reach ?? staticReach();
   return {
     root,
     configFile: false,
@@ -155,7 +155,7 @@ function lib(entry, fileName, format, extra = {}, plugins = []) {
     // A classic script has no import.meta; the SDK reads document.currentScript there instead.
     define: {
       global: 'globalThis',
-      __AGORA_CLASSIC__: String(format === 'iife'),
+      __AGORA_CLASSIC__: String(format === 'iife' || !!extra.classic),
       ...(format === 'iife' ? { 'import.meta.url': 'undefined' } : {}),
       // workbox's modules keep their development logging behind this check.
       ...(extra.production ? { 'process.env.NODE_ENV': '"production"' } : {}),
@@ -187,13 +187,145 @@ function lib(entry, fileName, format, extra = {}, plugins = []) {
   };
 }
 
+/**
+ * The SDK's on-demand parts as the classic script loads them (classicPart in src/client/assets.ts): a classic script
+ * cannot split code, and the ES build's chunks import the ES core, which would be a second copy of the SDK beside
+ * the script (its own errors, clients, log). So each part is built again, as agora-rtc-classic-<name>.js, with its
+ * imports of core modules taken from what the running classic script provides (provideCore).
+ */
+const CLASSIC_PARTS = {
+  crypto: 'src/crypto/attach.ts',
+  recording: 'src/recording/engine.ts',
+  agent: 'src/agent/worker-check.ts',
+  calltest: 'src/quality/calltest-run.ts',
+  whiteboard: 'src/collab/whiteboard/whiteboard.ts',
+  sfu: 'src/transport/sfu-module.ts',
+};
+/** Where the classic script puts the core modules' bindings the parts use: a list, indexed as the parts read it. */
+const CLASSIC_CORE = 'globalThis[Symbol.for("agora-rtc-web/classic-core")]';
+const CORE_PREFIX = 'agora-core:';
+
+/**
+ * Builds the classic parts; resolves with the core bindings they use, in the order they index them: for each core
+ * module its id and the names imported from it ('*' for the whole module).
+ */
+async function classicParts() {
+  // The core: every module the classic script reaches through static imports.
+  const reach = staticReach();
+  const scan = lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC', reach }, [realBuffer]);
+  Object.assign(scan.build, { write: false, minify: false, sourcemap: false });
+  scan.build.rollupOptions.output.minify = false;
+  await build(scan);
+  const core = reach.reached;
+
+  /** @type {Map<string, Set<string>>} */
+  const used = new Map();
+  const modules = () => [...used.keys()];
+  const fromCore = {
+    name: 'agora-classic-from-core',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (!importer || source.startsWith(CORE_PREFIX)) return null;
+      const r = await this.resolve(source, importer, { ...options, skipSelf: true });
+      if (!r || r.external || !core.has(r.id) || !r.id.startsWith(root)) return null;
+      return { id: CORE_PREFIX + r.id, external: true };
+    },
+    // `import { a as b } from "agora-core:<id>"` becomes `const { a: b } = <the script's list>[i]`.
+    renderChunk(code) {
+      const importRe =
+        /import\s*([^"';]*?)\s*from\s*"agora-core:([^"]+)"\s*;?|import\s*"agora-core:[^"]+"\s*;?/g;
+      const out = code.replace(importRe, (all, clause, id) => {
+        if (!id) return '';
+        if (!used.has(id)) used.set(id, new Set());
+        const names = used.get(id);
+        const at = `__agoraCore[${modules().indexOf(id)}]`;
+        const decl = [];
+        const named = /\{([^}]*)\}/.exec(clause);
+        const rest = clause
+          .replace(/\{[^}]*\}/, '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
+        for (const part of rest) {
+          const ns = /^\*\s*as\s+([\w$]+)$/.exec(part);
+          if (ns) {
+            names.add('*');
+            decl.push(`const ${ns[1]}=${at};`);
+          } else {
+            names.add('default');
+            decl.push(`const ${part}=${at}.default;`);
+          }
+        }
+        if (named) {
+          const pairs = named[1]
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean)
+            .map((p) => {
+              const [name, local = name] = p.split(/\s+as\s+/);
+              names.add(name);
+              return name === local ? name : `${name}:${local}`;
+            });
+          decl.push(`const{${pairs.join(',')}}=${at};`);
+        }
+        return decl.join('');
+      });
+      if (out.includes(CORE_PREFIX))
+        throw new Error('a classic part imports the core in a way classicParts cannot rewrite');
+      return out === code ? null : { code: `const __agoraCore=${CLASSIC_CORE};${out}`, map: null };
+    },
+  };
+  const config = lib(Object.values(CLASSIC_PARTS)[0], 'unused.js', 'es', { classic: true }, [
+    workerAsSibling,
+    fromCore,
+  ]);
+  config.build.lib = {
+    entry: Object.fromEntries(Object.entries(CLASSIC_PARTS).map(([name, src]) => [name, `${root}${src}`])),
+    formats: ['es'],
+    fileName: (_, name) => `agora-rtc-classic-${name}.js`,
+  };
+  const output = config.build.rollupOptions.output;
+  delete output.codeSplitting;
+  output.chunkFileNames = 'agora-rtc-classic-[name]-[hash].js';
+  await build(config);
+  return [...used].map(([id, names]) => ({ id, names: [...names] }));
+}
+
+/** The classic script puts the core bindings its parts use (classicParts) where they look for them. */
+function provideCore(bindings) {
+  return {
+    name: 'agora-provide-core',
+    transform(code, id) {
+      if (id !== `${root}src/global.ts`) return null;
+      const imports = [];
+      const list = bindings.map(({ id: mod, names }, i) => {
+        if (names.includes('*')) {
+          imports.push(`import * as __agoraCore${i} from ${JSON.stringify(mod)};`);
+          return `__agoraCore${i}`;
+        }
+        const pairs = names.map((n, k) => [n, `__agoraCore${i}_${k}`]);
+        imports.push(
+          `import { ${pairs.map(([n, l]) => `${n} as ${l}`).join(', ')} } from ${JSON.stringify(mod)};`,
+        );
+        return `{ ${pairs.map(([n, l]) => `${JSON.stringify(n)}: ${l}`).join(', ')} }`;
+      });
+      return { code: `${imports.join('\n')}\n${code}\n${CLASSIC_CORE} = [${list.join(', ')}];\n`, map: null };
+    },
+  };
+}
+
 /** The library builds, by name (`vite build --mode <name>`): each returns its Vite config. */
 export const LIBRARIES = {
   // The core, and beside it the chunks it loads on first use (LAZY_CHUNKS): encryption, recording and its WebM
   // fixer, the service-worker check, the call test. An app that only joins downloads none of them.
   'agora-rtc': () => lib('src/index.ts', 'agora-rtc.js', 'es', {}, [workerAsSibling, realBuffer]),
-  'agora-rtc-iife': () =>
-    lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC' }, [workerAsSibling, realBuffer]),
+  // The classic script, after its on-demand parts (classicParts), whose imports of the core it provides.
+  'agora-rtc-iife': async () =>
+    lib('src/global.ts', 'agora-rtc.iife.js', 'iife', { name: 'AgoraRTC' }, [
+      workerAsSibling,
+      realBuffer,
+      provideCore(await classicParts()),
+    ]),
   // The encryption worker, started by the crypto chunk (a module worker) or the classic script (a classic one).
   'agora-rtc-worker': () =>
     lib('src/crypto/worker.ts', 'agora-rtc-worker.js', 'iife', { name: 'AgoraRTCWorker' }),
@@ -204,7 +336,7 @@ export const LIBRARIES = {
     lib('sw/agora-sw.ts', 'agora-sw.js', 'iife', { name: 'AgoraSW', outDir: 'sw-src', production: true }),
 };
 
-const library = (name) => () => build(LIBRARIES[name]());
+const library = (name) => async () => build(await LIBRARIES[name]());
 
 const steps = [
   ['sdk/agora-rtc.js', library('agora-rtc')],

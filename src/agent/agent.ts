@@ -1,6 +1,6 @@
 // What client.init asks before it opens any connection: the checks the manual's SDK made against the installed
 // AgoraWebAgent, played here by the browser (checkSystemRequirements) and the SDK's service worker.
-import { assetUrl, onDemand } from '../client/assets.js';
+import { assetUrl, classicPart, onDemand } from '../client/assets.js';
 import { VERSION } from '../version.js';
 import { AgentError, FALLBACK_PATH } from './errors.js';
 import { checkSystemRequirements } from './requirements.js';
@@ -33,7 +33,9 @@ export function assertCanCall(): void {
   );
 }
 
-const loadWorkerCheck = onDemand('service-worker module', () => import('./worker-check.js'));
+const loadWorkerCheck = onDemand('service-worker module', () =>
+  __AGORA_CLASSIC__ ? classicPart<typeof import('./worker-check.js')>('agent') : import('./worker-check.js'),
+);
 
 /**
  * The service worker's part of init: rejects with INCOMPATIBLE_WEBAGENT when the controlling worker is of another

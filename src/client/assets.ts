@@ -31,6 +31,17 @@ export function defaultSignalingUrl(): string {
 }
 
 /**
+ * An on-demand part as the classic script loads it: the classic script cannot split code, so each part is also
+ * built on its own as `agora-rtc-classic-<name>.js` beside it, taking the SDK's modules from the running script
+ * rather than from a second copy (scripts/build.mjs, classicParts). Only in the classic script's bundle.
+ */
+export function classicPart<T>(name: string): Promise<T> {
+  return import(
+    /* @vite-ignore */ /* webpackIgnore: true */ assetUrl(`agora-rtc-classic-${name}.js`)
+  ) as Promise<T>;
+}
+
+/**
  * A part of the SDK that loads on first use (recording, the call test, the service-worker check, encryption): its
  * own file beside the bundle, or a chunk of an app that re-bundles the SDK, so `load` must be a literal
  * `import('./…')` that bundlers can follow. One download per page; a failed one is retried on the next call and

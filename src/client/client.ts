@@ -1,6 +1,6 @@
 import { AgoraError, assertType, isOptionalFn, safeCall, settle } from './errors.js';
 import { assertCanCall, checkServiceWorker, type ServiceWorkerOption } from '../agent/agent.js';
-import { assetUrl, onDemand } from './assets.js';
+import { assetUrl, classicPart, onDemand } from './assets.js';
 import { Emitter } from './emitter.js';
 import type { FrameCrypto } from '../crypto/attach.js';
 import { parseMode } from '../crypto/modes.js';
@@ -94,7 +94,11 @@ const SUBSCRIBE_TIMEOUT_MS = 20_000;
 const RETURN_GRACE_MS = 10_000;
 
 /** Encryption code loads only for a client with a secret, so unencrypted calls do not download it. */
-const loadCrypto = onDemand('encryption module', () => import('../crypto/attach.js'));
+const loadCrypto = onDemand('encryption module', () =>
+  __AGORA_CLASSIC__
+    ? classicPart<typeof import('../crypto/attach.js')>('crypto')
+    : import('../crypto/attach.js'),
+);
 
 /**
  * The manual's Client: joins a channel, publishes the local stream, subscribes to remote ones.

@@ -2,10 +2,14 @@
 // through the server carries media well — two clients of this page in a private channel, one sending to the
 // other — and say in words what is wrong.
 // The test itself (calltest-run.ts) is loaded on first use, so apps that never test do not download it.
-import { onDemand } from '../client/assets.js';
+import { classicPart, onDemand } from '../client/assets.js';
 import { assertType, type AgoraError } from '../client/errors.js';
 
-const loadRun = onDemand('call test', () => import('./calltest-run.js'));
+const loadRun = onDemand('call test', () =>
+  __AGORA_CLASSIC__
+    ? classicPart<typeof import('./calltest-run.js')>('calltest')
+    : import('./calltest-run.js'),
+);
 
 export interface CallTestOptions {
   /** The App ID to test with (the test joins a private channel of this app). */

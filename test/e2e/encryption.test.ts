@@ -92,6 +92,24 @@ describe('encrypted calls', () => {
   // Three fake cameras: the second one Chromium offers is a depth camera that WebRTC does not send.
   const { user } = browserSuite(['--use-fake-device-for-media-stream=device-count=3']);
 
+  test('the classic script (these pages) loads the classic build of the encryption part, not the ES module SDK', async () => {
+    const [a, b] = await Promise.all([user(), user()]);
+    const loaded: string[] = [];
+    for (const p of [a, b]) p.on('request', (r) => loaded.push(new URL(r.url()).pathname));
+    const uidA = await join(a, 'enc classic', { secret: 'classic secret' });
+    const uidB = await join(b, 'enc classic', { secret: 'classic secret' });
+    for (const [page, uid] of [
+      [a, uidB],
+      [b, uidA],
+    ] as const)
+      expect((await videoFrames(page, `#remote-${uid} video`)).frames).toBeGreaterThan(3);
+    const sdk = loaded.filter((u) => u.startsWith('/sdk/'));
+    expect(sdk).toContain('/sdk/agora-rtc-classic-crypto.js');
+    // A second copy of the SDK (the ES core, which the ES chunk imports) would have its own clients and errors.
+    expect(sdk.filter((u) => /\/agora-rtc(-crypto)?\.js$/.test(u))).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   test('the bytes on the wire are not the plaintext', async () => {
     const [a, b] = await Promise.all([user(), user()]);
     await join(a, 'enc wire', { secret: 'wire secret' });

@@ -2,7 +2,7 @@
 // (agora-rtc-whiteboard.js and agora-rtc-yjs.js beside the SDK, or chunks of an app that re-bundles it), so calls
 // that never open the whiteboard never pay for them.
 import type * as YT from 'yjs';
-import { assetUrl, onDemand } from '../../client/assets.js';
+import { assetUrl, classicPart, onDemand } from '../../client/assets.js';
 
 export const loadWhiteboard = onDemand('whiteboard module', async () => {
   const [y, m] = await Promise.all([
@@ -10,7 +10,9 @@ export const loadWhiteboard = onDemand('whiteboard module', async () => {
     __AGORA_CLASSIC__
       ? (import(/* @vite-ignore */ assetUrl('agora-rtc-yjs.js')) as Promise<typeof YT>)
       : import('../yjs-module.js'),
-    import('./whiteboard.js'),
+    __AGORA_CLASSIC__
+      ? classicPart<typeof import('./whiteboard.js')>('whiteboard')
+      : import('./whiteboard.js'),
   ]);
   m.useYjs(y);
   return m;
