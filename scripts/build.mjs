@@ -309,7 +309,8 @@ function provideCore(bindings) {
         );
         return `{ ${pairs.map(([n, l]) => `${JSON.stringify(n)}: ${l}`).join(', ')} }`;
       });
-      return { code: `${imports.join('\n')}\n${code}\n${CLASSIC_CORE} = [${list.join(', ')}];\n`, map: null };
+      // Appended, imports too (they are hoisted): the module's own lines keep their place for the source map.
+      return { code: `${code}\n${imports.join('\n')}\n${CLASSIC_CORE} = [${list.join(', ')}];\n`, map: null };
     },
   };
 }
