@@ -504,7 +504,8 @@ export class SignalingServer {
    */
   private async resync(cluster: RedisCluster): Promise<void> {
     const asked = this.news;
-    const { entries, alive } = await cluster.read([...this.channels.keys()]);
+    const seen = new Map([...this.channels.values()].map((ch) => [ch, ch.recordingNews]));
+    const { entries, alive, recordings } = await cluster.read([...this.channels.keys()]);
     for (const [key, list] of entries) {
       const ch = this.channels.get(key);
       if (!ch) continue;
@@ -532,7 +533,7 @@ export class SignalingServer {
       }
     }
     // A recording started (or written again) elsewhere while the news did not reach this node.
-    for (const ch of this.channels.values()) if (!ch.recording) this.readRecording(ch, cluster);
+    for (const [ch, news] of seen) this.storedRecording(ch, recordings.get(ch.key) ?? null, news, cluster);
   }
 
   /** One comparison at a time (an older read must not undo a newer one); a request meanwhile runs once more after. */
@@ -1670,24 +1671,32 @@ export class SignalingServer {
     this.broadcast(ch, null, { t: 'recording', recording });
   }
 
-  /**
-   * Cluster mode, a channel new on this node: it may be recorded through another node. A recording whose recorder
-   * is no longer in the channel (its node died with nobody else there to end it) is ended.
-   */
+  /** Cluster mode, a channel new on this node: it may be recorded through another node. */
   private readRecording(ch: Channel, cluster: RedisCluster): void {
     const seen = ch.recordingNews;
     void cluster
       .recording(ch.key)
-      .then((rec) => {
-        if (!rec || ch.recording || ch.recordingNews !== seen || this.channels.get(ch.key) !== ch) return;
-        if (!ch.members.has(rec.uid) && !ch.remote.has(rec.uid)) {
-          void cluster.endRecording(ch.key, rec.uid);
-          return;
-        }
-        ch.recording = rec;
-        this.broadcast(ch, null, { t: 'recording', recording: recordingOf(ch) });
-      })
+      .then((rec) => this.storedRecording(ch, rec, seen, cluster))
       .catch(() => undefined);
+  }
+
+  /**
+   * The channel's recording as Redis held it when the channel had had `seen` recording news (a newer news wins). A
+   * recording whose recorder is no longer in the channel (its node died with nobody else there to end it) is ended.
+   */
+  private storedRecording(
+    ch: Channel,
+    rec: ClusterRecording | null,
+    seen: number,
+    cluster: RedisCluster,
+  ): void {
+    if (!rec || ch.recording || ch.recordingNews !== seen || this.channels.get(ch.key) !== ch) return;
+    if (!ch.members.has(rec.uid) && !ch.remote.has(rec.uid)) {
+      void cluster.endRecording(ch.key, rec.uid);
+      return;
+    }
+    ch.recording = rec;
+    this.broadcast(ch, null, { t: 'recording', recording: recordingOf(ch) });
   }
 
   private onRecordingStop(conn: Conn, id: number, msg: Msg): void {

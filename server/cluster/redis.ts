@@ -398,10 +398,14 @@ export class RedisCluster {
       .catch(() => undefined);
   }
 
-  /** Every entry of these channels, as Redis holds them, and the nodes alive now. */
-  async read(chs: string[]): Promise<{ entries: Map<string, ClusterEntry[]>; alive: Set<string> }> {
+  /** Every entry and the recording of these channels, as Redis holds them, and the nodes alive now. */
+  async read(chs: string[]): Promise<{
+    entries: Map<string, ClusterEntry[]>;
+    alive: Set<string>;
+    recordings: Map<string, ClusterRecording | null>;
+  }> {
     const pipe = this.cmd.pipeline().smembers(`${PREFIX}nodes`);
-    for (const ch of chs) pipe.hvals(membersKey(ch));
+    for (const ch of chs) pipe.hvals(membersKey(ch)).get(recKey(ch));
     const res = (await pipe.exec())!.map(([e, v]) => {
       if (e) throw e;
       return v;
@@ -412,12 +416,16 @@ export class RedisCluster {
     const up = (await check.exec())!;
     const alive = new Set(nodes.filter((_, i) => up[i]![1] === 1));
     const entries = new Map<string, ClusterEntry[]>();
-    for (const [i, ch] of chs.entries())
+    const recordings = new Map<string, ClusterRecording | null>();
+    for (const [i, ch] of chs.entries()) {
+      const [list, rec] = res.slice(1 + 2 * i, 3 + 2 * i) as [string[], string | null];
       entries.set(
         ch,
-        (res[i + 1] as string[]).map((s) => JSON.parse(s) as ClusterEntry),
+        list.map((s) => JSON.parse(s) as ClusterEntry),
       );
-    return { entries, alive };
+      recordings.set(ch, rec === null ? null : (JSON.parse(rec) as ClusterRecording));
+    }
+    return { entries, alive, recordings };
   }
 
   /**
