@@ -275,6 +275,7 @@ async function classicParts() {
       return out === code ? null : { code: `const __agoraCore=${CLASSIC_CORE};${out}`, map: null };
     },
   };
+  // lib()'s single entry and file name are replaced by the parts, one file each.
   const config = lib(Object.values(CLASSIC_PARTS)[0], 'unused.js', 'es', { classic: true }, [
     workerAsSibling,
     fromCore,
