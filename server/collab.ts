@@ -4,7 +4,7 @@
 // a joining member `snapshot()`. With several nodes this is each node's copy of what Redis holds
 // (server/cluster/redis.ts): sequence numbers then come from Redis. Wire format: src/protocol/messages.ts.
 import * as Y from 'yjs';
-import type { ChatMessage } from '../src/protocol/messages.js';
+import { DOC_COMPACT_BYTES, DOC_MAX_BYTES, type ChatMessage } from '../src/protocol/messages.js';
 
 /** What one member may put into its channel's shared content; see docs/whiteboard-and-chat.md. */
 export interface CollabLimits {
@@ -36,10 +36,9 @@ export const DEFAULT_COLLAB_LIMITS: Readonly<CollabLimits> = Object.freeze({
   docUpdateBytes: 32 * 1024,
   docPerSecond: 60,
   docBurst: 240,
-  docMaxBytes: 8 * 1024 * 1024,
+  docMaxBytes: DOC_MAX_BYTES,
   docCompactAfter: 200,
-  // Base64 of it, in JSON, stays inside one 64 KB frame (MAX_FRAME_BYTES).
-  docCompactBytes: 46 * 1024,
+  docCompactBytes: DOC_COMPACT_BYTES,
 });
 
 /** Token bucket of one member and one kind of message. */
@@ -96,8 +95,7 @@ export interface StoredContent {
 export const snapshotEntries = (upto: number, parts: string[]): SealedEntry[] =>
   parts.map((update, k) => ({ seq: upto - parts.length + 1 + k, update }));
 
-export const byteLength = (b64: string): number =>
-  Math.floor((b64.length * 3) / 4) - b64.match(/=*$/)![0].length;
+const byteLength = (b64: string): number => Math.floor((b64.length * 3) / 4) - b64.match(/=*$/)![0].length;
 
 /**
  * One channel's chat and document. A plain document is a Y.Doc the server merges updates into (so a late joiner

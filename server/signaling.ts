@@ -25,14 +25,7 @@ import {
   checkDisplayName,
   checkUid,
 } from '../src/protocol/validate.js';
-import {
-  Bucket,
-  byteLength,
-  ChannelCollab,
-  DEFAULT_COLLAB_LIMITS,
-  decodeBase64,
-  type CollabLimits,
-} from './collab.js';
+import { Bucket, ChannelCollab, DEFAULT_COLLAB_LIMITS, decodeBase64, type CollabLimits } from './collab.js';
 import { parseFeedback, type FeedbackStore } from './feedback.js';
 import type {
   ClusterEntry,
@@ -2108,22 +2101,21 @@ export class SignalingServer {
       this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `document snapshot: ${bytes}`);
       return;
     }
-    // A snapshot larger than one frame comes in parts, in order; one without `parts` is a single part.
+    // A snapshot larger than one frame comes in parts, in order; one without `parts` is a single part. Each part is
+    // at most docCompactBytes, so maxParts of them stay within the document limit.
     const got = ask.parts ?? [];
     const part = field(msg, 'part') ?? 0;
     const of = field(msg, 'parts') ?? 1;
     const maxParts = Math.max(1, Math.floor(this.limits.docMaxBytes / this.limits.docCompactBytes));
-    const received = got.reduce((sum, p) => sum + byteLength(p), 0) + bytes.length;
+    const cut = collab.replaceable(upto);
     const wrong =
       !Number.isInteger(of) || (of as number) < 1 || (of as number) > maxParts
         ? `parts must be a whole number from 1 to ${maxParts}.`
         : part !== got.length || (ask.of !== undefined && of !== ask.of)
           ? `expected part ${got.length} of ${ask.of ?? of}, got part ${String(part)} of ${String(of)}.`
-          : received > this.limits.docMaxBytes
-            ? `the snapshot's parts exceed the document limit of ${this.limits.docMaxBytes} bytes.`
-            : got.length + 1 === of && of > collab.replaceable(upto)
-              ? `a snapshot in ${of} parts cannot replace ${collab.replaceable(upto)} updates.`
-              : null;
+          : got.length + 1 === of && of > cut
+            ? `a snapshot in ${of} parts cannot replace ${cut} updates.`
+            : null;
     if (wrong) {
       this.err(conn, undefined, 'ERR_INVALID_ARGUMENT', `document snapshot: ${wrong}`);
       return;

@@ -6,16 +6,20 @@
 // the updates as bytes (opened if sealed, in arrival order), so a call that never opens the whiteboard never
 // downloads its code. At open, the whiteboard's chunk gives a DocSink (whiteboard/ydoc.ts, the Y.Doc) that gets
 // the held updates in order, then each one as it comes.
-import type { DocCompactMessage, DocMessage, JoinResult } from '../protocol/messages.js';
+import {
+  DOC_COMPACT_BYTES,
+  DOC_MAX_BYTES,
+  type DocCompactMessage,
+  type DocMessage,
+  type JoinResult,
+} from '../protocol/messages.js';
 import { fromBase64, toBase64 } from './base64.js';
 import type { ContentSeal } from './seal.js';
 
 /** Bytes of updates held before the whiteboard is opened beyond which the host is asked to open it. */
 export const HELD_BYTES = 1024 * 1024;
-/** Largest sealed snapshot part the server takes (its default docCompactBytes: one frame). */
-const MAX_PART_BYTES = 46 * 1024;
-/** Most parts the server takes (its default docMaxBytes / docCompactBytes). */
-const MAX_PARTS = Math.floor((8 * 1024 * 1024) / MAX_PART_BYTES);
+/** Most parts of a sealed snapshot the server takes (with its default limits). */
+const MAX_PARTS = Math.floor(DOC_MAX_BYTES / DOC_COMPACT_BYTES);
 /** Sealed into each part (authenticated, not sent): a part never opens as an update, nor an update as a part. */
 const PART = new TextEncoder().encode('agora-rtc-web/doc-part/v1');
 /** A part's plaintext starts with the snapshot's id (4 random bytes), its index and the count (2 bytes each). */
@@ -114,7 +118,7 @@ export class SharedDoc {
     const { seal, stay } = this;
     this.queue = this.queue.then(async () => {
       const state = stay === this.stay && seal && !this.incomplete ? this.sink?.snapshot() : null;
-      const room = MAX_PART_BYTES - SEAL_BYTES - PART_HEAD;
+      const room = DOC_COMPACT_BYTES - SEAL_BYTES - PART_HEAD;
       const parts = state ? Math.ceil(state.length / room) : 0;
       if (!state || parts > MAX_PARTS) return;
       const id = crypto.getRandomValues(new Uint8Array(4));

@@ -376,6 +376,13 @@ export type ServerMessage =
 /** Largest frame either side accepts; SDP with many candidates stays well below. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
+/**
+ * The server's default limits on a channel's document that the SDK sizes its sealed snapshots by: a part at most
+ * (its base64, in JSON, stays inside one frame), and the whole document.
+ */
+export const DOC_COMPACT_BYTES = 46 * 1024;
+export const DOC_MAX_BYTES = 8 * 1024 * 1024;
+
 /** Path of the signaling WebSocket on the server. */
 export const SIGNAL_PATH = '/agora-signal';
 
