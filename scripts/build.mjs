@@ -103,6 +103,8 @@ const LAZY_CHUNKS = {
   'src/components/collab.ts': 'agora-collab.js',
   // Chinese labels, loaded by the components only for pages that show Chinese.
   'src/components/i18n-zh.ts': 'agora-components-zh.js',
+  // <agora-call>'s statistics panel, recording mark and unsupported-browser page: loaded when first shown.
+  'src/components/call-extras.ts': 'agora-components-extras.js',
 };
 const chunkFileName = (chunk) =>
   LAZY_CHUNKS[chunk.facadeModuleId?.slice(root.length) ?? ''] ?? 'agora-rtc-[name]-[hash].js';

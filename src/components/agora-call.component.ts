@@ -38,6 +38,10 @@ const MAX_NAME = 64;
 const SPEAKING_LEVEL = 0.02;
 const POLL_MS = 150;
 
+/** The views of call-extras.ts, once loaded (by the first element that shows one). */
+let extras: typeof import('./call-extras.js') | null = null;
+let loadingExtras: Promise<typeof import('./call-extras.js')> | null = null;
+
 const clip = (name: string) => [...name.trim()].slice(0, MAX_NAME).join('');
 const initials = (name: string) =>
   name
@@ -267,6 +271,7 @@ export class AgoraCallElement extends LocalizedElement {
     } catch (e) {
       if (e instanceof AgentError && e.reason === 'CLOSE_BEFORE_OPEN') {
         this.unsupported = e;
+        this.needExtras();
         this.fire('agora-error', errorDetail(e));
       } else this.fail(e);
       this.setCallState(this.showPrejoin ? 'prejoin' : 'left');
@@ -426,6 +431,7 @@ export class AgoraCallElement extends LocalizedElement {
     client.on('screen-sharing-stopped', () => (this.sharing = false));
     client.on('recording-state-change', ({ type: _, ...state }) => {
       this.recording = state.status === 1 ? state : null;
+      if (this.recording) this.needExtras();
       clearInterval(this.recordTimer);
       // The running time on the mark: one repaint a second while recording.
       this.recordTimer = this.recording ? setInterval(() => this.requestUpdate(), 1000) : undefined;
@@ -596,8 +602,24 @@ export class AgoraCallElement extends LocalizedElement {
           if (this.statsTimer !== undefined) this.stats = s;
         })
         .catch(() => undefined);
+    this.needExtras();
     this.statsTimer = setInterval(refresh, 2000);
     refresh();
+  }
+
+  /** Loads the views only some calls show (agora-components-extras.js), then renders with them. */
+  private needExtras(): void {
+    if (extras) return;
+    (loadingExtras ??= import('./call-extras.js')).then(
+      (m) => {
+        extras = m;
+        this.requestUpdate();
+      },
+      (e: unknown) => {
+        loadingExtras = null;
+        this.fail(e);
+      },
+    );
   }
 
   private readonly me: { speaking: boolean } = { speaking: false };
@@ -680,7 +702,7 @@ export class AgoraCallElement extends LocalizedElement {
     const t = this.t;
     const state = this.callState;
     const body = this.unsupported
-      ? this.renderUnsupported(t, this.unsupported)
+      ? (extras?.unsupportedView(t, this.unsupported) ?? nothing)
       : state === 'prejoin' || (state === 'joining' && this.showPrejoin)
         ? this.renderPrejoin(t)
         : state === 'left'
@@ -789,17 +811,6 @@ export class AgoraCallElement extends LocalizedElement {
     </main>`;
   }
 
-  private renderUnsupported(t: Strings, e: AgentError) {
-    return html`<main class="prejoin" part="prejoin">
-      <section class="card narrow" role="alert" data-view="unsupported">
-        <p class="left-msg">${t.ERR_NOT_SUPPORTED}</p>
-        <a class="primary" part="button" href=${e.agentInstallGuideUrl} target="_blank" rel="noopener"
-          >${t.unsupportedHelp}</a
-        >
-      </section>
-    </main>`;
-  }
-
   private renderLeft(t: Strings) {
     return html`<main class="prejoin" part="prejoin">
       <section class="card narrow">
@@ -819,7 +830,7 @@ export class AgoraCallElement extends LocalizedElement {
       <header class="top">
         <span class="room">${this.channel}</span>
         <span class="count">${fill(t.participants, { n: people.length })}</span>
-        ${this.recordingMark(t)}
+        ${this.recording && extras ? extras.recordingMark(t, this.recording) : nothing}
       </header>
       <div class="stage" part="stage">
         ${
@@ -936,17 +947,6 @@ export class AgoraCallElement extends LocalizedElement {
     </div>`;
   }
 
-  /** Everyone sees that the call is recorded, and for how long. */
-  private recordingMark(t: Strings) {
-    const r = this.recording;
-    if (!r) return nothing;
-    const s = Math.max(0, Math.floor((Date.now() - (r.startedAt ?? Date.now())) / 1000));
-    const time = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-    return html`<span class="rec" part="recording" role="status" data-mark="recording"
-      ><span class="dot" aria-hidden="true"></span>${fill(t.recordingMark, { time })}</span
-    >`;
-  }
-
   /** Network quality of one participant (0 unknown, 1 excellent … 6 down): shown once known. */
   private qualityMark(t: Strings, uid: number) {
     const q = this.quality.get(uid) ?? 0;
@@ -955,47 +955,6 @@ export class AgoraCallElement extends LocalizedElement {
     return html`<span class="mark quality q${q}" data-mark="network" data-score=${q} title=${text}
       >${icons.signal}<span class="sr">${text}</span></span
     >`;
-  }
-
-  /** The statistics panel: what we send, and what each remote user's media looks like here. */
-  private renderStats(t: Strings, s: CallStats) {
-    const res = (w: number, h: number) => (w ? `${w}×${h}` : '—');
-    const rows = [
-      [
-        t.you,
-        s.local.sendBitrateKbps,
-        s.local.sendFrameRateFps,
-        res(s.local.sendWidthPx, s.local.sendHeightPx),
-        s.local.packetLossPercent,
-        s.local.rttMs,
-      ],
-      ...s.remotes.map((r) => [
-        this.nameOf(r.uid),
-        r.recvBitrateKbps,
-        r.recvFrameRateFps,
-        res(r.recvWidthPx, r.recvHeightPx),
-        r.packetLossPercent,
-        r.rttMs,
-      ]),
-    ];
-    return html`<div class="stats" part="stats" role="region" aria-label=${t.stats} tabindex="0">
-      <table>
-        <thead>
-          <tr>
-            ${t.statsColumns.split('|').map((c) => html`<th scope="col">${c}</th>`)}
-          </tr>
-        </thead>
-        <tbody>
-          ${rows.map(
-            ([who, ...cells]) =>
-              html`<tr>
-                <th scope="row">${who}</th>
-                ${cells.map((c) => html`<td>${c}</td>`)}
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>`;
   }
 
   /** The microphone or camera button: red-tinted while off. */
@@ -1095,7 +1054,7 @@ export class AgoraCallElement extends LocalizedElement {
               >
                 ${icons.signal}<span class="text">${t.stats}</span>
               </button>
-              ${this.stats ? this.renderStats(t, this.stats) : nothing}
+              ${this.stats && extras ? extras.statsPanel(t, this.stats, (uid) => this.nameOf(uid)) : nothing}
             </div>`
       }
       ${live ? [this.sideButton(t, 'chat'), this.sideButton(t, 'board')] : nothing}

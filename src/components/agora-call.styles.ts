@@ -279,24 +279,6 @@ export const styles = css`
     padding: 12px 16px 0;
     min-width: 0;
   }
-  .rec {
-    display: inline-flex;
-    align-items: center;
-    gap: 6px;
-    margin-left: auto;
-    padding: 2px 10px;
-    border-radius: 999px;
-    background: #b3261e;
-    color: #fff;
-    font-size: 0.85rem;
-    font-variant-numeric: tabular-nums;
-  }
-  .rec .dot {
-    width: 8px;
-    height: 8px;
-    border-radius: 50%;
-    background: currentColor;
-  }
   .room {
     font-weight: 600;
     overflow: hidden;
@@ -427,34 +409,6 @@ export const styles = css`
   .menu-wrap {
     position: relative;
   }
-  .stats {
-    z-index: 6;
-    bottom: calc(100% + 10px);
-    left: 50%;
-    transform: translateX(-50%);
-    width: max-content;
-    max-width: calc(100vw - 24px);
-    overflow-x: auto;
-    padding: 10px 12px;
-    border-radius: var(--_radius);
-    background: var(--_surface);
-    box-shadow: 0 10px 40px rgb(0 0 0 / 0.4);
-    font-size: 0.8rem;
-    font-variant-numeric: tabular-nums;
-  }
-  .stats th,
-  .stats td {
-    padding: 2px 8px;
-    text-align: right;
-    white-space: nowrap;
-  }
-  .stats th[scope='row'] {
-    text-align: left;
-    max-width: 10em;
-    overflow: hidden;
-    text-overflow: ellipsis;
-  }
-  .stats,
   .menu {
     position: absolute;
     z-index: 6;
