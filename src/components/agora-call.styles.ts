@@ -410,6 +410,7 @@ export const styles = css`
     position: relative;
   }
   .menu {
+    box-sizing: border-box;
     position: absolute;
     z-index: 6;
     bottom: calc(100% + 10px);
@@ -425,7 +426,12 @@ export const styles = css`
     .bar .text {
       display: none;
     }
+    /* The settings menu and the statistics panel centre on the whole bar, not on their button near an edge. */
+    .menu-wrap {
+      position: static;
+    }
     .bar {
+      position: relative;
       gap: 8px;
       padding-bottom: max(12px, env(safe-area-inset-bottom));
     }

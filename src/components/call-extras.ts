@@ -34,9 +34,11 @@ export function statsPanel(t: Strings, s: CallStats, nameOf: (uid: number) => st
         bottom: calc(100% + 10px);
         left: 50%;
         transform: translateX(-50%);
-        width: min(340px, calc(100vw - 24px));
+        box-sizing: border-box;
+        width: max-content;
+        max-width: calc(100vw - 24px);
         overflow-x: auto;
-        padding: 16px;
+        padding: 10px 12px;
         border-radius: var(--_radius);
         background: var(--_surface);
         box-shadow: 0 10px 40px rgb(0 0 0 / 0.4);

@@ -167,6 +167,12 @@ describe('<agora-call>', () => {
     }
     await p.keyboard.press('Enter');
     await p.locator('.menu[role="dialog"]').waitFor();
+    // On a phone the menu stays on screen, though its button sits off centre.
+    await p.setViewportSize({ width: 390, height: 844 });
+    const menu = (await p.locator('.menu[role="dialog"]').boundingBox())!;
+    expect(menu.x).toBeGreaterThan(0);
+    expect(menu.x + menu.width).toBeLessThan(390);
+    await p.screenshot({ path: `${SHOTS}/settings-390.png` });
     await p.keyboard.press('Escape');
     await p.locator('.menu[role="dialog"]').waitFor({ state: 'detached' });
     expect((await focused())?.control).toBe('devices');
@@ -193,6 +199,19 @@ describe('<agora-call>', () => {
     await expect
       .poll(async () => (await row.locator('td').allInnerTexts()).slice(0, 3), { timeout: 10_000 })
       .toEqual([expect.stringMatching(/^[1-9]/), expect.stringMatching(/^[1-9]/), '320×240']);
+    // Its styles come with it (agora-components-extras.js): a card above the bar, inside the page.
+    const box = (await panel.boundingBox())!;
+    const button = (await a.locator('[data-control="stats"]').boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(button.y);
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(a.viewportSize()!.width);
+    await a.screenshot({ path: `${SHOTS}/stats-1280.png` });
+    // On a phone too, though the button sits off centre.
+    await a.setViewportSize({ width: 390, height: 844 });
+    await a.screenshot({ path: `${SHOTS}/stats-390.png` });
+    const phone = (await panel.boundingBox())!;
+    expect(phone.x).toBeGreaterThan(0);
+    expect(phone.x + phone.width).toBeLessThan(390);
     expect(await axeViolations(a)).toEqual([]);
     await a.locator('[data-control="stats"]').click();
     expect(await panel.count()).toBe(0);
@@ -292,6 +311,8 @@ describe('<agora-call> recording (a keyed app whose key-url also makes Recording
     await mark(a).waitFor({ timeout: 15_000 });
     await mark(b).waitFor({ timeout: 15_000 });
     expect(await mark(b).innerText()).toMatch(/^Recording 0:0\d$/);
+    // The mark's styles come with it: the red pill, whatever the theme.
+    expect(await mark(b).evaluate((m) => getComputedStyle(m).backgroundColor)).toBe('rgb(179, 38, 30)');
     await expect.poll(() => mark(b).innerText(), { timeout: 5000 }).toMatch(/^Recording 0:0[2-9]$/);
     expect(await b.locator('[data-control="record"]').isDisabled()).toBe(true);
     expect(await a.locator('[data-control="record"]').getAttribute('aria-pressed')).toBe('true');
