@@ -18,6 +18,7 @@ test('/ → room and name pre-filled, Continue → pre-join → call; the invite
   const host = await open('/', { width: 1280, height: 800 });
   const room = await host.locator('#channel').inputValue();
   expect(room).toMatch(/^room-[a-z0-9]+$/);
+  expect(await host.locator('#name').inputValue()).toMatch(/^Guest \d{4}$/);
   expect(await host.locator('#snippet').textContent()).toContain(`channel="${room}"`);
   expect(await host.locator('#snippet').textContent()).toContain('/sdk/agora-components.js');
   await host.screenshot({ path: `${SHOTS}/demo-landing-1280.png` });
@@ -32,6 +33,7 @@ test('/ → room and name pre-filled, Continue → pre-join → call; the invite
 
   const guest = await open(`/?channel=${room}`, { width: 390, height: 844 });
   await guest.screenshot({ path: `${SHOTS}/demo-landing-390.png` }); // the invite goes straight to pre-join
+  expect(await guest.locator('agora-call .field input').inputValue()).toMatch(/^Guest \d{4}$/);
   await guest.locator('agora-call .field input').fill('Grace Hopper');
   await guest.locator('agora-call button[type="submit"]').click();
   await until(
