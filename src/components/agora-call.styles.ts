@@ -98,7 +98,7 @@ export const styles = css`
     display: block;
     opacity: 0.8;
   }
-  .banner > span {
+  .banner > span:not(.spinner) {
     flex: 1;
   }
   .warn {
