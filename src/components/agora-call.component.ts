@@ -186,6 +186,8 @@ export class AgoraCallElement extends LocalizedElement {
   private stage = { w: 0, h: 0 };
   private preview: Stream | null = null;
 
+  /** The last join failed: the view after it says so rather than "you left". */
+  private joinFailed = false;
   private _client: Client | null = null;
   private initialized = false;
   private myUid = 0;
@@ -274,9 +276,11 @@ export class AgoraCallElement extends LocalizedElement {
         this.needExtras();
         this.fire('agora-error', errorDetail(e));
       } else this.fail(e);
+      this.joinFailed = true;
       this.setCallState(this.showPrejoin ? 'prejoin' : 'left');
       return;
     }
+    this.joinFailed = false;
     this.setCallState('connected');
     this.fire('agora-joined', { uid: this.myUid, channel: this.channel });
     this.startPolling();
@@ -814,9 +818,9 @@ export class AgoraCallElement extends LocalizedElement {
   private renderLeft(t: Strings) {
     return html`<main class="prejoin" part="prejoin">
       <section class="card narrow">
-        <p class="left-msg">${t.left}</p>
+        <p class="left-msg">${this.joinFailed ? t.joinFailed : t.left}</p>
         <button class="primary" part="button" data-action="rejoin" @click=${() => void this.join()}>
-          ${t.rejoin}
+          ${this.joinFailed ? t.tryAgain : t.rejoin}
         </button>
       </section>
     </main>`;

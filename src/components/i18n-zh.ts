@@ -39,6 +39,8 @@ export const zh: Strings = {
   lost: '仍在尝试重新连接，请检查网络。',
   left: '你已离开通话。',
   rejoin: '重新加入',
+  joinFailed: '未能加入通话。',
+  tryAgain: '重试',
   enableSound: '点击开启声音',
   waiting: '正在等待其他人加入…',
   joinedMsg: '{name} 加入了通话',

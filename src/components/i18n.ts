@@ -37,6 +37,8 @@ const en = {
   lost: 'Still trying to reconnect. Check your network.',
   left: 'You left the call.',
   rejoin: 'Rejoin',
+  joinFailed: 'Could not join the call.',
+  tryAgain: 'Try again',
   enableSound: 'Click to enable sound',
   waiting: 'Waiting for others to join…',
   joinedMsg: '{name} joined',

@@ -129,6 +129,9 @@ describe('<agora-call> attributes', () => {
     await banner.waitFor({ timeout: 15_000 });
     expect(await banner.innerText()).toMatch(/Error code 2/);
     expect(await a.locator('.tile').count()).toBe(0);
+    // Never in the call: the view says the join failed, not that the user left.
+    expect(await a.locator('.left-msg').innerText()).toBe('Could not join the call.');
+    expect(await a.locator('[data-action="rejoin"]').innerText()).toBe('Try again');
     await a.context().close();
   });
 
