@@ -8,7 +8,7 @@ import { APP_ID, launchBrowser, serve } from '../e2e/harness.js';
 
 // The first remote frame waits for the publisher's next captured frame: a 30 fps profile and many runs keep that
 // wait (up to 33 ms) from deciding the medians.
-const RUNS = 51;
+const RUNS = 101;
 const CHANNEL = 'bench components';
 
 const gz = (path: string) => gzipSync(readFileSync(path), { level: 9 }).length;
