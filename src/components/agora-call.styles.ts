@@ -438,5 +438,13 @@ export const styles = css`
     .stage {
       margin: 8px;
     }
+    /* Too narrow for side by side: the chat or whiteboard goes below the people. */
+    .call:has(.side) {
+      grid-template-columns: minmax(0, 1fr);
+      grid-template-rows: auto minmax(0, 1fr) minmax(0, 2fr) auto;
+    }
+    .call > .side {
+      margin: 0 8px 8px;
+    }
   }
 `;

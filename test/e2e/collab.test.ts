@@ -615,6 +615,18 @@ describe('<agora-call>', () => {
     expect(await badge('board')).toBe('');
     expect(await axeViolations(a)).toEqual([]);
     await a.screenshot({ path: `${SHOTS}/call-with-whiteboard.png` });
+
+    // On a phone the panel goes below the people, inside the screen, and the people stay in view.
+    await a.setViewportSize({ width: 390, height: 844 });
+    await a.locator('agora-call [data-control=chat]').click();
+    await a.locator('agora-call agora-chat').waitFor();
+    const panel = (await a.locator('agora-call aside.side').boundingBox())!;
+    const stage = (await a.locator('agora-call .stage').boundingBox())!;
+    expect(panel.x).toBeGreaterThanOrEqual(0);
+    expect(panel.x + panel.width).toBeLessThanOrEqual(390);
+    expect(panel.y).toBeGreaterThanOrEqual(stage.y + stage.height);
+    expect(stage.height).toBeGreaterThan(150);
+    await a.screenshot({ path: `${SHOTS}/call-with-chat-390.png` });
     for (const p of [a, b]) await p.context().close();
   });
 });
