@@ -48,5 +48,11 @@ test('/ → room and name pre-filled, Continue → pre-join → call; the invite
 
   const sample = await open('/demo/sample.html', { width: 1280, height: 800 });
   expect(await sample.locator('#appId').inputValue()).toMatch(/^[0-9a-f]{32}$/);
-  for (const p of [host, guest, sample]) await p.context().close();
+  // On a phone nothing runs off the side (the sample's recordings column once did).
+  const phone = await open('/demo/sample.html', { width: 390, height: 844 });
+  await phone.locator('#appId').waitFor();
+  expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  expect(await guest.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await phone.screenshot({ path: `${SHOTS}/sample-390.png` });
+  for (const p of [host, guest, sample, phone]) await p.context().close();
 });
