@@ -16,6 +16,11 @@ const VIDEO_BITS_PER_SECOND = 1_500_000;
 const AUDIO_BITS_PER_SECOND = 64_000;
 const KEY_FRAME_INTERVAL_MS = 2000;
 const TYPES = ['video/webm;codecs=vp8,opus', 'video/webm;codecs=vp9,opus', 'video/webm'];
+/**
+ * Firefox can deliver data after MediaRecorder's stop event, the file's only chunk included (seen up to 8 ms after
+ * it): stopping waits until no data has come for this long.
+ */
+const LATE_DATA_MS = 100;
 
 export interface RecorderInfo {
   appId: string;
@@ -48,6 +53,8 @@ export class Recorder {
   /** A write failed: later chunks would leave a hole, so none is written. */
   private broken = false;
   private checkingQuota = false;
+  /** dataavailable events so far, to tell when late ones have stopped coming. */
+  private deliveries = 0;
 
   /** Can this browser record, with room to store it: the WebM type to record, else the error. */
   static async prepare(): Promise<string> {
@@ -109,6 +116,7 @@ export class Recorder {
       videoKeyFrameIntervalDuration: KEY_FRAME_INTERVAL_MS,
     } as MediaRecorderOptions);
     this.media.ondataavailable = (e) => {
+      this.deliveries++;
       if (e.data.size === 0 || this.broken) return;
       this.writes = this.writes.then(() => this.write(e.data));
     };
@@ -164,6 +172,10 @@ export class Recorder {
         const last = new Promise((resolve) => this.media.addEventListener('stop', resolve, { once: true }));
         this.media.stop();
         await last;
+        for (let seen = -1; seen !== this.deliveries;) {
+          seen = this.deliveries;
+          await new Promise((r) => setTimeout(r, LATE_DATA_MS));
+        }
       }
       this.compositor.close();
       await this.writes.catch(() => undefined);
